@@ -1,0 +1,121 @@
+/**
+ * The adapter contract: what every network adapter (Twilio, simulator, ...) implements.
+ * Adapters are stateless translators; dedup, routing, ordering and storage live in the core.
+ */
+import type { Logger } from "./logger.js";
+
+/** A network address in the adapter's canonical form, e.g. E.164 "+15551234567". */
+export type Address = string;
+
+export interface Capabilities {
+  /** Service discovery type of the gateway identity (XEP-0030 "gateway/<type>"). */
+  readonly gatewayType: string;
+  /** Largest body the provider accepts in one message, in characters. */
+  readonly maxBodyLength: number;
+  /** Whether the adapter reports delivery (status events). */
+  readonly deliveryReports: boolean;
+  /** Media (MMS) support. */
+  readonly media: boolean;
+  readonly maxMedia: number;
+}
+
+/** The provider account a message is sent from. Opaque to the core beyond `number`. */
+export interface Account {
+  /** The sender's own number on the network (E.164 for SMS). */
+  readonly number: Address;
+}
+
+export interface OutboundMessage {
+  /** Recipient on the network, canonical form (already validated by parseAddress). */
+  readonly to: Address;
+  /** The sender's own number on the network. */
+  readonly from: Address;
+  readonly body: string;
+  readonly mediaUrls: readonly string[];
+  /** Where the provider should post delivery reports, when it supports them. */
+  readonly statusCallbackUrl?: string;
+  /** Stable id of this message inside the gateway (the job id), for logs and idempotency keys. */
+  readonly messageId: string;
+}
+
+export interface SendResult {
+  readonly providerMessageId: string;
+}
+
+export interface InboundMessageEvent {
+  readonly kind: "message";
+  /** Provider's id for the message (Twilio MessageSid): used as the dedup key. */
+  readonly providerMessageId: string;
+  /** Sender on the network (canonical form when it is a number, or the raw sender id). */
+  readonly from: Address;
+  /** The gateway user's number on the network that received it. */
+  readonly to: Address;
+  readonly body: string;
+  readonly mediaUrls: readonly string[];
+}
+
+export interface InboundStatusEvent {
+  readonly kind: "status";
+  readonly providerMessageId: string;
+  readonly status: "delivered" | "failed";
+  readonly reason?: string;
+  readonly errorCode?: string;
+}
+
+export type InboundEvent = InboundMessageEvent | InboundStatusEvent;
+
+/** A webhook request as the HTTP layer hands it to an adapter. */
+export interface WebhookRequest {
+  /** The full URL the provider requested, built from the configured public URL (never Host). */
+  readonly publicUrl: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** application/x-www-form-urlencoded fields, every field received (for signature checks). */
+  readonly form: Readonly<Record<string, string | string[]>>;
+  readonly rawBody: string;
+}
+
+export interface WebhookResponse {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** Thrown by WebhookRoute.handle when the request is not authentic: answered 403, nothing enqueued. */
+export class WebhookAuthError extends Error {
+  override readonly name = "WebhookAuthError";
+}
+
+/** Thrown by WebhookRoute.handle when the request is authentic but malformed: answered 400. */
+export class WebhookInputError extends Error {
+  override readonly name = "WebhookInputError";
+}
+
+export interface WebhookRoute {
+  /** Path segment under /webhooks/<gatewayId>/, e.g. "message" or "status". */
+  readonly path: string;
+  /**
+   * Verify and parse a request. Throws WebhookAuthError (403) or WebhookInputError (400).
+   * `ack` is what the provider must be answered once the events are safely enqueued.
+   */
+  handle(req: WebhookRequest): { events: InboundEvent[]; ack: WebhookResponse };
+}
+
+export interface AdapterDeps {
+  readonly logger: Logger;
+  /** For adapters that receive events other than by webhook (the simulator): enqueue them. */
+  readonly emit: (events: InboundEvent[]) => Promise<void>;
+}
+
+export interface NetworkAdapter {
+  readonly kind: string;
+  readonly capabilities: Capabilities;
+  /** JID localpart -> canonical network address; throws AddressError when it is not one. */
+  parseAddress(localpart: string): Address;
+  /** Canonical network address -> JID localpart. */
+  formatAddress(address: Address): string;
+  /** Send one message; throws PermanentError or RetryableError. */
+  send(msg: OutboundMessage, account: Account): Promise<SendResult>;
+  readonly webhooks?: readonly WebhookRoute[];
+  /** Release timers and connections. */
+  close?(): Promise<void>;
+}

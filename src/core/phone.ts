@@ -1,0 +1,48 @@
+/**
+ * Phone numbers: turning what people type or what a JID localpart holds into E.164, with
+ * libphonenumber-js. Shared by every SMS-like adapter and by XEP-0100 lookups.
+ */
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { AddressError } from "./errors.js";
+
+export type NumberCheck = "possible" | "valid";
+
+export interface PhoneOptions {
+  /** Region for numbers written without a country code, e.g. "US". */
+  readonly defaultRegion?: string;
+  /**
+   * "possible": the length fits the country (accepts fictional 555 numbers and ranges newer than
+   * the metadata); "valid": the number also lies in an allocated range.
+   */
+  readonly check: NumberCheck;
+}
+
+/** Returns the E.164 form of `input`, or throws AddressError saying why it is not a number. */
+export function toE164(input: string, options: PhoneOptions): string {
+  const text = input.trim();
+  if (text.length === 0 || text.length > 40 || !/^[+\d\s().\-/]+$/.test(text)) {
+    throw new AddressError(`"${clip(input)}" is not a phone number`);
+  }
+  const parsed = parsePhoneNumberFromString(text, options.defaultRegion as CountryCode | undefined);
+  if (!parsed) {
+    throw new AddressError(
+      text.startsWith("+") || !options.defaultRegion
+        ? `"${clip(input)}" is not a phone number in international form (+<country code><number>)`
+        : `"${clip(input)}" is not a phone number of region ${options.defaultRegion}`,
+    );
+  }
+  const ok = options.check === "valid" ? parsed.isValid() : parsed.isPossible();
+  if (!ok) {
+    throw new AddressError(`"${clip(input)}" is not a ${options.check} phone number (${parsed.number})`);
+  }
+  return parsed.number;
+}
+
+/** Whether a string is already a canonical E.164 number ("+" and 2 to 15 digits). */
+export function isE164(s: string): boolean {
+  return /^\+[1-9]\d{1,14}$/.test(s);
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}...` : s;
+}
