@@ -1,0 +1,36 @@
+/** The simulator's configuration block (`gateways[i].simulator`): the schema holds every default. */
+import { z } from "zod";
+import { isE164 } from "../../src/core/phone.js";
+
+const e164 = z.string().refine(isE164, { error: "must be an E.164 number such as +15551234567" });
+
+export const simulatorConfigSchema = z
+  .strictObject({
+    replyDelayMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(200)
+      .describe("Delay in milliseconds before the delivery report and the echo reply of a sent message."),
+    reply: z
+      .enum(["echo", "none"])
+      .default("echo")
+      .describe('"echo": every reachable recipient texts the message back; "none": recipients stay silent.'),
+    echoPrefix: z.string().default("echo: ").describe("Text put before the body of an echo reply."),
+    failNumbers: z
+      .array(e164)
+      .default([])
+      .describe("E.164 numbers whose sends fail at once with a permanent error (like an invalid number)."),
+    unreachableNumbers: z
+      .array(e164)
+      .default([])
+      .describe(
+        'E.164 numbers that accept a send but then report it "failed" with error 30003 (unreachable).',
+      ),
+  })
+  .describe("A local, in-process phone network for the demo and tests: no provider, no webhooks.");
+
+/** The parsed block, defaults applied. */
+export type SimulatorConfig = z.infer<typeof simulatorConfigSchema>;
+/** What an operator may write (defaults optional). */
+export type SimulatorConfigInput = z.input<typeof simulatorConfigSchema>;

@@ -1,0 +1,112 @@
+/**
+ * The Twilio adapter: SMS/MMS through Twilio Programmable Messaging (or a Twilio-compatible API
+ * at another base URL). Sends with the official SDK, receives through signed webhooks.
+ */
+import twilio from "twilio";
+import type { MessageListInstanceCreateOptions } from "twilio/lib/rest/api/v2010/account/message.js";
+import { z } from "zod";
+import type {
+  Account,
+  AdapterDeps,
+  Capabilities,
+  NetworkAdapter,
+  OutboundMessage,
+  SendResult,
+} from "../../src/core/adapter.js";
+import { PermanentError } from "../../src/core/errors.js";
+import type { NumberCheck } from "../../src/core/phone.js";
+import { formatSmsAddress, parseSmsLocalpart } from "./addresses.js";
+import { type TwilioConfig, twilioConfigSchema } from "./config.js";
+import { toSendError } from "./errors.js";
+import { GatewayRequestClient } from "./http-client.js";
+import { createTwilioWebhooks } from "./webhooks.js";
+
+export { type TwilioConfig, twilioConfigSchema } from "./config.js";
+
+export interface TwilioAdapterOptions {
+  readonly gatewayId: string;
+  /** Region for numbers typed without a country code, e.g. "US". */
+  readonly defaultRegion?: string;
+  readonly numberCheck: NumberCheck;
+  readonly twilio: TwilioConfig;
+}
+
+export const TWILIO_CAPABILITIES: Capabilities = {
+  gatewayType: "sms",
+  maxBodyLength: 1600,
+  deliveryReports: true,
+  media: true,
+  maxMedia: 10,
+};
+
+/** Only the sid of Twilio's answer matters; it must be there. */
+const createdMessageSchema = z.object({ sid: z.string().min(1) });
+
+export function createTwilioAdapter(options: TwilioAdapterOptions, deps: AdapterDeps): NetworkAdapter {
+  const config = twilioConfigSchema.parse(options.twilio);
+  const logger = deps.logger.child({ adapter: "twilio", gatewayId: options.gatewayId });
+  const phone = {
+    check: options.numberCheck,
+    ...(options.defaultRegion === undefined ? {} : { defaultRegion: options.defaultRegion }),
+  };
+  // autoRetry stays off: the queue retries, honouring Retry-After, which the SDK would ignore.
+  const httpClient = new GatewayRequestClient(config.apiBaseUrl, {
+    timeout: config.requestTimeoutMs,
+    autoRetry: false,
+  });
+  const client = twilio(config.accountSid, config.authToken, {
+    httpClient,
+    autoRetry: false,
+    timeout: config.requestTimeoutMs,
+  });
+
+  async function send(msg: OutboundMessage, account: Account): Promise<SendResult> {
+    const params: MessageListInstanceCreateOptions = { to: msg.to, from: account.number };
+    if (msg.body.length > 0) params.body = msg.body;
+    if (msg.mediaUrls.length > 0) params.mediaUrl = [...msg.mediaUrls];
+    if (msg.statusCallbackUrl !== undefined && msg.statusCallbackUrl.length > 0) {
+      params.statusCallback = msg.statusCallbackUrl;
+    }
+    let answer: unknown;
+    try {
+      answer = await client.messages.create(params);
+    } catch (err) {
+      const mapped = toSendError(err);
+      logger.warn(
+        { messageId: msg.messageId, err: mapped.message, retryable: !(mapped instanceof PermanentError) },
+        "Twilio send failed",
+      );
+      throw mapped;
+    }
+    const created = createdMessageSchema.safeParse(answer);
+    if (!created.success) {
+      // Twilio accepted the request (2xx); retrying could send the SMS twice.
+      throw new PermanentError(
+        "Twilio accepted the message but answered without a message sid",
+        undefined,
+        "internal-server-error",
+      );
+    }
+    logger.debug({ messageId: msg.messageId, sid: created.data.sid }, "sent via Twilio");
+    return { providerMessageId: created.data.sid };
+  }
+
+  return {
+    kind: "twilio",
+    capabilities: TWILIO_CAPABILITIES,
+    parseAddress: (localpart) => parseSmsLocalpart(localpart, phone),
+    formatAddress: (address) => formatSmsAddress(address),
+    send,
+    webhooks: createTwilioWebhooks(config.authToken, logger),
+    async close() {
+      httpClient.destroy();
+    },
+  };
+}
+
+/** Registry entry for the composition root: the config block lives at `gateways[i].twilio`. */
+export const twilioAdapterModule = {
+  kind: "twilio",
+  configSchema: twilioConfigSchema,
+  create: createTwilioAdapter,
+} as const;

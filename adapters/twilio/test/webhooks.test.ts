@@ -1,0 +1,281 @@
+import twilio from "twilio";
+import { describe, expect, it } from "vitest";
+import {
+  WebhookAuthError,
+  WebhookInputError,
+  type WebhookRequest,
+  type WebhookRoute,
+} from "../../../src/core/adapter.js";
+import { createTwilioWebhooks } from "../webhooks.js";
+import { ACCOUNT_SID, AUTH_TOKEN, silentLogger } from "./helpers.js";
+
+const BASE = "https://gw.example.org/webhooks/sms";
+const MESSAGE_URL = `${BASE}/message`;
+const STATUS_URL = `${BASE}/status`;
+const SM_SID = `SM${"0123456789abcdef".repeat(2)}`;
+const MM_SID = `MM${"fedcba9876543210".repeat(2)}`;
+
+type Form = Record<string, string | string[]>;
+
+const routes = createTwilioWebhooks(AUTH_TOKEN, silentLogger());
+
+function route(path: string): WebhookRoute {
+  const found = routes.find((r) => r.path === path);
+  if (!found) throw new Error(`no route ${path}`);
+  return found;
+}
+
+function sign(url: string, form: Form, token = AUTH_TOKEN): string {
+  return twilio.getExpectedTwilioSignature(token, url, form);
+}
+
+function request(url: string, form: Form, signature: string | undefined): WebhookRequest {
+  return {
+    publicUrl: url,
+    headers: signature === undefined ? {} : { "x-twilio-signature": signature },
+    form,
+    rawBody: new URLSearchParams(
+      Object.entries(form).flatMap(([k, v]): [string, string][] =>
+        Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v]],
+      ),
+    ).toString(),
+  };
+}
+
+function signed(url: string, form: Form): WebhookRequest {
+  return request(url, form, sign(url, form));
+}
+
+const sms: Form = {
+  ToCountry: "US",
+  SmsMessageSid: SM_SID,
+  NumMedia: "0",
+  SmsSid: SM_SID,
+  SmsStatus: "received",
+  Body: "Hi there",
+  To: "+15550001111",
+  NumSegments: "1",
+  MessageSid: SM_SID,
+  AccountSid: ACCOUNT_SID,
+  From: "+15557654321",
+  ApiVersion: "2010-04-01",
+};
+
+describe("Twilio webhook signatures", () => {
+  it("accepts a correctly signed inbound message", () => {
+    const result = route("message").handle(signed(MESSAGE_URL, sms));
+    expect(result.events).toEqual([
+      {
+        kind: "message",
+        providerMessageId: SM_SID,
+        from: "+15557654321",
+        to: "+15550001111",
+        body: "Hi there",
+        mediaUrls: [],
+      },
+    ]);
+    expect(result.ack).toEqual({
+      status: 200,
+      contentType: "text/xml",
+      body: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
+    });
+  });
+
+  it("reads the header whatever its case", () => {
+    const req = { ...signed(MESSAGE_URL, sms), headers: { "X-Twilio-Signature": sign(MESSAGE_URL, sms) } };
+    expect(route("message").handle(req).events).toHaveLength(1);
+  });
+
+  it("refuses a missing signature", () => {
+    expect(() => route("message").handle(request(MESSAGE_URL, sms, undefined))).toThrow(WebhookAuthError);
+    expect(() => route("message").handle(request(MESSAGE_URL, sms, ""))).toThrow(WebhookAuthError);
+  });
+
+  it("refuses a signature made with another auth token", () => {
+    const forged = sign(MESSAGE_URL, sms, "not-the-token");
+    expect(() => route("message").handle(request(MESSAGE_URL, sms, forged))).toThrow(WebhookAuthError);
+  });
+
+  it("refuses garbage in the header", () => {
+    expect(() => route("message").handle(request(MESSAGE_URL, sms, "bm9wZQ=="))).toThrow(WebhookAuthError);
+  });
+
+  it("refuses a request signed for another URL", () => {
+    const other = sign("https://evil.example.net/webhooks/sms/message", sms);
+    expect(() => route("message").handle(request(MESSAGE_URL, sms, other))).toThrow(WebhookAuthError);
+    const statusSig = sign(STATUS_URL, sms);
+    expect(() => route("message").handle(request(MESSAGE_URL, sms, statusSig))).toThrow(WebhookAuthError);
+  });
+
+  it("refuses a field changed after signing", () => {
+    const signature = sign(MESSAGE_URL, sms);
+    const tampered = { ...sms, Body: "Send me your password" };
+    expect(() => route("message").handle(request(MESSAGE_URL, tampered, signature))).toThrow(
+      WebhookAuthError,
+    );
+  });
+
+  it("refuses a field added after signing", () => {
+    const signature = sign(MESSAGE_URL, sms);
+    const extended = { ...sms, MediaUrl0: "https://evil.example.net/x.jpg" };
+    expect(() => route("message").handle(request(MESSAGE_URL, extended, signature))).toThrow(
+      WebhookAuthError,
+    );
+  });
+
+  it("refuses a field removed after signing", () => {
+    const signature = sign(MESSAGE_URL, sms);
+    const { ToCountry: _dropped, ...reduced } = sms;
+    expect(() => route("message").handle(request(MESSAGE_URL, reduced, signature))).toThrow(WebhookAuthError);
+  });
+
+  it("refuses a second, different value of a signed key", () => {
+    const signature = sign(MESSAGE_URL, sms);
+    const repeated = { ...sms, Body: ["Hi there", "evil"] };
+    expect(() => route("message").handle(request(MESSAGE_URL, repeated, signature))).toThrow(
+      WebhookAuthError,
+    );
+  });
+
+  it("validateRequest signs each distinct value of a repeated key, sorted", () => {
+    expect(sign(MESSAGE_URL, { K: ["b", "a", "b"] })).toBe(sign(MESSAGE_URL, { K: ["a", "b"] }));
+    expect(sign(MESSAGE_URL, { K: ["a"] })).toBe(sign(MESSAGE_URL, { K: "a" }));
+    expect(sign(MESSAGE_URL, { K: ["a", "b"] })).not.toBe(sign(MESSAGE_URL, { K: "a" }));
+  });
+
+  it("refuses a repeated identical value that the signature cannot see as malformed input", () => {
+    const signature = sign(MESSAGE_URL, sms);
+    const repeated = { ...sms, Body: ["Hi there", "Hi there"] };
+    expect(() => route("message").handle(request(MESSAGE_URL, repeated, signature))).toThrow(
+      WebhookInputError,
+    );
+  });
+
+  it("signs fields Twilio adds without notice (verified over every field received)", () => {
+    const withNew = { ...sms, SomeNewField: "x" };
+    expect(route("message").handle(signed(MESSAGE_URL, withNew)).events).toHaveLength(1);
+  });
+
+  it("checks the status route too, before parsing", () => {
+    const form = { MessageSid: SM_SID, MessageStatus: "delivered" };
+    const forged = sign(STATUS_URL, form, "wrong");
+    expect(() => route("status").handle(request(STATUS_URL, form, forged))).toThrow(WebhookAuthError);
+    expect(() => route("status").handle(request(STATUS_URL, {}, undefined))).toThrow(WebhookAuthError);
+  });
+});
+
+describe("Twilio inbound message parsing", () => {
+  it("collects MMS media MediaUrl0..N-1", () => {
+    const mms: Form = {
+      ...sms,
+      MessageSid: MM_SID,
+      Body: "",
+      NumMedia: "2",
+      MediaUrl0: `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${MM_SID}/Media/ME1`,
+      MediaContentType0: "image/jpeg",
+      MediaUrl1: `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${MM_SID}/Media/ME2`,
+      MediaContentType1: "image/png",
+    };
+    const [event] = route("message").handle(signed(MESSAGE_URL, mms)).events;
+    expect(event).toMatchObject({
+      kind: "message",
+      providerMessageId: MM_SID,
+      body: "",
+      mediaUrls: [mms.MediaUrl0, mms.MediaUrl1],
+    });
+  });
+
+  it("defaults a missing Body to the empty string", () => {
+    const { Body: _body, ...noBody } = sms;
+    const [event] = route("message").handle(signed(MESSAGE_URL, noBody)).events;
+    expect(event).toMatchObject({ body: "" });
+  });
+
+  it.each([
+    ["a short code", "72345"],
+    ["an alphanumeric sender id", "ACME Bank"],
+  ])("keeps %s sender raw", (_what, from) => {
+    const [event] = route("message").handle(signed(MESSAGE_URL, { ...sms, From: from })).events;
+    expect(event).toMatchObject({ from });
+  });
+
+  it.each<[string, Form, string]>([
+    ["missing MessageSid", { ...sms, MessageSid: undefined as unknown as string }, "MessageSid"],
+    ["a MessageSid of the wrong shape", { ...sms, MessageSid: "SM123" }, "MessageSid"],
+    ["a call sid", { ...sms, MessageSid: `CA${"0".repeat(32)}` }, "MessageSid"],
+    ["missing From", { ...sms, From: undefined as unknown as string }, "From"],
+    ["empty To", { ...sms, To: "" }, "To"],
+    ["a repeated Body", { ...sms, Body: ["Hi there", "Hi there"] }, "Body"],
+    ["NumMedia that is not a number", { ...sms, NumMedia: "two" }, "NumMedia"],
+    ["NumMedia above 10", { ...sms, NumMedia: "11" }, "NumMedia"],
+    [
+      "a MediaUrl missing for NumMedia",
+      { ...sms, NumMedia: "2", MediaUrl0: "https://x.example/1" },
+      "MediaUrl1",
+    ],
+    ["a MediaUrl that is not a URL", { ...sms, NumMedia: "1", MediaUrl0: "not a url" }, "MediaUrl0"],
+  ])("refuses %s as WebhookInputError naming the field", (_what, form, field) => {
+    const clean = Object.fromEntries(Object.entries(form).filter(([, v]) => v !== undefined));
+    const handle = () => route("message").handle(signed(MESSAGE_URL, clean));
+    expect(handle).toThrow(WebhookInputError);
+    expect(handle).toThrow(field);
+  });
+});
+
+describe("Twilio status callbacks", () => {
+  const base = {
+    AccountSid: ACCOUNT_SID,
+    From: "+15550001111",
+    To: "+15557654321",
+    MessageSid: SM_SID,
+    SmsSid: SM_SID,
+    ApiVersion: "2010-04-01",
+  };
+
+  it("reports delivered", () => {
+    const form = { ...base, MessageStatus: "delivered", SmsStatus: "delivered" };
+    const result = route("status").handle(signed(STATUS_URL, form));
+    expect(result.events).toEqual([{ kind: "status", providerMessageId: SM_SID, status: "delivered" }]);
+    expect(result.ack).toEqual({ status: 200, contentType: "text/plain", body: "" });
+  });
+
+  it.each(["undelivered", "failed"])("reports %s with the error code and a readable reason", (status) => {
+    const form = { ...base, MessageStatus: status, ErrorCode: "30003" };
+    const [event] = route("status").handle(signed(STATUS_URL, form)).events;
+    expect(event).toEqual({
+      kind: "status",
+      providerMessageId: SM_SID,
+      status: "failed",
+      errorCode: "30003",
+      reason: "Twilio error 30003: unreachable destination handset (switched off or out of coverage)",
+    });
+  });
+
+  it("reports a failure without an error code", () => {
+    const form = { ...base, MessageStatus: "failed", ErrorCode: "" };
+    const [event] = route("status").handle(signed(STATUS_URL, form)).events;
+    expect(event).toEqual({
+      kind: "status",
+      providerMessageId: SM_SID,
+      status: "failed",
+      reason: "Twilio reports the message as failed",
+    });
+  });
+
+  it.each(["queued", "sending", "sent", "accepted", "scheduled", "read", "receiving", "received"])(
+    "ignores the intermediate status %s",
+    (status) => {
+      const result = route("status").handle(signed(STATUS_URL, { ...base, MessageStatus: status }));
+      expect(result.events).toEqual([]);
+      expect(result.ack.status).toBe(200);
+    },
+  );
+
+  it.each<[string, Form]>([
+    ["missing MessageStatus", { ...base }],
+    ["a bad MessageSid", { ...base, MessageSid: "nope", MessageStatus: "delivered" }],
+    ["a non-numeric ErrorCode", { ...base, MessageStatus: "failed", ErrorCode: "abc" }],
+  ])("refuses %s as WebhookInputError", (_what, form) => {
+    expect(() => route("status").handle(signed(STATUS_URL, form))).toThrow(WebhookInputError);
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * Twilio webhooks: "message" (an SMS/MMS arrived at one of the gateway's numbers) and "status"
+ * (a delivery report for a message the gateway sent).
+ *
+ * Every request is authenticated first: X-Twilio-Signature is checked with the SDK's
+ * validateRequest against the configured public URL and over every form field received, so a
+ * field added, removed or changed after Twilio signed fails. On repeated keys: validateRequest
+ * signs an array value as key+value for each distinct value, values sorted; so reordering or
+ * repeating an identical value does not change the signature. Every field read here must
+ * therefore be a single value (an array is refused as malformed), which closes that gap.
+ */
+import twilio from "twilio";
+import { z } from "zod";
+import {
+  type InboundEvent,
+  WebhookAuthError,
+  WebhookInputError,
+  type WebhookRequest,
+  type WebhookResponse,
+  type WebhookRoute,
+} from "../../src/core/adapter.js";
+import type { Logger } from "../../src/core/logger.js";
+import { describeDeliveryError } from "./errors.js";
+
+/** What Twilio must be answered on an inbound message: empty TwiML, no auto-reply. */
+export const MESSAGE_ACK: WebhookResponse = {
+  status: 200,
+  contentType: "text/xml",
+  body: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
+};
+
+export const STATUS_ACK: WebhookResponse = { status: 200, contentType: "text/plain", body: "" };
+
+/** Twilio accepts up to 10 media items per MMS. */
+const MAX_INBOUND_MEDIA = 10;
+
+const messageSid = z
+  .string({ error: "is required" })
+  .regex(/^(SM|MM)[0-9a-fA-F]{32}$/, { error: "must be SM or MM followed by 32 hex digits" });
+
+const inboundSchema = z.object({
+  MessageSid: messageSid,
+  From: z.string({ error: "is required" }).min(1, { error: "must not be empty" }),
+  To: z.string({ error: "is required" }).min(1, { error: "must not be empty" }),
+  Body: z.string({ error: "must be a single value" }).default(""),
+  NumMedia: z
+    .string({ error: "must be a single value" })
+    .regex(/^\d+$/, { error: "must be a whole number" })
+    .transform(Number)
+    .pipe(z.number().max(MAX_INBOUND_MEDIA, { error: `must be at most ${MAX_INBOUND_MEDIA}` }))
+    .optional(),
+});
+
+const mediaUrlSchema = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+
+const statusSchema = z.object({
+  MessageSid: messageSid,
+  MessageStatus: z.string({ error: "is required" }).min(1, { error: "must not be empty" }),
+  ErrorCode: z
+    .string({ error: "must be a single value" })
+    .regex(/^\d*$/, { error: "must be a numeric code" })
+    .optional()
+    .transform((code) => (code === undefined || code === "" ? undefined : code)),
+});
+
+/** Statuses that end a message's life as failed; everything else but "delivered" is intermediate. */
+const FAILED_STATUSES: ReadonlySet<string> = new Set(["undelivered", "failed", "canceled"]);
+
+export function createTwilioWebhooks(authToken: string, logger: Logger): WebhookRoute[] {
+  return [
+    {
+      path: "message",
+      handle(req) {
+        verifySignature(authToken, req);
+        return { events: [parseInbound(req.form)], ack: MESSAGE_ACK };
+      },
+    },
+    {
+      path: "status",
+      handle(req) {
+        verifySignature(authToken, req);
+        const events = parseStatus(req.form);
+        if (events.length === 0) {
+          logger.debug({ status: req.form.MessageStatus }, "intermediate Twilio status ignored");
+        }
+        return { events, ack: STATUS_ACK };
+      },
+    },
+  ];
+}
+
+/** Throws WebhookAuthError unless X-Twilio-Signature signs req.publicUrl and every form field. */
+export function verifySignature(authToken: string, req: WebhookRequest): void {
+  const signature = header(req.headers, "x-twilio-signature");
+  if (signature === undefined || signature.length === 0) {
+    throw new WebhookAuthError("missing X-Twilio-Signature header");
+  }
+  let valid: boolean;
+  try {
+    valid = twilio.validateRequest(authToken, signature, req.publicUrl, req.form);
+  } catch {
+    valid = false;
+  }
+  if (!valid) {
+    throw new WebhookAuthError(`X-Twilio-Signature does not match the request to ${req.publicUrl}`);
+  }
+}
+
+/** An inbound SMS/MMS -> message event. Senders are kept as Twilio gives them (E.164 or raw id). */
+export function parseInbound(form: WebhookRequest["form"]): InboundEvent {
+  const fields = parseForm(inboundSchema, form, "message");
+  const numMedia = fields.NumMedia ?? 0;
+  const mediaUrls: string[] = [];
+  for (let i = 0; i < numMedia; i++) {
+    const raw = form[`MediaUrl${i}`];
+    const result = mediaUrlSchema.safeParse(raw);
+    if (!result.success) {
+      const problem = raw === undefined ? `is required (NumMedia is ${numMedia})` : "must be one http(s) URL";
+      throw new WebhookInputError(`Twilio message webhook: MediaUrl${i}: ${problem}`);
+    }
+    mediaUrls.push(result.data);
+  }
+  return {
+    kind: "message",
+    providerMessageId: fields.MessageSid,
+    from: fields.From,
+    to: fields.To,
+    body: fields.Body,
+    mediaUrls,
+  };
+}
+
+/** A status callback -> zero or one status event (only final outcomes are reported). */
+export function parseStatus(form: WebhookRequest["form"]): InboundEvent[] {
+  const fields = parseForm(statusSchema, form, "status");
+  const status = fields.MessageStatus.toLowerCase();
+  if (status === "delivered") {
+    return [{ kind: "status", providerMessageId: fields.MessageSid, status: "delivered" }];
+  }
+  if (FAILED_STATUSES.has(status)) {
+    return [
+      {
+        kind: "status",
+        providerMessageId: fields.MessageSid,
+        status: "failed",
+        reason: describeDeliveryError(fields.ErrorCode, status),
+        ...(fields.ErrorCode === undefined ? {} : { errorCode: fields.ErrorCode }),
+      },
+    ];
+  }
+  return [];
+}
+
+function parseForm<S extends z.ZodType>(schema: S, form: WebhookRequest["form"], route: string): z.output<S> {
+  const result = schema.safeParse(form);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join(".") || "form"}: ${issue.message}`,
+    );
+    throw new WebhookInputError(`Twilio ${route} webhook: ${problems.join("; ")}`);
+  }
+  return result.data;
+}
+
+function header(headers: WebhookRequest["headers"], name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === name) return value;
+  }
+  return undefined;
+}

@@ -1,0 +1,35 @@
+/**
+ * `${NAME}` substitution in every string of a parsed YAML tree. `${NAME:-fallback}` gives a
+ * default, `$${` stands for a literal `${`. Unset variables are reported by path, never guessed.
+ */
+export interface EnvProblem {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+const pattern = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+export function substituteEnv(
+  value: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  problems: EnvProblem[],
+  path: (string | number)[] = [],
+): unknown {
+  if (typeof value === "string") {
+    return value.replace(pattern, (match, name: string | undefined, fallback: string | undefined) => {
+      if (name === undefined) return "${";
+      const v = env[name];
+      if (v !== undefined && v !== "") return v;
+      if (fallback !== undefined) return fallback;
+      problems.push({ path, message: `environment variable ${name} is not set (used as ${match})` });
+      return "";
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, problems, [...path, i]));
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, env, problems, [...path, k]);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,241 @@
+/**
+ * The configuration schema: the single source of every default, with one doc line per option
+ * (`.describe`). The README's configuration reference is generated from it (see config/reference.ts).
+ *
+ * Adapter-specific blocks (e.g. `gateways[].twilio`) are validated by the adapter's own schema,
+ * chosen by `gateways[].adapter` (see load.ts); this file names no adapter.
+ */
+import { z } from "zod";
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:8080");
+
+const domainName = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, {
+    message: "must be a lower-case domain name, e.g. sms.example.org",
+  });
+
+const bareJid = z
+  .string()
+  .regex(/^[^@/\s"&'<>:]+@[a-z0-9.-]+$/, "must be a bare JID, e.g. alice@example.org");
+
+const e164 = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number, e.g. "+15550001111" (quoted)');
+
+export const xmppSchema = z
+  .object({
+    service: z
+      .string()
+      .regex(/^xmpp:\/\/[^/]+:\d+$/, "must look like xmpp://host:port")
+      .default("xmpp://127.0.0.1:5347")
+      .describe("The XMPP server's component port (XEP-0114), as xmpp://host:port."),
+    pingIntervalMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(30_000)
+      .describe("How often the component pings the server (XEP-0199) to catch half-open connections."),
+    pingTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(10_000)
+      .describe("A ping unanswered this long drops the connection and reconnects."),
+    reconnectInitialDelayMs: z
+      .number()
+      .int()
+      .min(10)
+      .default(500)
+      .describe("First reconnect delay; doubles on each failed attempt, with full jitter."),
+    reconnectMaxDelayMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(30_000)
+      .describe("Upper bound of the reconnect delay."),
+  })
+  .strict()
+  .prefault({});
+
+export const redisSchema = z
+  .object({
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+      .default("redis://127.0.0.1:6379")
+      .describe("Redis connection URL (rediss:// for TLS). Use AOF persistence and maxmemory-policy noeviction."),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only")
+      .default("xgw")
+      .describe("Key prefix; wrapped in a {hash tag} so every key of the gateway lands on one Cluster slot."),
+  })
+  .strict()
+  .prefault({});
+
+export const httpSchema = z
+  .object({
+    listen: hostPort.default("127.0.0.1:8080").describe("Where the webhook server listens (host:port)."),
+    publicUrl: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+      .transform((u) => u.replace(/\/+$/, ""))
+      .default("http://127.0.0.1:8080")
+      .describe(
+        "The URL providers reach this server at; webhook URLs are built from it and signatures are checked against it.",
+      ),
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(256 * 1024)
+      .describe("Largest webhook body accepted; larger ones get 413."),
+  })
+  .strict()
+  .prefault({});
+
+export const queueSchema = z
+  .object({
+    outboundAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .default(8)
+      .describe("Attempts to hand a message to the provider before the sender gets remote-server-timeout."),
+    outboundBackoffMs: z
+      .number()
+      .int()
+      .min(1)
+      .default(2_000)
+      .describe("Base delay of the outbound retry backoff (exponential, with jitter; Retry-After wins)."),
+    maxBackoffMs: z
+      .number()
+      .int()
+      .min(1)
+      .default(300_000)
+      .describe("Upper bound of any retry delay."),
+    outboundConcurrency: z
+      .number()
+      .int()
+      .min(1)
+      .default(50)
+      .describe("Provider requests in flight at once, per gateway and worker process."),
+    deliveryAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .default(1000)
+      .describe("Attempts to write an inbound message to the XMPP server (it waits while the link is down)."),
+    keepCompleted: z
+      .number()
+      .int()
+      .min(0)
+      .default(1000)
+      .describe("Completed jobs kept per queue (older ones are removed; dedup ids are kept separately)."),
+    dedupTtlSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .default(7 * 24 * 3600)
+      .describe("How long a provider message id or stanza id is remembered to drop duplicates."),
+  })
+  .strict()
+  .prefault({});
+
+export const userSchema = z
+  .object({
+    jid: bareJid.describe("The user's bare JID."),
+    number: e164.describe("The number this user sends from and receives on."),
+  })
+  .strict();
+
+/** A gateway without its adapter-specific block (that one is checked by the adapter's schema). */
+export const gatewaySchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "lower-case letters, digits and -, at most 32")
+      .describe("Short name; appears in webhook paths (/webhooks/<id>/...) and queue names."),
+    domain: domainName.describe("The component's JID, e.g. sms.example.org."),
+    name: z.string().min(1).optional().describe("Human-readable name shown in service discovery."),
+    secret: z.string().min(1, "must not be empty").describe("The component secret shared with the XMPP server."),
+    adapter: z.string().min(1).describe("Which network adapter carries this gateway's messages."),
+    defaultRegion: z
+      .string()
+      .regex(/^[A-Z]{2}$/, "must be an ISO 3166 region code such as US")
+      .optional()
+      .describe("Region for numbers typed without a country code (turned into E.164)."),
+    numberCheck: z
+      .enum(["possible", "valid"])
+      .default("possible")
+      .describe(
+        "possible: number length fits its country; valid: the number is also in an allocated range (libphonenumber metadata).",
+      ),
+    users: z
+      .array(userSchema)
+      .default([])
+      .describe("Operator-provisioned users: who owns which number."),
+  })
+  .loose();
+
+export const configSchema = z
+  .object({
+    xmpp: xmppSchema,
+    redis: redisSchema,
+    http: httpSchema,
+    queue: queueSchema,
+    log: z
+      .object({
+        level: z
+          .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+          .default("info")
+          .describe("Log level (JSON lines on stdout)."),
+      })
+      .strict()
+      .prefault({}),
+    allowedDomains: z
+      .array(domainName)
+      .min(1, "list at least one domain")
+      .describe("Only users of these XMPP domains may use the gateway: it is never an open relay."),
+    gateways: z.array(gatewaySchema).min(1, "configure at least one gateway").describe("The gateways to run."),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = { id: new Map<string, number>(), domain: new Map<string, number>() };
+    cfg.gateways.forEach((g, i) => {
+      for (const key of ["id", "domain"] as const) {
+        const first = seen[key].get(g[key]);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["gateways", i, key],
+            message: `duplicate ${key} "${g[key]}" (also gateways.${first}.${key})`,
+          });
+        } else seen[key].set(g[key], i);
+      }
+      const jids = new Map<string, number>();
+      const numbers = new Map<string, number>();
+      g.users.forEach((u, j) => {
+        const dupJid = jids.get(u.jid);
+        if (dupJid !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: ["gateways", i, "users", j, "jid"],
+            message: `${u.jid} is bound twice (also users.${dupJid})`,
+          });
+        else jids.set(u.jid, j);
+        const dupNum = numbers.get(u.number);
+        if (dupNum !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: ["gateways", i, "users", j, "number"],
+            message: `${u.number} belongs to one user only (also users.${dupNum})`,
+          });
+        else numbers.set(u.number, j);
+      });
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type GatewayConfig = z.infer<typeof gatewaySchema>;
+export type UserBinding = z.infer<typeof userSchema>;

@@ -1,0 +1,21 @@
+/** Minimal JID handling for routing decisions (RFC 7622 shape: local@domain/resource). */
+export interface JidParts {
+  readonly local: string;
+  readonly domain: string;
+  readonly resource: string;
+}
+
+export function parseJid(jid: string): JidParts | undefined {
+  const slash = jid.indexOf("/");
+  const bare = slash === -1 ? jid : jid.slice(0, slash);
+  const resource = slash === -1 ? "" : jid.slice(slash + 1);
+  const at = bare.indexOf("@");
+  const local = at === -1 ? "" : bare.slice(0, at);
+  const domain = (at === -1 ? bare : bare.slice(at + 1)).toLowerCase();
+  if (domain === "" || domain.includes("@") || bare.length > 2048) return undefined;
+  return { local, domain, resource };
+}
+
+export function bareJid(parts: JidParts): string {
+  return parts.local ? `${parts.local}@${parts.domain}` : parts.domain;
+}

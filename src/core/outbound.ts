@@ -1,0 +1,58 @@
+/**
+ * Outbound routing rules: may this sender use the gateway, and where does the message go.
+ * Pure decisions over the adapter and the registrations; no queue, no XMPP.
+ */
+import type { NetworkAdapter } from "./adapter.js";
+import { Refusal } from "./errors.js";
+import { bareJid, parseJid } from "./jid.js";
+import type { RegistrationStore } from "./registrations.js";
+
+/** A message a user sent to a contact of the gateway, as decoded from the stanza. */
+export interface OutboundRequest {
+  readonly stanzaId?: string;
+  /** Full JID of the sender (errors go back to it). */
+  readonly senderJid: string;
+  /** Localpart of the contact JID the user wrote to. */
+  readonly contactLocalpart: string;
+  readonly body: string;
+  readonly mediaUrls: readonly string[];
+}
+
+/** A message accepted for sending: what a queue job carries. */
+export interface RoutedMessage extends OutboundRequest {
+  readonly gatewayId: string;
+  readonly senderBare: string;
+  /** Recipient, canonical network form. */
+  readonly to: string;
+  /** The sender's own number. */
+  readonly from: string;
+}
+
+export interface RoutingContext {
+  readonly gatewayId: string;
+  readonly allowedDomains: ReadonlySet<string>;
+  readonly adapter: NetworkAdapter;
+  readonly registrations: RegistrationStore;
+}
+
+/** Returns the routed message, or throws a Refusal naming the reason. */
+export async function routeOutbound(req: OutboundRequest, ctx: RoutingContext): Promise<RoutedMessage> {
+  const sender = parseJid(req.senderJid);
+  if (!sender?.local) throw new Refusal("forbidden", "Only user accounts may use this gateway.");
+  if (!ctx.allowedDomains.has(sender.domain)) {
+    throw new Refusal("forbidden", `Users of ${sender.domain} may not use this gateway.`);
+  }
+  const senderBare = bareJid(sender);
+  const registration = await ctx.registrations.byJid(ctx.gatewayId, senderBare);
+  if (!registration) {
+    throw new Refusal(
+      "registration-required",
+      `${senderBare} has no number on this gateway; ask the operator to bind one to your account.`,
+    );
+  }
+  const to = ctx.adapter.parseAddress(req.contactLocalpart);
+  if (req.body.length === 0 && req.mediaUrls.length === 0) {
+    throw new Refusal("bad-request", "The message has no text.");
+  }
+  return { ...req, gatewayId: ctx.gatewayId, senderBare, to, from: registration.number };
+}

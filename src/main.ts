@@ -1,0 +1,242 @@
+/**
+ * The composition root: config -> Redis -> adapters -> roles. The only file that names adapters
+ * (a new network is a folder under adapters/ plus one line in `adapters` below).
+ */
+import { Redis } from "ioredis";
+import type { z } from "zod";
+import { createSimulatorAdapter } from "../adapters/simulator/index.js";
+import { simulatorConfigSchema } from "../adapters/simulator/config.js";
+import { createTwilioAdapter } from "../adapters/twilio/index.js";
+import { twilioConfigSchema } from "../adapters/twilio/config.js";
+import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.js";
+import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
+import type { Logger } from "./core/logger.js";
+import { buildHttpServer, listen } from "./http/server.js";
+import { createLogger } from "./observability/logger.js";
+import { createMetrics } from "./observability/metrics.js";
+import { inboundIngester } from "./queue/ingest.js";
+import { startOutboundWorker } from "./queue/outbound-worker.js";
+import { Producer } from "./queue/producer.js";
+import { RedisRegistrationStore } from "./store/registrations.js";
+import { startComponentRole } from "./xmpp/component-role.js";
+import { XmppTransport } from "./xmpp/transport.js";
+
+interface AdapterEntry<C> {
+  readonly schema: z.ZodType<C>;
+  readonly create: (gateway: LoadedGateway, config: C, deps: AdapterDeps) => NetworkAdapter;
+}
+const entry = <C>(e: AdapterEntry<C>): AdapterEntry<unknown> => e as AdapterEntry<unknown>;
+
+const common = (g: LoadedGateway) => ({ gatewayId: g.id, defaultRegion: g.defaultRegion, numberCheck: g.numberCheck });
+
+export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
+  twilio: entry({ schema: twilioConfigSchema, create: (g, c, d) => createTwilioAdapter({ ...common(g), twilio: c }, d) }),
+  simulator: entry({
+    schema: simulatorConfigSchema,
+    create: (g, c, d) => createSimulatorAdapter({ ...common(g), simulator: c }, d),
+  }),
+};
+
+export const adapterSchemas: AdapterSchemas = Object.fromEntries(
+  Object.entries(adapters).map(([kind, e]) => [kind, e.schema]),
+);
+
+export type Role = "component" | "worker" | "webhooks";
+export const ALL_ROLES: readonly Role[] = ["component", "worker", "webhooks"];
+
+export interface StartOptions {
+  readonly roles?: ReadonlySet<Role>;
+  /** Log lines go here instead of stdout (tests capture them). */
+  readonly logDestination?: { write(line: string): unknown };
+}
+
+export interface RunningGateway {
+  readonly logger: Logger;
+  /** host:port the webhook server listens on, when the webhooks role runs. */
+  readonly httpAddress?: string;
+  readonly transports: ReadonlyMap<string, XmppTransport>;
+  /** Settles when a component hits an unrecoverable error (e.g. a wrong secret). */
+  readonly fatal: Promise<Error>;
+  stop(): Promise<void>;
+}
+
+/** Every string in the config that must never be logged. */
+export function secretValues(config: LoadedConfig): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, key: string) => {
+    if (typeof v === "string" && /secret|token|password|key/i.test(key)) out.push(v);
+    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, k);
+  };
+  for (const g of config.gateways) {
+    out.push(g.secret);
+    walk(g.adapterConfig, "");
+  }
+  const redisPassword = safeUrlPassword(config.redis.url);
+  if (redisPassword) out.push(redisPassword);
+  return out;
+}
+
+function safeUrlPassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startGateway(config: LoadedConfig, options: StartOptions = {}): Promise<RunningGateway> {
+  const roles = options.roles ?? new Set(ALL_ROLES);
+  const logger = createLogger({
+    level: config.log.level,
+    secrets: secretValues(config),
+    destination: options.logDestination,
+  });
+  const metrics = createMetrics();
+  // Stopped in this order: webhooks (providers retry), components, workers, then adapters.
+  const stopHttp: (() => Promise<void>)[] = [];
+  const stopComponents: (() => Promise<void>)[] = [];
+  const stopWorkers: (() => Promise<void>)[] = [];
+  const stopAdapters: (() => Promise<void>)[] = [];
+
+  const redisErrors = rateLimitedLogger(logger, "Redis connection error");
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectionName: "xgw" });
+  redis.on("error", redisErrors);
+  const workerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null, connectionName: "xgw-worker" });
+  workerRedis.on("error", redisErrors);
+
+  const registrations = new RedisRegistrationStore(redis, config.redis.prefix);
+  for (const g of config.gateways) {
+    for (const u of g.users) {
+      await registrations.put(g.id, { jid: u.jid, number: u.number, source: "config" }).catch((err: Error) => {
+        logger.error({ gateway: g.id, jid: u.jid, reason: err.message }, "config user not seeded");
+      });
+    }
+  }
+
+  const producer = new Producer(redis, {
+    prefix: config.redis.prefix,
+    outboundAttempts: config.queue.outboundAttempts,
+    deliveryAttempts: config.queue.deliveryAttempts,
+    keepCompleted: config.queue.keepCompleted,
+    dedupTtlSeconds: config.queue.dedupTtlSeconds,
+  });
+  const allowedDomains = new Set(config.allowedDomains);
+  const transports = new Map<string, XmppTransport>();
+  let rejectFatal: (err: Error) => void = () => {};
+  const fatal = new Promise<Error>((resolve) => {
+    rejectFatal = resolve;
+  });
+
+  const webhookGateways = [];
+  for (const g of config.gateways) {
+    const adapterEntry = adapters[g.adapter];
+    if (!adapterEntry) throw new Error(`unknown adapter ${g.adapter}`);
+    const ingest = inboundIngester(g.id, producer, logger, (outcome) =>
+      metrics.inbound.inc({ gateway: g.id, outcome }),
+    );
+    const adapter = adapterEntry.create(g, g.adapterConfig, { logger: logger.child({ adapter: g.adapter }), emit: ingest });
+    stopAdapters.push(async () => adapter.close?.());
+
+    if (roles.has("component")) {
+      const transport = new XmppTransport(
+        { ...config.xmpp, domain: g.domain, secret: g.secret },
+        logger,
+      );
+      transports.set(g.id, transport);
+      transport.on("online", () => metrics.xmppOnline.set({ gateway: g.id }, 1));
+      transport.on("offline", () => metrics.xmppOnline.set({ gateway: g.id }, 0));
+      transport.on("fatal", (err) => rejectFatal(err));
+      const role = startComponentRole({
+        gatewayId: g.id,
+        transport,
+        adapter,
+        producer,
+        registrations,
+        allowedDomains,
+        workerRedis,
+        prefix: config.redis.prefix,
+        logger,
+        onOutbound: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
+        onInbound: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
+      });
+      transport.start();
+      stopComponents.push(async () => {
+        await role.stop();
+        await transport.stop();
+      });
+    }
+    if (roles.has("worker")) {
+      const hasStatusRoute = adapter.webhooks?.some((r) => r.path === "status") ?? false;
+      const worker = startOutboundWorker({
+        gatewayId: g.id,
+        adapter,
+        redis: workerRedis,
+        producer,
+        logger,
+        prefix: config.redis.prefix,
+        concurrency: config.queue.outboundConcurrency,
+        backoffMs: config.queue.outboundBackoffMs,
+        maxBackoffMs: config.queue.maxBackoffMs,
+        dedupTtlSeconds: config.queue.dedupTtlSeconds,
+        statusCallbackUrl: hasStatusRoute ? `${config.http.publicUrl}/webhooks/${g.id}/status` : undefined,
+        onOutcome: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
+      });
+      stopWorkers.push(() => worker.close());
+    }
+    if (adapter.webhooks) webhookGateways.push({ id: g.id, routes: adapter.webhooks, ingest });
+  }
+
+  let httpAddress: string | undefined;
+  if (roles.has("webhooks")) {
+    const app = buildHttpServer({
+      publicUrl: config.http.publicUrl,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      gateways: webhookGateways,
+      logger,
+      metrics: metrics.registry,
+      onRequest: (gateway, route, status) => metrics.webhooks.inc({ gateway, route, status: String(status) }),
+      ready: async () => {
+        const redisOk = await redis.ping().then(
+          () => true,
+          () => false,
+        );
+        const xmpp = Object.fromEntries([...transports].map(([id, t]) => [id, t.online]));
+        return { ok: redisOk && Object.values(xmpp).every(Boolean), detail: { redis: redisOk, xmpp } };
+      },
+    });
+    const url = await listen(app, config.http.listen);
+    httpAddress = new URL(url).host;
+    logger.info({ listen: httpAddress, publicUrl: config.http.publicUrl }, "webhook server listening");
+    stopHttp.push(() => app.close());
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    logger,
+    httpAddress,
+    transports,
+    fatal,
+    stop() {
+      stopped ??= (async () => {
+        for (const stop of [...stopHttp, ...stopComponents, ...stopWorkers, ...stopAdapters]) {
+          await stop().catch((err: Error) => logger.warn({ reason: err.message }, "error while stopping"));
+        }
+        await producer.close();
+        redis.disconnect();
+        workerRedis.disconnect();
+        logger.info("stopped");
+      })();
+      return stopped;
+    },
+  };
+}
+
+function rateLimitedLogger(logger: Logger, msg: string) {
+  let last = 0;
+  return (err: Error) => {
+    const now = Date.now();
+    if (now - last < 5000) return;
+    last = now;
+    logger.error({ reason: err.message }, msg);
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Reading an incoming message stanza: what the user wants sent, or why it is ignored or refused.
+ * Chat states, receipts, markers, body-less messages and errors are never sent as SMS; errors are
+ * never answered (no loops).
+ */
+import type { Element } from "@xmpp/component";
+import type { OutboundRequest } from "../core/outbound.js";
+
+export type Decoded =
+  | { readonly kind: "send"; readonly request: OutboundRequest }
+  | { readonly kind: "ignore"; readonly why: string }
+  | { readonly kind: "refuse"; readonly condition: "feature-not-implemented" | "bad-request"; readonly text: string };
+
+const MAX_ID = 256;
+
+export function decodeMessage(el: Element): Decoded {
+  const { type = "normal", from, to, id } = el.attrs;
+  if (type === "error") return { kind: "ignore", why: "error stanza" };
+  if (!from || !to) return { kind: "ignore", why: "missing from or to" };
+  const body = el.getChildText("body");
+  const oob = el
+    .getChildren("x", "jabber:x:oob")
+    .map((x) => x.getChildText("url")?.trim() ?? "")
+    .filter((u) => u.length > 0);
+  if ((body === null || body.trim() === "") && oob.length === 0) {
+    return { kind: "ignore", why: "no body (chat state, receipt or marker)" };
+  }
+  if (type === "groupchat" || type === "headline") {
+    return { kind: "refuse", condition: "feature-not-implemented", text: `${type} messages are not supported.` };
+  }
+  if (id !== undefined && id.length > MAX_ID) {
+    return { kind: "refuse", condition: "bad-request", text: "The message id is too long." };
+  }
+  const at = to.indexOf("@");
+  const slash = to.indexOf("/");
+  const contactLocalpart = at > 0 && (slash === -1 || at < slash) ? to.slice(0, at) : "";
+  // A body that is only the OOB URL (as clients send after an upload) is not repeated as text.
+  const text = body ?? "";
+  const bodyIsUrl = oob.includes(text.trim());
+  return {
+    kind: "send",
+    request: { stanzaId: id, senderJid: from, contactLocalpart, body: bodyIsUrl ? "" : text, mediaUrls: oob },
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * XmppTransport: one XEP-0114 component connection (@xmpp/component), kept alive.
+ *
+ * - The library's own reconnect (a fixed 1 s loop) is replaced by exponential backoff with jitter.
+ * - A `not-authorized` stream error (wrong secret) stops reconnecting and is reported as fatal.
+ * - XEP-0199 pings to the server catch half-open TCP connections.
+ * - `online` may fire many times (after each reconnect): listeners must be idempotent.
+ * - `send` throws NotConnectedError while offline; a resolved send means written to the socket.
+ */
+import { EventEmitter } from "node:events";
+import { type Component, component, type Element, xml } from "@xmpp/component";
+import type { Logger } from "../core/logger.js";
+import { jitteredBackoff } from "../core/backoff.js";
+
+export class NotConnectedError extends Error {
+  override readonly name = "NotConnectedError";
+}
+
+export interface TransportOptions {
+  readonly service: string;
+  readonly domain: string;
+  readonly secret: string;
+  readonly pingIntervalMs: number;
+  readonly pingTimeoutMs: number;
+  readonly reconnectInitialDelayMs: number;
+  readonly reconnectMaxDelayMs: number;
+  /** Where pings go; by default the parent domain of the component (sms.example.org -> example.org). */
+  readonly pingTarget?: string;
+}
+
+export interface TransportEvents {
+  online: [];
+  offline: [];
+  stanza: [Element];
+  fatal: [Error];
+}
+
+export type IqHandler = (stanza: Element) => Element | Promise<Element>;
+
+export class XmppTransport extends EventEmitter<TransportEvents> {
+  private readonly xmpp: Component;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private isOnline = false;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly options: TransportOptions,
+    logger: Logger,
+  ) {
+    super();
+    this.log = logger.child({ component: options.domain });
+    this.xmpp = component({ service: options.service, domain: options.domain, password: options.secret });
+    this.xmpp.reconnect.stop();
+    this.xmpp.on("error", (err) => this.onError(err));
+    this.xmpp.on("online", () => this.onOnline());
+    this.xmpp.on("disconnect", () => this.onDisconnect());
+    this.xmpp.on("stanza", (el) => {
+      // iq results/errors and queries are routed by the library's middleware (iqCaller/iqCallee).
+      if (el.name !== "iq") this.emit("stanza", el);
+    });
+  }
+
+  get domain(): string {
+    return this.options.domain;
+  }
+
+  get online(): boolean {
+    return this.isOnline;
+  }
+
+  /** Starts connecting; resolves at once. Watch `online`/`fatal`. */
+  start(): void {
+    this.stopping = false;
+    this.connect();
+  }
+
+  /** Answer iq queries of one namespace; everything unhandled gets service-unavailable. */
+  handleIq(type: "get" | "set", ns: string, name: string, handler: IqHandler): void {
+    this.xmpp.iqCallee[type](ns, name, (ctx) => handler(ctx.stanza));
+  }
+
+  async send(el: Element): Promise<void> {
+    if (!this.isOnline) throw new NotConnectedError(`component ${this.options.domain} is not connected`);
+    if (!el.attrs.from) el.attrs.from = this.options.domain;
+    try {
+      await this.xmpp.send(el);
+    } catch (err) {
+      throw new NotConnectedError(`component ${this.options.domain}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Stops reconnecting, closes the stream (waiting up to timeoutMs), and drops the socket. */
+  async stop(timeoutMs = 2000): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    this.stopPing();
+    const wasOnline = this.isOnline;
+    this.setOffline();
+    if (this.xmpp.status === "offline") return;
+    try {
+      if (wasOnline) await withTimeout(this.xmpp.stop(), timeoutMs);
+      else this.xmpp.socket?.destroy();
+    } catch {
+      this.xmpp.socket?.destroy();
+    }
+  }
+
+  private connect(): void {
+    if (this.stopping) return;
+    this.log.debug({ service: this.options.service, attempt: this.attempt }, "connecting");
+    const run = this.xmpp.status === "offline" ? this.xmpp.start() : this.xmpp.reconnect.reconnect();
+    run.catch((err: Error) => {
+      // Connection refused and the like: `disconnect` follows (or already came) and reschedules.
+      this.log.debug({ err: { message: err.message } }, "connect attempt failed");
+      if (this.xmpp.status === "offline" || this.xmpp.status === "disconnect") this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopping || this.reconnectTimer) return;
+    const delay = jitteredBackoff(
+      this.attempt++,
+      this.options.reconnectInitialDelayMs,
+      this.options.reconnectMaxDelayMs,
+    );
+    this.log.info({ delayMs: delay, attempt: this.attempt }, "reconnecting to the XMPP server");
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, delay);
+  }
+
+  private onOnline(): void {
+    if (this.isOnline) return;
+    this.isOnline = true;
+    this.attempt = 0;
+    this.log.info({ service: this.options.service }, "component online");
+    this.startPing();
+    this.emit("online");
+  }
+
+  private onDisconnect(): void {
+    this.stopPing();
+    const was = this.isOnline;
+    this.setOffline();
+    if (was) this.log.warn("component connection lost");
+    this.scheduleReconnect();
+  }
+
+  private setOffline(): void {
+    if (!this.isOnline) return;
+    this.isOnline = false;
+    this.emit("offline");
+  }
+
+  private onError(err: Error & { condition?: string }): void {
+    if (err.condition === "not-authorized") {
+      this.stopping = true;
+      clearTimeout(this.reconnectTimer);
+      const fatal = new Error(
+        `the XMPP server at ${this.options.service} refused the secret for component ${this.options.domain} ` +
+          "(not-authorized): check the gateway's secret against the server's component configuration",
+      );
+      this.log.fatal(fatal.message);
+      this.xmpp.socket?.destroy();
+      this.emit("fatal", fatal);
+      return;
+    }
+    if (err.condition === "conflict") {
+      this.log.error(
+        `another connection already holds component ${this.options.domain} (conflict); retrying with backoff`,
+      );
+      return;
+    }
+    if (err.condition === "host-unknown") {
+      this.log.error(`the XMPP server does not know component ${this.options.domain} (host-unknown); retrying`);
+      return;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    this.log.warn({ err: { message: err.message, code, condition: err.condition } }, "XMPP connection error");
+  }
+
+  private startPing(): void {
+    this.stopPing();
+    const target = this.options.pingTarget ?? parentDomain(this.options.domain);
+    this.pingTimer = setInterval(() => {
+      const ping = xml("iq", { type: "get", to: target, from: this.options.domain }, xml("ping", { xmlns: "urn:xmpp:ping" }));
+      this.xmpp.iqCaller.request(ping, this.options.pingTimeoutMs).catch((err: Error & { condition?: string }) => {
+        // Any stanza error still proves the link is alive; only a timeout means it is not.
+        if (err.name !== "TimeoutError") return;
+        this.log.warn({ timeoutMs: this.options.pingTimeoutMs }, "ping unanswered: dropping the connection");
+        this.xmpp.socket?.destroy();
+      });
+    }, this.options.pingIntervalMs);
+    this.pingTimer.unref();
+  }
+
+  private stopPing(): void {
+    clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+  }
+}
+
+function parentDomain(domain: string): string {
+  return domain.slice(domain.indexOf(".") + 1) || domain;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("timeout")), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * A real XMPP server (Prosody 0.12 or ejabberd 23.01 from Debian) started for a test on free
+ * loopback ports, with a generated config in a temporary directory. Users log in with plain-text
+ * c2s (no TLS); components connect with XEP-0114 on `componentPort`.
+ */
+import { startEjabberd } from "./ejabberd.js";
+import { startProsody } from "./prosody.js";
+
+export type XmppServerKind = "prosody" | "ejabberd";
+
+export interface XmppServer {
+  readonly kind: XmppServerKind;
+  /** The user domain: "localhost". */
+  readonly domain: string;
+  readonly c2sPort: number;
+  readonly componentPort: number;
+  /** `xmpp://127.0.0.1:<componentPort>`: the `service` for @xmpp/component. */
+  readonly componentService: string;
+  /** `xmpp://127.0.0.1:<c2sPort>`: the `service` for @xmpp/client. */
+  readonly c2sService: string;
+  /** The temporary directory holding config, data and logs (kept with XGW_KEEP_TEST_DIRS=1). */
+  readonly workDir: string;
+  /** Creates the account `user@domain` (or resets its password if it exists). Safe to call concurrently. */
+  register(user: string, password: string): Promise<void>;
+  /** register() for several accounts at once. */
+  registerMany(users: readonly { user: string; password: string }[]): Promise<void>;
+  /** Stops the server and waits until its process is gone and its ports are closed. */
+  stop(): Promise<void>;
+  /** Starts it again after stop(), on the same ports with the same data (accounts survive). */
+  start(): Promise<void>;
+  /** The end of the server's log, for failure messages. */
+  logTail(lines?: number): string;
+}
+
+export interface XmppServerOptions {
+  /** External components (XEP-0114) the server accepts, e.g. `{ domain: "sms.localhost", secret: "s3cret" }`. */
+  components: { domain: string; secret: string }[];
+}
+
+export function startXmppServer(kind: XmppServerKind, opts: XmppServerOptions): Promise<XmppServer> {
+  return kind === "prosody" ? startProsody(opts) : startEjabberd(opts);
+}
+
+export const XMPP_SERVER_KINDS: readonly XmppServerKind[] = ["prosody", "ejabberd"];

@@ -1,0 +1,45 @@
+import { xml } from "@xmpp/component";
+import { describe, expect, it } from "vitest";
+import { decodeMessage } from "../../src/xmpp/decode.js";
+
+const msg = (attrs: Record<string, string>, ...children: ReturnType<typeof xml>[]) =>
+  xml("message", { from: "alice@example.org/phone", to: "+15551234567@sms.example.org", ...attrs }, ...children);
+
+describe("decodeMessage", () => {
+  it("turns a chat message with a body into a send request", () => {
+    const d = decodeMessage(msg({ type: "chat", id: "m1" }, xml("body", {}, "hello")));
+    expect(d).toEqual({
+      kind: "send",
+      request: {
+        stanzaId: "m1",
+        senderJid: "alice@example.org/phone",
+        contactLocalpart: "+15551234567",
+        body: "hello",
+        mediaUrls: [],
+      },
+    });
+  });
+
+  it.each([
+    ["chat state", msg({ type: "chat" }, xml("composing", { xmlns: "http://jabber.org/protocol/chatstates" }))],
+    ["receipt", msg({}, xml("received", { xmlns: "urn:xmpp:receipts", id: "x" }))],
+    ["marker", msg({}, xml("displayed", { xmlns: "urn:xmpp:chat-markers:0", id: "x" }))],
+    ["empty body", msg({ type: "chat" }, xml("body", {}, "   "))],
+    ["error", msg({ type: "error" }, xml("body", {}, "x"))],
+  ])("ignores a %s", (_name, el) => {
+    expect(decodeMessage(el).kind).toBe("ignore");
+  });
+
+  it("refuses groupchat and headline messages", () => {
+    for (const type of ["groupchat", "headline"]) {
+      const d = decodeMessage(msg({ type }, xml("body", {}, "x")));
+      expect(d).toMatchObject({ kind: "refuse", condition: "feature-not-implemented" });
+    }
+  });
+
+  it("takes OOB URLs as media and drops a body that only repeats the URL", () => {
+    const url = "https://upload.example.org/a.jpg";
+    const d = decodeMessage(msg({}, xml("body", {}, url), xml("x", { xmlns: "jabber:x:oob" }, xml("url", {}, url))));
+    expect(d).toMatchObject({ kind: "send", request: { body: "", mediaUrls: [url] } });
+  });
+});
