@@ -36,9 +36,10 @@ program
   .description("run the gateway (all roles in one process unless --role is given)")
   .addOption(configOption())
   .addOption(
-    new Option("-r, --role <role...>", "run only these roles (scale them across machines on one Redis)").choices(
-      ALL_ROLES,
-    ),
+    new Option(
+      "-r, --role <role...>",
+      "run only these roles (scale them across machines on one Redis)",
+    ).choices(ALL_ROLES),
   )
   .action(async (opts: { config: string; role?: Role[] }) => {
     const config = await load(opts.config);

@@ -4,10 +4,10 @@
  */
 import { Redis } from "ioredis";
 import type { z } from "zod";
-import { createSimulatorAdapter } from "../adapters/simulator/index.js";
 import { simulatorConfigSchema } from "../adapters/simulator/config.js";
-import { createTwilioAdapter } from "../adapters/twilio/index.js";
+import { createSimulatorAdapter } from "../adapters/simulator/index.js";
 import { twilioConfigSchema } from "../adapters/twilio/config.js";
+import { createTwilioAdapter } from "../adapters/twilio/index.js";
 import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
 import type { Logger } from "./core/logger.js";
@@ -27,10 +27,17 @@ interface AdapterEntry<C> {
 }
 const entry = <C>(e: AdapterEntry<C>): AdapterEntry<unknown> => e as AdapterEntry<unknown>;
 
-const common = (g: LoadedGateway) => ({ gatewayId: g.id, defaultRegion: g.defaultRegion, numberCheck: g.numberCheck });
+const common = (g: LoadedGateway) => ({
+  gatewayId: g.id,
+  defaultRegion: g.defaultRegion,
+  numberCheck: g.numberCheck,
+});
 
 export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
-  twilio: entry({ schema: twilioConfigSchema, create: (g, c, d) => createTwilioAdapter({ ...common(g), twilio: c }, d) }),
+  twilio: entry({
+    schema: twilioConfigSchema,
+    create: (g, c, d) => createTwilioAdapter({ ...common(g), twilio: c }, d),
+  }),
   simulator: entry({
     schema: simulatorConfigSchema,
     create: (g, c, d) => createSimulatorAdapter({ ...common(g), simulator: c }, d),
@@ -84,7 +91,10 @@ function safeUrlPassword(url: string): string | undefined {
   }
 }
 
-export async function startGateway(config: LoadedConfig, options: StartOptions = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: LoadedConfig,
+  options: StartOptions = {},
+): Promise<RunningGateway> {
   const roles = options.roles ?? new Set(ALL_ROLES);
   const logger = createLogger({
     level: config.log.level,
@@ -101,15 +111,20 @@ export async function startGateway(config: LoadedConfig, options: StartOptions =
   const redisErrors = rateLimitedLogger(logger, "Redis connection error");
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectionName: "xgw" });
   redis.on("error", redisErrors);
-  const workerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null, connectionName: "xgw-worker" });
+  const workerRedis = new Redis(config.redis.url, {
+    maxRetriesPerRequest: null,
+    connectionName: "xgw-worker",
+  });
   workerRedis.on("error", redisErrors);
 
   const registrations = new RedisRegistrationStore(redis, config.redis.prefix);
   for (const g of config.gateways) {
     for (const u of g.users) {
-      await registrations.put(g.id, { jid: u.jid, number: u.number, source: "config" }).catch((err: Error) => {
-        logger.error({ gateway: g.id, jid: u.jid, reason: err.message }, "config user not seeded");
-      });
+      await registrations
+        .put(g.id, { jid: u.jid, number: u.number, source: "config" })
+        .catch((err: Error) => {
+          logger.error({ gateway: g.id, jid: u.jid, reason: err.message }, "config user not seeded");
+        });
     }
   }
 
@@ -134,14 +149,14 @@ export async function startGateway(config: LoadedConfig, options: StartOptions =
     const ingest = inboundIngester(g.id, producer, logger, (outcome) =>
       metrics.inbound.inc({ gateway: g.id, outcome }),
     );
-    const adapter = adapterEntry.create(g, g.adapterConfig, { logger: logger.child({ adapter: g.adapter }), emit: ingest });
+    const adapter = adapterEntry.create(g, g.adapterConfig, {
+      logger: logger.child({ adapter: g.adapter }),
+      emit: ingest,
+    });
     stopAdapters.push(async () => adapter.close?.());
 
     if (roles.has("component")) {
-      const transport = new XmppTransport(
-        { ...config.xmpp, domain: g.domain, secret: g.secret },
-        logger,
-      );
+      const transport = new XmppTransport({ ...config.xmpp, domain: g.domain, secret: g.secret }, logger);
       transports.set(g.id, transport);
       transport.on("online", () => metrics.xmppOnline.set({ gateway: g.id }, 1));
       transport.on("offline", () => metrics.xmppOnline.set({ gateway: g.id }, 0));

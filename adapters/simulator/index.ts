@@ -16,7 +16,7 @@ import type {
 } from "../../src/core/adapter.js";
 import { PermanentError, RetryableError } from "../../src/core/errors.js";
 import type { NumberCheck } from "../../src/core/phone.js";
-import { formatSmsAddress, parseSmsLocalpart } from "./addresses.js";
+import { formatSmsAddress, parseSmsLocalpart } from "../../src/core/sms-address.js";
 import { type SimulatorConfig, simulatorConfigSchema } from "./config.js";
 
 export { type SimulatorConfig, simulatorConfigSchema } from "./config.js";

@@ -15,7 +15,7 @@ import type {
 } from "../../src/core/adapter.js";
 import { PermanentError } from "../../src/core/errors.js";
 import type { NumberCheck } from "../../src/core/phone.js";
-import { formatSmsAddress, parseSmsLocalpart } from "./addresses.js";
+import { formatSmsAddress, parseSmsLocalpart } from "../../src/core/sms-address.js";
 import { type TwilioConfig, twilioConfigSchema } from "./config.js";
 import { toSendError } from "./errors.js";
 import { GatewayRequestClient } from "./http-client.js";

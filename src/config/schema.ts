@@ -64,7 +64,9 @@ export const redisSchema = z
       .string()
       .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
       .default("redis://127.0.0.1:6379")
-      .describe("Redis connection URL (rediss:// for TLS). Use AOF persistence and maxmemory-policy noeviction."),
+      .describe(
+        "Redis connection URL (rediss:// for TLS). Use AOF persistence and maxmemory-policy noeviction.",
+      ),
     prefix: z
       .string()
       .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only")
@@ -108,12 +110,7 @@ export const queueSchema = z
       .min(1)
       .default(2_000)
       .describe("Base delay of the outbound retry backoff (exponential, with jitter; Retry-After wins)."),
-    maxBackoffMs: z
-      .number()
-      .int()
-      .min(1)
-      .default(300_000)
-      .describe("Upper bound of any retry delay."),
+    maxBackoffMs: z.number().int().min(1).default(300_000).describe("Upper bound of any retry delay."),
     outboundConcurrency: z
       .number()
       .int()
@@ -158,7 +155,10 @@ export const gatewaySchema = z
       .describe("Short name; appears in webhook paths (/webhooks/<id>/...) and queue names."),
     domain: domainName.describe("The component's JID, e.g. sms.example.org."),
     name: z.string().min(1).optional().describe("Human-readable name shown in service discovery."),
-    secret: z.string().min(1, "must not be empty").describe("The component secret shared with the XMPP server."),
+    secret: z
+      .string()
+      .min(1, "must not be empty")
+      .describe("The component secret shared with the XMPP server."),
     adapter: z.string().min(1).describe("Which network adapter carries this gateway's messages."),
     defaultRegion: z
       .string()
@@ -171,10 +171,7 @@ export const gatewaySchema = z
       .describe(
         "possible: number length fits its country; valid: the number is also in an allocated range (libphonenumber metadata).",
       ),
-    users: z
-      .array(userSchema)
-      .default([])
-      .describe("Operator-provisioned users: who owns which number."),
+    users: z.array(userSchema).default([]).describe("Operator-provisioned users: who owns which number."),
   })
   .loose();
 
@@ -197,7 +194,10 @@ export const configSchema = z
       .array(domainName)
       .min(1, "list at least one domain")
       .describe("Only users of these XMPP domains may use the gateway: it is never an open relay."),
-    gateways: z.array(gatewaySchema).min(1, "configure at least one gateway").describe("The gateways to run."),
+    gateways: z
+      .array(gatewaySchema)
+      .min(1, "configure at least one gateway")
+      .describe("The gateways to run."),
   })
   .strict()
   .superRefine((cfg, ctx) => {

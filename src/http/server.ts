@@ -7,7 +7,12 @@
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
-import { type InboundEvent, WebhookAuthError, WebhookInputError, type WebhookRoute } from "../core/adapter.js";
+import {
+  type InboundEvent,
+  WebhookAuthError,
+  WebhookInputError,
+  type WebhookRoute,
+} from "../core/adapter.js";
 import type { Logger } from "../core/logger.js";
 import { parseForm } from "./form.js";
 
@@ -32,10 +37,8 @@ export function buildHttpServer(o: HttpServerOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: o.bodyLimitBytes });
   const log = o.logger.child({ role: "webhooks" });
 
-  app.addContentTypeParser(
-    "application/x-www-form-urlencoded",
-    { parseAs: "string" },
-    (_req, body, done) => done(null, body),
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) =>
+    done(null, body),
   );
 
   app.get("/healthz", async () => ({ ok: true }));
@@ -68,11 +71,17 @@ export function buildHttpServer(o: HttpServerOptions): FastifyInstance {
           handled = route.handle({ publicUrl, headers, form: parseForm(req.body), rawBody: req.body });
         } catch (err) {
           if (err instanceof WebhookAuthError) {
-            log.warn({ gateway: gw.id, route: route.path, reason: err.message }, "webhook refused: bad signature");
+            log.warn(
+              { gateway: gw.id, route: route.path, reason: err.message },
+              "webhook refused: bad signature",
+            );
             return send(403, "text/plain", "forbidden\n");
           }
           if (err instanceof WebhookInputError) {
-            log.warn({ gateway: gw.id, route: route.path, reason: err.message }, "webhook refused: malformed");
+            log.warn(
+              { gateway: gw.id, route: route.path, reason: err.message },
+              "webhook refused: malformed",
+            );
             return send(400, "text/plain", `${err.message}\n`);
           }
           throw err;
@@ -92,7 +101,10 @@ export function buildHttpServer(o: HttpServerOptions): FastifyInstance {
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, res) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) log.error({ err: { message: err.message } }, "webhook server error");
-    return res.code(status).type("text/plain").send(status === 500 ? "internal error\n" : `${err.message}\n`);
+    return res
+      .code(status)
+      .type("text/plain")
+      .send(status === 500 ? "internal error\n" : `${err.message}\n`);
   });
   return app;
 }

@@ -30,7 +30,9 @@ const REDACT_PATHS = [
 ];
 
 export function createLogger(options: LoggerOptions): Logger {
-  const secrets = [...new Set(options.secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
+  const secrets = [...new Set(options.secrets.filter((s) => s.length >= 4))].sort(
+    (a, b) => b.length - a.length,
+  );
   const variants = secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
   const scrub = (line: string): string => {
     let out = line;

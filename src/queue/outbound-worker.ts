@@ -36,7 +36,14 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const refuse = async (job: Job, data: OutboundJob, condition: RefusalCondition, text: string) => {
     await o.producer.enqueueToXmpp(
       o.gatewayId,
-      { kind: "error", to: data.senderJid, contactLocalpart: data.contactLocalpart, stanzaId: data.stanzaId, condition, text },
+      {
+        kind: "error",
+        to: data.senderJid,
+        contactLocalpart: data.contactLocalpart,
+        stanzaId: data.stanzaId,
+        condition,
+        text,
+      },
       errorJobId(job.id ?? ""),
     );
   };
@@ -68,7 +75,10 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
       return result;
     } catch (err) {
       if (err instanceof Refusal) {
-        log.warn({ jobId: job.id, condition: err.condition, reason: err.message }, "provider refused the message");
+        log.warn(
+          { jobId: job.id, condition: err.condition, reason: err.message },
+          "provider refused the message",
+        );
         await refuse(job, data, err.condition, err.message);
         o.onOutcome?.("failed");
         throw new UnrecoverableError(err.message);

@@ -2,8 +2,9 @@
  * Retry policy for BullMQ jobs: exponential backoff with jitter, and a provider's Retry-After
  * (RetryableError.retryAfterMs) wins when it asks for longer.
  */
-import { RetryableError } from "../core/errors.js";
+
 import { jitteredBackoff } from "../core/backoff.js";
+import { RetryableError } from "../core/errors.js";
 
 export interface RetryPolicy {
   readonly baseMs: number;

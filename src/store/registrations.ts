@@ -45,7 +45,10 @@ export class RedisRegistrationStore implements RegistrationStore {
   ) {}
 
   private keys(gatewayId: string): [string, string] {
-    return [storeKey(this.prefix, "reg", gatewayId, "by-jid"), storeKey(this.prefix, "reg", gatewayId, "by-number")];
+    return [
+      storeKey(this.prefix, "reg", gatewayId, "by-jid"),
+      storeKey(this.prefix, "reg", gatewayId, "by-number"),
+    ];
   }
 
   async byJid(gatewayId: string, jid: string): Promise<Registration | undefined> {
@@ -64,9 +67,15 @@ export class RedisRegistrationStore implements RegistrationStore {
   async put(gatewayId: string, registration: Registration): Promise<void> {
     const value = registrationSchema.parse(registration);
     const [byJid, byNumber] = this.keys(gatewayId);
-    const owner = (await this.redis.eval(PUT, 2, byJid, byNumber, value.jid, value.number, JSON.stringify(value))) as
-      | string
-      | null;
+    const owner = (await this.redis.eval(
+      PUT,
+      2,
+      byJid,
+      byNumber,
+      value.jid,
+      value.number,
+      JSON.stringify(value),
+    )) as string | null;
     if (owner) throw new NumberTakenError(value.number, owner);
   }
 

@@ -63,9 +63,28 @@ export function startComponentRole(o: ComponentRoleOptions): ComponentRole {
         adapter: o.adapter,
         registrations: o.registrations,
       });
-      const { gatewayId, stanzaId, senderJid, senderBare, contactLocalpart, to: rcpt, from: number, body } = routed;
+      const {
+        gatewayId,
+        stanzaId,
+        senderJid,
+        senderBare,
+        contactLocalpart,
+        to: rcpt,
+        from: number,
+        body,
+      } = routed;
       const outcome = await o.producer.enqueueOutbound(
-        { gatewayId, stanzaId, senderJid, senderBare, contactLocalpart, to: rcpt, from: number, body, mediaUrls: [...routed.mediaUrls] },
+        {
+          gatewayId,
+          stanzaId,
+          senderJid,
+          senderBare,
+          contactLocalpart,
+          to: rcpt,
+          from: number,
+          body,
+          mediaUrls: [...routed.mediaUrls],
+        },
         outboundJobId(senderBare, stanzaId),
       );
       o.onOutbound?.(outcome);
@@ -77,7 +96,10 @@ export function startComponentRole(o: ComponentRoleOptions): ComponentRole {
         await reply(messageError({ from: to, to: from, id, condition: err.condition, text: err.message }));
       } else {
         // Redis refused or timed out: tell the sender instead of dropping the message silently.
-        log.error({ err: { message: (err as Error).message }, stanzaId: id }, "could not enqueue the message");
+        log.error(
+          { err: { message: (err as Error).message }, stanzaId: id },
+          "could not enqueue the message",
+        );
         await reply(
           messageError({
             from: to,
@@ -119,7 +141,13 @@ export function startComponentRole(o: ComponentRoleOptions): ComponentRole {
     }
     const from = `${o.adapter.formatAddress(data.from)}@${domain}`;
     await transport.send(
-      chatMessage({ from, to: owner.jid, id: job.id ?? data.providerMessageId, body: data.body, mediaUrls: data.mediaUrls }),
+      chatMessage({
+        from,
+        to: owner.jid,
+        id: job.id ?? data.providerMessageId,
+        body: data.body,
+        mediaUrls: data.mediaUrls,
+      }),
     );
     o.onInbound?.("delivered");
   };
@@ -141,7 +169,9 @@ export function startComponentRole(o: ComponentRoleOptions): ComponentRole {
   const onOnline = () => {
     if (!running) {
       running = true;
-      worker.run().catch((err: Error) => log.error({ err: { message: err.message } }, "delivery worker stopped"));
+      worker
+        .run()
+        .catch((err: Error) => log.error({ err: { message: err.message } }, "delivery worker stopped"));
     } else if (worker.isPaused()) worker.resume();
   };
   const onOffline = () => {

@@ -9,7 +9,11 @@ import type { OutboundRequest } from "../core/outbound.js";
 export type Decoded =
   | { readonly kind: "send"; readonly request: OutboundRequest }
   | { readonly kind: "ignore"; readonly why: string }
-  | { readonly kind: "refuse"; readonly condition: "feature-not-implemented" | "bad-request"; readonly text: string };
+  | {
+      readonly kind: "refuse";
+      readonly condition: "feature-not-implemented" | "bad-request";
+      readonly text: string;
+    };
 
 const MAX_ID = 256;
 
@@ -26,7 +30,11 @@ export function decodeMessage(el: Element): Decoded {
     return { kind: "ignore", why: "no body (chat state, receipt or marker)" };
   }
   if (type === "groupchat" || type === "headline") {
-    return { kind: "refuse", condition: "feature-not-implemented", text: `${type} messages are not supported.` };
+    return {
+      kind: "refuse",
+      condition: "feature-not-implemented",
+      text: `${type} messages are not supported.`,
+    };
   }
   if (id !== undefined && id.length > MAX_ID) {
     return { kind: "refuse", condition: "bad-request", text: "The message id is too long." };

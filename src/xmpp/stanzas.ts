@@ -34,10 +34,20 @@ export function messageError(p: {
   condition: RefusalCondition;
   text: string;
 }): Element {
-  return xml("message", { type: "error", from: p.from, to: p.to, id: p.id }, errorElement(p.condition, p.text));
+  return xml(
+    "message",
+    { type: "error", from: p.from, to: p.to, id: p.id },
+    errorElement(p.condition, p.text),
+  );
 }
 
-export function chatMessage(p: { from: string; to: string; id: string; body: string; mediaUrls: readonly string[] }) {
+export function chatMessage(p: {
+  from: string;
+  to: string;
+  id: string;
+  body: string;
+  mediaUrls: readonly string[];
+}) {
   const text = [p.body, ...p.mediaUrls].filter((s) => s.length > 0).join("\n");
   return xml(
     "message",

@@ -9,8 +9,8 @@
  */
 import { EventEmitter } from "node:events";
 import { type Component, component, type Element, xml } from "@xmpp/component";
-import type { Logger } from "../core/logger.js";
 import { jitteredBackoff } from "../core/backoff.js";
+import type { Logger } from "../core/logger.js";
 
 export class NotConnectedError extends Error {
   override readonly name = "NotConnectedError";
@@ -176,7 +176,9 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
       return;
     }
     if (err.condition === "host-unknown") {
-      this.log.error(`the XMPP server does not know component ${this.options.domain} (host-unknown); retrying`);
+      this.log.error(
+        `the XMPP server does not know component ${this.options.domain} (host-unknown); retrying`,
+      );
       return;
     }
     const code = (err as NodeJS.ErrnoException).code;
@@ -187,13 +189,22 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.stopPing();
     const target = this.options.pingTarget ?? parentDomain(this.options.domain);
     this.pingTimer = setInterval(() => {
-      const ping = xml("iq", { type: "get", to: target, from: this.options.domain }, xml("ping", { xmlns: "urn:xmpp:ping" }));
-      this.xmpp.iqCaller.request(ping, this.options.pingTimeoutMs).catch((err: Error & { condition?: string }) => {
-        // Any stanza error still proves the link is alive; only a timeout means it is not.
-        if (err.name !== "TimeoutError") return;
-        this.log.warn({ timeoutMs: this.options.pingTimeoutMs }, "ping unanswered: dropping the connection");
-        this.xmpp.socket?.destroy();
-      });
+      const ping = xml(
+        "iq",
+        { type: "get", to: target, from: this.options.domain },
+        xml("ping", { xmlns: "urn:xmpp:ping" }),
+      );
+      this.xmpp.iqCaller
+        .request(ping, this.options.pingTimeoutMs)
+        .catch((err: Error & { condition?: string }) => {
+          // Any stanza error still proves the link is alive; only a timeout means it is not.
+          if (err.name !== "TimeoutError") return;
+          this.log.warn(
+            { timeoutMs: this.options.pingTimeoutMs },
+            "ping unanswered: dropping the connection",
+          );
+          this.xmpp.socket?.destroy();
+        });
     }, this.options.pingIntervalMs);
     this.pingTimer.unref();
   }

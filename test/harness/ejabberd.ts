@@ -105,7 +105,9 @@ function ejabberdIds(): { uid: number; gid: number } {
   const uid = Number(fields?.[2]);
   const gid = Number(fields?.[3]);
   if (!line || !Number.isInteger(uid) || !Number.isInteger(gid)) {
-    throw new Error(`ejabberd: no "${EJABBERD_USER}" user in /etc/passwd (is the ejabberd package installed?)`);
+    throw new Error(
+      `ejabberd: no "${EJABBERD_USER}" user in /etc/passwd (is the ejabberd package installed?)`,
+    );
   }
   return { uid, gid };
 }
@@ -161,7 +163,10 @@ class EjabberdServer implements XmppServer {
     }
   }
 
-  private async api(command: string, args: Record<string, string>): Promise<{ status: number; body: string }> {
+  private async api(
+    command: string,
+    args: Record<string, string>,
+  ): Promise<{ status: number; body: string }> {
     const res = await fetch(`${this.apiBase}/${command}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -191,7 +196,11 @@ class EjabberdServer implements XmppServer {
           const { status, body } = await this.api("status", {});
           return status === 200 && body.includes("started") ? "ready" : false;
         },
-        { timeoutMs: START_TIMEOUT_MS, intervalMs: 50, description: "ejabberd /api/status to report started" },
+        {
+          timeoutMs: START_TIMEOUT_MS,
+          intervalMs: 50,
+          description: "ejabberd /api/status to report started",
+        },
       );
       if (dead) throw new Error("ejabberd exited during startup");
       await waitForPort(this.ports.c2s, 5000);
@@ -257,12 +266,21 @@ export async function startEjabberd(opts: XmppServerOptions): Promise<XmppServer
     mkdirSync(join(dir, sub), { mode: 0o755 });
     chownSync(join(dir, sub), uid, gid);
   }
-  const ports: Ports = { c2s: await freePort(), component: await freePort(), api: await freePort(), dist: await freePort() };
+  const ports: Ports = {
+    c2s: await freePort(),
+    component: await freePort(),
+    api: await freePort(),
+    dist: await freePort(),
+  };
   const nodeName = `xgw${ports.c2s}@localhost`;
   writeFileSync(join(conf, "ejabberd.yml"), ejabberdYml(ports, opts), { mode: 0o644 });
-  writeFileSync(join(conf, "ejabberdctl.cfg"), ejabberdctlCfg(nodeName, randomHex(16), ports, join(dir, "run", "ejabberd.pid")), {
-    mode: 0o644,
-  });
+  writeFileSync(
+    join(conf, "ejabberdctl.cfg"),
+    ejabberdctlCfg(nodeName, randomHex(16), ports, join(dir, "run", "ejabberd.pid")),
+    {
+      mode: 0o644,
+    },
+  );
   copyFileSync("/etc/ejabberd/inetrc", join(conf, "inetrc"));
   chmodSync(join(conf, "inetrc"), 0o644);
   const server = new EjabberdServer(dir, ports, opts.components.length > 0);

@@ -87,7 +87,11 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 /** Sends `signal` to `pid`, waits for it to exit, SIGKILLs it after `timeoutMs`. */
-export async function stopPid(pid: number, timeoutMs = 10_000, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+export async function stopPid(
+  pid: number,
+  timeoutMs = 10_000,
+  signal: NodeJS.Signals = "SIGTERM",
+): Promise<void> {
   if (!isAlive(pid)) return;
   signalPid(pid, signal);
   try {

@@ -19,7 +19,9 @@ const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 function lua(value: string): string {
-  if (/[\0-\x1f]/.test(value)) throw new Error(`prosody config: control character in ${JSON.stringify(value)}`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\0-\x1f]/.test(value))
+    throw new Error(`prosody config: control character in ${JSON.stringify(value)}`);
   return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
@@ -82,9 +84,14 @@ class ProsodyServer implements XmppServer {
   async start(): Promise<void> {
     if (this.proc?.isRunning()) throw new Error("prosody is already running");
     rmSync(join(this.workDir, "prosody.pid"), { force: true });
-    const proc = spawnManaged("prosody", "prosody", ["--config", this.configFile, "-F"], { cwd: this.workDir });
+    const proc = spawnManaged("prosody", "prosody", ["--config", this.configFile, "-F"], {
+      cwd: this.workDir,
+    });
     this.proc = proc;
-    const ready = Promise.all([waitForPort(this.c2sPort, START_TIMEOUT_MS), waitForPort(this.componentPort, START_TIMEOUT_MS)]);
+    const ready = Promise.all([
+      waitForPort(this.c2sPort, START_TIMEOUT_MS),
+      waitForPort(this.componentPort, START_TIMEOUT_MS),
+    ]);
     const died = proc.exited.then((info) => {
       throw new Error(`prosody exited during startup (${JSON.stringify(info)})`);
     });
@@ -92,7 +99,9 @@ class ProsodyServer implements XmppServer {
       await Promise.race([ready, died]);
     } catch (err) {
       await proc.stop(2000);
-      throw new Error(`${(err as Error).message}\n--- output ---\n${tail(proc.output())}\n--- log ---\n${this.logTail()}`);
+      throw new Error(
+        `${(err as Error).message}\n--- output ---\n${tail(proc.output())}\n--- log ---\n${this.logTail()}`,
+      );
     }
     died.catch(() => undefined); // exits later are reported by the tests' own failures
   }

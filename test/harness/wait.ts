@@ -47,7 +47,11 @@ export async function waitFor<T>(
 }
 
 /** Rejects with a WaitTimeoutError if `promise` does not settle within `timeoutMs`. */
-export async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, description: string): Promise<T> {
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  timeoutMs: number,
+  description: string,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

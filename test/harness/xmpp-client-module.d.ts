@@ -41,7 +41,10 @@ declare module "@xmpp/client" {
 
   export function jid(address: string): JID;
 
-  export type Authenticate = (credentials: { username: string; password: string }, mechanism: string) => Promise<void>;
+  export type Authenticate = (
+    credentials: { username: string; password: string },
+    mechanism: string,
+  ) => Promise<void>;
 
   export interface ClientOptions {
     service: string;

@@ -60,6 +60,8 @@ export interface TestClient {
    * with the offending stanza otherwise. The one place a bounded wait for absence is fine.
    */
   expectNone(predicate: StanzaPredicate, forMs: number): Promise<void>;
+  /** Resolves once the connection is gone (the server closed it or went away); rejects after `timeoutMs`. */
+  waitForDisconnect(timeoutMs?: number): Promise<void>;
   /** Closes the stream (bounded); safe to call twice or after the server went away. */
   stop(): Promise<void>;
 }
@@ -106,10 +108,16 @@ export async function connectClient(options: ConnectClientOptions): Promise<Test
   const errors: Error[] = [];
   let waiters: Waiter[] = [];
   let stopped = false;
+  let markDisconnected: () => void = () => undefined;
+  const disconnected = new Promise<void>((resolve) => {
+    markDisconnected = resolve;
+  });
 
   xmpp.on("error", (err) => {
     errors.push(err);
   });
+  xmpp.on("disconnect", () => markDisconnected());
+  xmpp.on("offline", () => markDisconnected());
   xmpp.on("stanza", (el) => {
     received.push(el);
     for (const w of waiters) {
@@ -162,7 +170,11 @@ export async function connectClient(options: ConnectClientOptions): Promise<Test
     const jid = await withTimeout(xmpp.start(), timeoutMs, `${bare} to log in`);
     full = jid.toString();
     if (options.presence ?? true) {
-      const echo = waitForCount((el) => el.is("presence") && el.attrs.from === full && !el.attrs.type, 1, timeoutMs);
+      const echo = waitForCount(
+        (el) => el.is("presence") && el.attrs.from === full && !el.attrs.type,
+        1,
+        timeoutMs,
+      );
       await xmpp.send(xml("presence"));
       await echo;
     }
@@ -215,6 +227,7 @@ export async function connectClient(options: ConnectClientOptions): Promise<Test
       }
       throw new Error(`${bare}: expected no such stanza within ${forMs} ms, got ${hit?.toString()}`);
     },
+    waitForDisconnect: (waitMs = 10_000) => withTimeout(disconnected, waitMs, `${bare} to be disconnected`),
     stop,
   };
 }

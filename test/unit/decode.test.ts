@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { decodeMessage } from "../../src/xmpp/decode.js";
 
 const msg = (attrs: Record<string, string>, ...children: ReturnType<typeof xml>[]) =>
-  xml("message", { from: "alice@example.org/phone", to: "+15551234567@sms.example.org", ...attrs }, ...children);
+  xml(
+    "message",
+    { from: "alice@example.org/phone", to: "+15551234567@sms.example.org", ...attrs },
+    ...children,
+  );
 
 describe("decodeMessage", () => {
   it("turns a chat message with a body into a send request", () => {
@@ -21,7 +25,10 @@ describe("decodeMessage", () => {
   });
 
   it.each([
-    ["chat state", msg({ type: "chat" }, xml("composing", { xmlns: "http://jabber.org/protocol/chatstates" }))],
+    [
+      "chat state",
+      msg({ type: "chat" }, xml("composing", { xmlns: "http://jabber.org/protocol/chatstates" })),
+    ],
     ["receipt", msg({}, xml("received", { xmlns: "urn:xmpp:receipts", id: "x" }))],
     ["marker", msg({}, xml("displayed", { xmlns: "urn:xmpp:chat-markers:0", id: "x" }))],
     ["empty body", msg({ type: "chat" }, xml("body", {}, "   "))],
@@ -39,7 +46,9 @@ describe("decodeMessage", () => {
 
   it("takes OOB URLs as media and drops a body that only repeats the URL", () => {
     const url = "https://upload.example.org/a.jpg";
-    const d = decodeMessage(msg({}, xml("body", {}, url), xml("x", { xmlns: "jabber:x:oob" }, xml("url", {}, url))));
+    const d = decodeMessage(
+      msg({}, xml("body", {}, url), xml("x", { xmlns: "jabber:x:oob" }, xml("url", {}, url))),
+    );
     expect(d).toMatchObject({ kind: "send", request: { body: "", mediaUrls: [url] } });
   });
 });

@@ -11,7 +11,9 @@ const adapter = {
 
 const registrations: RegistrationStore = {
   byJid: async (_g, jid) =>
-    jid === "alice@example.org" ? ({ jid, number: "+15550001111", source: "config" } satisfies Registration) : undefined,
+    jid === "alice@example.org"
+      ? ({ jid, number: "+15550001111", source: "config" } satisfies Registration)
+      : undefined,
   byNumber: async () => undefined,
   put: async () => {},
   remove: async () => false,
@@ -39,15 +41,25 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 describe("routeOutbound", () => {
   it("routes a provisioned user's message to an E.164 number", async () => {
     const routed = await routeOutbound(req("alice@example.org/phone", "+15551234567"), ctx);
-    expect(routed).toMatchObject({ to: "+15551234567", from: "+15550001111", senderBare: "alice@example.org" });
+    expect(routed).toMatchObject({
+      to: "+15551234567",
+      from: "+15550001111",
+      senderBare: "alice@example.org",
+    });
   });
   it("normalizes a national number with the default region", async () => {
     expect((await routeOutbound(req("alice@example.org/x", "5551234567"), ctx)).to).toBe("+15551234567");
   });
   it("refuses with the right condition", async () => {
-    expect(await refusal(routeOutbound(req("mallory@evil.example/x", "+15551234567"), ctx))).toBe("forbidden");
-    expect(await refusal(routeOutbound(req("bob@example.org/x", "+15551234567"), ctx))).toBe("registration-required");
-    expect(await refusal(routeOutbound(req("alice@example.org/x", "not-a-number"), ctx))).toBe("jid-malformed");
+    expect(await refusal(routeOutbound(req("mallory@evil.example/x", "+15551234567"), ctx))).toBe(
+      "forbidden",
+    );
+    expect(await refusal(routeOutbound(req("bob@example.org/x", "+15551234567"), ctx))).toBe(
+      "registration-required",
+    );
+    expect(await refusal(routeOutbound(req("alice@example.org/x", "not-a-number"), ctx))).toBe(
+      "jid-malformed",
+    );
     expect(await refusal(routeOutbound(req("alice@example.org/x", "+1555"), ctx))).toBe("jid-malformed");
     expect(await refusal(routeOutbound(req("example.org", "+15551234567"), ctx))).toBe("forbidden");
   });

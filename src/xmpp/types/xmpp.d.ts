@@ -54,5 +54,9 @@ declare module "@xmpp/component" {
   }
 
   export function component(options: { service: string; domain: string; password: string }): Component;
-  export function xml(name: string, attrs?: Record<string, string | undefined> | null, ...children: Child[]): Element;
+  export function xml(
+    name: string,
+    attrs?: Record<string, string | undefined> | null,
+    ...children: Child[]
+  ): Element;
 }

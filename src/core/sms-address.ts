@@ -1,6 +1,6 @@
-/** SMS addresses <-> JID localparts for the Twilio adapter. */
-import { escapeLocalpart, unescapeLocalpart } from "../../src/core/localpart.js";
-import { isE164, type PhoneOptions, toE164 } from "../../src/core/phone.js";
+/** SMS addresses <-> JID localparts, shared by every SMS-like adapter. */
+import { escapeLocalpart, unescapeLocalpart } from "./localpart.js";
+import { isE164, type PhoneOptions, toE164 } from "./phone.js";
 
 /** JID localpart -> E.164; throws AddressError (jid-malformed) when it is not a phone number. */
 export function parseSmsLocalpart(localpart: string, options: PhoneOptions): string {
