@@ -2,7 +2,7 @@
 /** `xmpp-gateway start | check-config | demo` */
 import { Command, Option } from "commander";
 import { formatProblems, loadConfigFile } from "./config/load.js";
-import { ALL_ROLES, adapterSchemas, type Role, startGateway } from "./main.js";
+import { ALL_ROLES, adapterSchemas, configReference, type Role, startGateway } from "./main.js";
 
 const program = new Command()
   .name("xmpp-gateway")
@@ -54,6 +54,13 @@ program
     process.once("SIGTERM", () => void shutdown("SIGTERM", 0));
     process.once("SIGINT", () => void shutdown("SIGINT", 0));
     void gateway.fatal.then(() => shutdown("fatal", 2));
+  });
+
+program
+  .command("config-reference")
+  .description("print the configuration reference (Markdown), generated from the schema")
+  .action(() => {
+    process.stdout.write(configReference());
   });
 
 program

@@ -9,6 +9,8 @@ import { createSimulatorAdapter } from "../adapters/simulator/index.js";
 import { twilioConfigSchema } from "../adapters/twilio/config.js";
 import { createTwilioAdapter } from "../adapters/twilio/index.js";
 import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.js";
+import { referenceMarkdown } from "./config/reference.js";
+import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
 import type { Logger } from "./core/logger.js";
 import { buildHttpServer, listen } from "./http/server.js";
@@ -254,4 +256,16 @@ function rateLimitedLogger(logger: Logger, msg: string) {
     last = now;
     logger.error({ reason: err.message }, msg);
   };
+}
+
+/** The configuration reference (README section), generated from every schema. */
+export function configReference(): string {
+  return referenceMarkdown([
+    { title: "Core options", schema: configSchema, prefix: "" },
+    ...Object.entries(adapters).map(([kind, e]) => ({
+      title: `Adapter \`${kind}\` (the gateway's \`${kind}:\` block)`,
+      schema: e.schema,
+      prefix: `gateways[].${kind}.`,
+    })),
+  ]);
 }

@@ -72,6 +72,7 @@ class ProsodyServer implements XmppServer {
     readonly workDir: string,
     readonly c2sPort: number,
     readonly componentPort: number,
+    private readonly hasComponents: boolean,
   ) {
     this.componentService = `xmpp://${LOOPBACK}:${componentPort}`;
     this.c2sService = `xmpp://${LOOPBACK}:${c2sPort}`;
@@ -88,9 +89,10 @@ class ProsodyServer implements XmppServer {
       cwd: this.workDir,
     });
     this.proc = proc;
+    // Prosody opens the component port only when the config declares a Component.
     const ready = Promise.all([
       waitForPort(this.c2sPort, START_TIMEOUT_MS),
-      waitForPort(this.componentPort, START_TIMEOUT_MS),
+      this.hasComponents ? waitForPort(this.componentPort, START_TIMEOUT_MS) : undefined,
     ]);
     const died = proc.exited.then((info) => {
       throw new Error(`prosody exited during startup (${JSON.stringify(info)})`);
@@ -146,7 +148,7 @@ export async function startProsody(opts: XmppServerOptions): Promise<XmppServer>
   const c2sPort = await freePort();
   const componentPort = await freePort();
   writeFileSync(join(dir, "prosody.cfg.lua"), prosodyConfig(dir, c2sPort, componentPort, opts));
-  const server = new ProsodyServer(dir, c2sPort, componentPort);
+  const server = new ProsodyServer(dir, c2sPort, componentPort, opts.components.length > 0);
   await server.start();
   return server;
 }
