@@ -23,14 +23,20 @@ component_ports = { 5347 }
 -- on another host or in a container, list a private address here (e.g. { "10.0.0.5" }) and
 -- firewall the port to the gateway host only, or tunnel (WireGuard, SSH) to loopback.
 -- Without this line Prosody binds 127.0.0.1 and ::1 (the local_interfaces default).
-component_interfaces = { "127.0.0.1" }
+-- ENV_NAME reads the environment variable NAME; docker-compose.yml sets
+-- XGW_COMPONENT_INTERFACE=* so the gateway container can reach Prosody's container.
+component_interfaces = { ENV_XGW_COMPONENT_INTERFACE or "127.0.0.1" }
 
--- The domain must not be a VirtualHost of this server, and it needs no DNS record unless users
--- on other servers should reach it (then sms.example.org must resolve for s2s, with a
--- certificate covering it).
+-- The domain must not be a VirtualHost of this server. As a direct subdomain of the VirtualHost
+-- example.org it is listed in that host's disco#items automatically (otherwise add it with
+-- disco_items). It needs no DNS record unless users on other servers should reach it; then
+-- sms.example.org must resolve for s2s, with a certificate covering it.
 Component "sms.example.org"
 	-- Same value as gateways[].secret. Generate one with: openssl rand -hex 32
-	component_secret = "CHANGE-ME-long-random-secret"
+	-- A non-empty environment variable SMS_COMPONENT_SECRET, if Prosody has one, wins over the
+	-- literal (docker-compose.yml passes it from .env).
+	component_secret = (ENV_SMS_COMPONENT_SECRET or "") ~= "" and ENV_SMS_COMPONENT_SECRET
+		or "CHANGE-ME-long-random-secret"
 
 	-- Notes (nothing to set):
 	-- * Components do not load the global modules_enabled; the gateway answers disco, ping,

@@ -12,11 +12,16 @@ const program = new Command()
 const configOption = () =>
   new Option("-c, --config <file>", "configuration file (YAML)").env("XGW_CONFIG").makeOptionMandatory();
 
+/** sysexits.h EX_CONFIG: a bad configuration file; restarting will not help. */
+const EXIT_CONFIG = 78;
+/** A fatal runtime error such as a refused component secret. */
+const EXIT_FATAL = 2;
+
 async function load(file: string) {
   const result = await loadConfigFile(file, process.env, adapterSchemas);
   if (!result.ok) {
     process.stderr.write(`${formatProblems(file, result.problems)}\n`);
-    process.exit(1);
+    process.exit(EXIT_CONFIG);
   }
   return result.config;
 }
@@ -53,7 +58,7 @@ program
     };
     process.once("SIGTERM", () => void shutdown("SIGTERM", 0));
     process.once("SIGINT", () => void shutdown("SIGINT", 0));
-    void gateway.fatal.then(() => shutdown("fatal", 2));
+    void gateway.fatal.then(() => shutdown("fatal", EXIT_FATAL));
   });
 
 program

@@ -11,6 +11,8 @@
  *   (milliseconds, versus ~1 s per `ejabberdctl register`).
  * - The server's OS pid comes from EJABBERD_PID_PATH; stop() sends it SIGTERM (Erlang runs
  *   init:stop, a clean shutdown) and waits for the process to exit and the ports to close.
+ * - Listeners get `backlog: 1024`: ejabberd's default of 5 drops SYNs when a test opens ten
+ *   connections at once, and each dropped SYN costs a 1 s retransmission.
  * - No c2s shaper (Debian's default caps a client at ~35 messages/s), no certificates (plain-text
  *   c2s), no mod_offline and no mod_stream_mgmt (@xmpp/client 0.14 trips over ejabberd's stream
  *   management acks: "Client acknowledged more stanzas than sent by server").
@@ -20,7 +22,7 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import { freePort, LOOPBACK, waitForPort, waitForPortClosed } from "./ports.js";
 import { isAlive, makeTempDir, runOk, stopPid, trackPid, untrackPid } from "./process.js";
-import { assertSimpleLocalpart, randomHex, tail } from "./server-util.js";
+import { assertHostname, randomHex, splitAccount, tail } from "./server-util.js";
 import { waitFor } from "./wait.js";
 import type { XmppServer, XmppServerOptions } from "./xmpp-server.js";
 
@@ -40,7 +42,7 @@ function yamlString(value: string): string {
   return JSON.stringify(value); // a JSON string is a valid YAML double-quoted scalar
 }
 
-function ejabberdYml(ports: Ports, opts: XmppServerOptions): string {
+function ejabberdYml(ports: Ports, hosts: readonly string[], opts: XmppServerOptions): string {
   const services = opts.components
     .map((c) => `      ${yamlString(c.domain)}:\n        password: ${yamlString(c.secret)}`)
     .join("\n");
@@ -51,6 +53,7 @@ function ejabberdYml(ports: Ports, opts: XmppServerOptions): string {
     port: ${ports.component}
     ip: "${LOOPBACK}"
     module: ejabberd_service
+    backlog: 1024
     hosts:
 ${services}
 `;
@@ -58,17 +61,19 @@ ${services}
 loglevel: info
 log_rotate_count: 0
 hosts:
-  - ${DOMAIN}
+${hosts.map((h) => `  - ${yamlString(h)}`).join("\n")}
 listen:
   -
     port: ${ports.c2s}
     ip: "${LOOPBACK}"
     module: ejabberd_c2s
     max_stanza_size: 262144
+    backlog: 1024
 ${serviceListener}  -
     port: ${ports.api}
     ip: "${LOOPBACK}"
     module: ejabberd_http
+    backlog: 1024
     request_handlers:
       /api: mod_http_api
 api_permissions:
@@ -125,6 +130,7 @@ class EjabberdServer implements XmppServer {
   constructor(
     readonly workDir: string,
     private readonly ports: Ports,
+    readonly hosts: readonly string[],
     private readonly hasComponents: boolean,
   ) {
     this.c2sPort = ports.c2s;
@@ -227,15 +233,15 @@ class EjabberdServer implements XmppServer {
     await waitForPortClosed(this.ports.api, 5000);
   }
 
-  async register(user: string, password: string): Promise<void> {
-    assertSimpleLocalpart(user);
-    let res = await this.api("register", { user, host: DOMAIN, password });
+  async register(account: string, password: string): Promise<void> {
+    const { user, host } = splitAccount(account, this.hosts);
+    let res = await this.api("register", { user, host, password });
     if (res.status === 409) {
       // exists: reset it to the requested password
-      await this.api("unregister", { user, host: DOMAIN });
-      res = await this.api("register", { user, host: DOMAIN, password });
+      await this.api("unregister", { user, host });
+      res = await this.api("register", { user, host, password });
     }
-    if (res.status !== 200) throw new Error(`ejabberd register ${user}: HTTP ${res.status} ${res.body}`);
+    if (res.status !== 200) throw new Error(`ejabberd register ${account}: HTTP ${res.status} ${res.body}`);
   }
 
   async registerMany(users: readonly { user: string; password: string }[]): Promise<void> {
@@ -273,7 +279,9 @@ export async function startEjabberd(opts: XmppServerOptions): Promise<XmppServer
     dist: await freePort(),
   };
   const nodeName = `xgw${ports.c2s}@localhost`;
-  writeFileSync(join(conf, "ejabberd.yml"), ejabberdYml(ports, opts), { mode: 0o644 });
+  const hosts = [DOMAIN, ...(opts.extraHosts ?? [])];
+  for (const h of [...hosts, ...opts.components.map((c) => c.domain)]) assertHostname(h);
+  writeFileSync(join(conf, "ejabberd.yml"), ejabberdYml(ports, hosts, opts), { mode: 0o644 });
   writeFileSync(
     join(conf, "ejabberdctl.cfg"),
     ejabberdctlCfg(nodeName, randomHex(16), ports, join(dir, "run", "ejabberd.pid")),
@@ -283,7 +291,7 @@ export async function startEjabberd(opts: XmppServerOptions): Promise<XmppServer
   );
   copyFileSync("/etc/ejabberd/inetrc", join(conf, "inetrc"));
   chmodSync(join(conf, "inetrc"), 0o644);
-  const server = new EjabberdServer(dir, ports, opts.components.length > 0);
+  const server = new EjabberdServer(dir, ports, hosts, opts.components.length > 0);
   await server.start();
   return server;
 }

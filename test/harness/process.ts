@@ -3,41 +3,84 @@
  *
  * Every server is started in its own process group (`detached: true`) and stopped by PID/PGID,
  * never by name. As a last resort, whatever a test forgot to stop is killed (SIGKILL) and its
- * temporary directory removed when the test process exits. Set XGW_KEEP_TEST_DIRS=1 to keep the
- * directories (configs and server logs) for debugging.
+ * temporary directory removed when the test process ends: on "exit", and on SIGTERM, which is how
+ * vitest ends its worker processes (fork.kill(); no "exit" event fires then). A temporary directory
+ * whose owning test process died without cleaning up (SIGKILL) is swept by the next makeTempDir().
+ * Set XGW_KEEP_TEST_DIRS=1 to keep the directories (configs and server logs) for debugging.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitFor } from "./wait.js";
 
+const DIR_PREFIX = "xgw-harness-";
+const OWNER_FILE = ".xgw-owner-pid";
+const KEEP_FILE = ".xgw-keep";
 const trackedGroups = new Set<number>(); // process group ids (negative kill)
 const trackedPids = new Set<number>(); // single pids (daemons we did not spawn directly)
 const tempDirs = new Set<string>();
-let exitHookInstalled = false;
+let hooksInstalled = false;
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const pgid of trackedGroups) signalGroup(pgid, "SIGKILL");
-    for (const pid of trackedPids) signalPid(pid, "SIGKILL");
-    if (process.env.XGW_KEEP_TEST_DIRS !== "1") {
-      for (const dir of tempDirs) {
-        try {
-          rmSync(dir, { recursive: true, force: true });
-        } catch {
-          // best effort at exit
-        }
+function keepDirs(): boolean {
+  return process.env.XGW_KEEP_TEST_DIRS === "1";
+}
+
+/** Synchronous last-resort cleanup of everything this process started. */
+function cleanupNow(): void {
+  for (const pgid of trackedGroups) signalGroup(pgid, "SIGKILL");
+  for (const pid of trackedPids) signalPid(pid, "SIGKILL");
+  trackedGroups.clear();
+  trackedPids.clear();
+  if (!keepDirs()) {
+    for (const dir of tempDirs) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // best effort while exiting
       }
     }
-  });
+    tempDirs.clear();
+  }
+}
+
+function installHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on("exit", cleanupNow);
+  const onSigterm = () => {
+    cleanupNow();
+    // Re-raise: with no listener left, the default action ends the process as SIGTERM would have.
+    if (process.listenerCount("SIGTERM") === 0) process.kill(process.pid, "SIGTERM");
+  };
+  process.once("SIGTERM", onSigterm);
+}
+
+/** Removes xgw-harness-* temp dirs left by test processes that died without cleaning up. */
+function sweepStaleDirs(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir()).filter((n) => n.startsWith(DIR_PREFIX));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = join(tmpdir(), name);
+    try {
+      if (existsSync(join(dir, KEEP_FILE))) continue;
+      const owner = Number(readFileSync(join(dir, OWNER_FILE), "utf8"));
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !isAlive(owner)) {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    } catch {
+      // not ours, or being created right now
+    }
+  }
 }
 
 /** Kill `pid` with SIGKILL if this test process exits before untrackPid(pid). */
 export function trackPid(pid: number): void {
-  installExitHook();
+  installHooks();
   trackedPids.add(pid);
 }
 
@@ -47,8 +90,11 @@ export function untrackPid(pid: number): void {
 
 /** A fresh private directory under the OS temp dir, removed when the test process exits. */
 export function makeTempDir(label: string): string {
-  installExitHook();
-  const dir = mkdtempSync(join(tmpdir(), `xgw-${label}-`));
+  installHooks();
+  sweepStaleDirs();
+  const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${label}-`));
+  writeFileSync(join(dir, OWNER_FILE), String(process.pid));
+  if (keepDirs()) writeFileSync(join(dir, KEEP_FILE), "");
   tempDirs.add(dir);
   return dir;
 }
@@ -56,7 +102,7 @@ export function makeTempDir(label: string): string {
 /** Removes a directory made by makeTempDir now (unless XGW_KEEP_TEST_DIRS=1). */
 export function removeTempDir(dir: string): void {
   tempDirs.delete(dir);
-  if (process.env.XGW_KEEP_TEST_DIRS === "1") return;
+  if (keepDirs()) return;
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -135,7 +181,7 @@ export function spawnManaged(
   args: readonly string[],
   options: SpawnOptions = {},
 ): ManagedProcess {
-  installExitHook();
+  installHooks();
   const child: ChildProcess = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, LOOPBACK, waitForPort, waitForPortClosed } from "./ports.js";
 import { type ManagedProcess, makeTempDir, runOk, spawnManaged } from "./process.js";
-import { assertSimpleLocalpart, tail } from "./server-util.js";
+import { assertHostname, splitAccount, tail } from "./server-util.js";
 import { withTimeout } from "./wait.js";
 import type { XmppServer, XmppServerOptions } from "./xmpp-server.js";
 
@@ -25,7 +25,14 @@ function lua(value: string): string {
   return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
-function prosodyConfig(dir: string, c2sPort: number, componentPort: number, opts: XmppServerOptions): string {
+function prosodyConfig(
+  dir: string,
+  c2sPort: number,
+  componentPort: number,
+  hosts: readonly string[],
+  opts: XmppServerOptions,
+): string {
+  const virtualHosts = hosts.map((h) => `VirtualHost ${lua(h)}\n`).join("\n");
   const components = opts.components
     .map((c) => `Component ${lua(c.domain)}\n  component_secret = ${lua(c.secret)}\n`)
     .join("\n");
@@ -56,8 +63,7 @@ c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
 allow_registration = false
 
-VirtualHost "${DOMAIN}"
-
+${virtualHosts}
 ${components}`;
 }
 
@@ -72,6 +78,7 @@ class ProsodyServer implements XmppServer {
     readonly workDir: string,
     readonly c2sPort: number,
     readonly componentPort: number,
+    readonly hosts: readonly string[],
     private readonly hasComponents: boolean,
   ) {
     this.componentService = `xmpp://${LOOPBACK}:${componentPort}`;
@@ -117,11 +124,11 @@ class ProsodyServer implements XmppServer {
     this.proc = undefined;
   }
 
-  async register(user: string, password: string): Promise<void> {
-    assertSimpleLocalpart(user);
+  async register(account: string, password: string): Promise<void> {
+    const { user, host } = splitAccount(account, this.hosts);
     // prosodyctl writes the account straight into the data directory (~0.1 s); the running server
     // reads accounts from storage at login. Registering an existing user resets its password.
-    await runOk("prosodyctl", ["--config", this.configFile, "register", user, DOMAIN, password], {
+    await runOk("prosodyctl", ["--config", this.configFile, "register", user, host, password], {
       cwd: this.workDir,
       timeoutMs: 15_000,
     });
@@ -147,8 +154,10 @@ export async function startProsody(opts: XmppServerOptions): Promise<XmppServer>
   mkdirSync(join(dir, "certs")); // an empty certs dir silences a startup check
   const c2sPort = await freePort();
   const componentPort = await freePort();
-  writeFileSync(join(dir, "prosody.cfg.lua"), prosodyConfig(dir, c2sPort, componentPort, opts));
-  const server = new ProsodyServer(dir, c2sPort, componentPort, opts.components.length > 0);
+  const hosts = [DOMAIN, ...(opts.extraHosts ?? [])];
+  for (const h of [...hosts, ...opts.components.map((c) => c.domain)]) assertHostname(h);
+  writeFileSync(join(dir, "prosody.cfg.lua"), prosodyConfig(dir, c2sPort, componentPort, hosts, opts));
+  const server = new ProsodyServer(dir, c2sPort, componentPort, hosts, opts.components.length > 0);
   await server.start();
   return server;
 }

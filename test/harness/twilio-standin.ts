@@ -59,6 +59,8 @@ export interface RecordedRequest {
   accountSid?: string;
   /** Decoded HTTP Basic credentials. */
   auth?: { username: string; password: string };
+  /** When the recorder received it (Date.now()). */
+  receivedAt: number;
   /** What the recorder answered. */
   response: { status: number; body: string };
 }
@@ -80,7 +82,10 @@ export interface StandInResponse {
   body?: string;
   /** Answer after this long (simulated latency, for timeout tests). */
   delayMs?: number;
-  /** Drop the connection without answering (prism then answers the client itself; see the test). */
+  /**
+   * Drop the connection without answering. prism then answers the client itself: 500
+   * application/problem+json `{"type":"FetchError","title":"request to ... failed, reason: socket hang up"}`.
+   */
   hangUp?: boolean;
 }
 
@@ -322,15 +327,26 @@ class StandIn implements TwilioStandIn {
     const path = url.split("?")[0] ?? url;
     const contentType = String(headers["content-type"] ?? "");
     if (contentType.includes("application/problem+json")) {
-      // prism's own answer: the request (422, 401, 404 ...) or the recorder's answer (500 VIOLATIONS) failed
+      // prism's own answer: the request (422, 401, 404 ...) or the recorder's answer (500 VIOLATIONS)
+      // failed validation. A problem whose type is not one of prism's error URIs ("FetchError": the
+      // recorder dropped the connection, as asked with hangUp) is no validation failure.
       let detail = body;
+      let type = "";
       try {
-        const p = JSON.parse(body) as { title?: string; detail?: string; validation?: unknown };
+        const p = JSON.parse(body) as {
+          type?: string;
+          title?: string;
+          detail?: string;
+          validation?: unknown;
+        };
+        type = p.type ?? "";
         detail = [p.title, describeViolations(p.validation) || p.detail].filter(Boolean).join(": ");
       } catch {
         // keep the raw body
       }
-      this.failures.push(`${method} ${path} -> ${status} ${detail}`);
+      if (type.startsWith("https://stoplight.io/prism/errors#") || type === "") {
+        this.failures.push(`${method} ${path} -> ${status} ${detail}`);
+      }
       return;
     }
     const header = headers["sl-violations"];
@@ -347,6 +363,7 @@ class StandIn implements TwilioStandIn {
 
   /** The recorder: records what passed validation and answers it. */
   private async record(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
     const raw = (await readBody(req)).toString("utf8");
     const url = new URL(req.url ?? "/", this.recorderUrl);
     const method = req.method ?? "GET";
@@ -362,6 +379,7 @@ class StandIn implements TwilioStandIn {
       headers: flatHeaders(req.headers),
       ...(accountSid ? { accountSid } : {}),
       ...(auth ? { auth } : {}),
+      receivedAt,
       response: { status: 0, body: "" },
     };
 

@@ -20,7 +20,12 @@ export interface XmppServer {
   readonly c2sService: string;
   /** The temporary directory holding config, data and logs (kept with XGW_KEEP_TEST_DIRS=1). */
   readonly workDir: string;
-  /** Creates the account `user@domain` (or resets its password if it exists). Safe to call concurrently. */
+  /** Every virtual host: `domain` first, then `extraHosts`. */
+  readonly hosts: readonly string[];
+  /**
+   * Creates the account (or resets its password if it exists). `user` is a localpart on `domain`
+   * ("alice") or a bare JID on one of `hosts` ("mallory@other.localhost"). Safe to call concurrently.
+   */
   register(user: string, password: string): Promise<void>;
   /** register() for several accounts at once. */
   registerMany(users: readonly { user: string; password: string }[]): Promise<void>;
@@ -35,6 +40,8 @@ export interface XmppServer {
 export interface XmppServerOptions {
   /** External components (XEP-0114) the server accepts, e.g. `{ domain: "sms.localhost", secret: "s3cret" }`. */
   components: { domain: string; secret: string }[];
+  /** More user domains (virtual hosts) beside "localhost", e.g. ["other.localhost"]. */
+  extraHosts?: string[];
 }
 
 export function startXmppServer(kind: XmppServerKind, opts: XmppServerOptions): Promise<XmppServer> {

@@ -57,7 +57,7 @@ describe("xmpp-gateway CLI", () => {
       SMS_COMPONENT_SECRET: SECRET,
       TWILIO_ACCOUNT_SID: "nope",
     });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(78);
     for (const path of [
       "xmpp.service",
       "http.publicUrl",
@@ -75,7 +75,7 @@ describe("xmpp-gateway CLI", () => {
   it("check-config names unset environment variables", async () => {
     const file = writeConfig(BROKEN.replace("nope", ""));
     const r = await cli(["check-config", "--config", file], {});
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(78);
     expect(r.stderr).toContain("gateways[0].secret: environment variable SMS_COMPONENT_SECRET is not set");
   });
 
@@ -85,7 +85,7 @@ describe("xmpp-gateway CLI", () => {
       SMS_COMPONENT_SECRET: SECRET,
       TWILIO_ACCOUNT_SID: "nope",
     });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(78);
     expect(r.stderr).toContain("gateways[0].twilio.accountSid: ");
     expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
@@ -99,7 +99,7 @@ describe("xmpp-gateway CLI", () => {
     expect(ok.stdout).toContain("OK: 1 gateway(s): sms (sms.example.org, twilio)");
     expect(ok.code).toBe(0);
     const missing = await cli(["check-config", "--config", "/nonexistent/gateway.yaml"]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(78);
     expect(missing.stderr).toContain("cannot read the file (ENOENT)");
   });
 });

@@ -44,6 +44,7 @@ describe.each(XMPP_SERVER_KINDS)("%s", (kind) => {
   beforeAll(async () => {
     server = await startXmppServer(kind, {
       components: [{ domain: "sms.localhost", secret: "harness-secret" }],
+      extraHosts: ["other.localhost"],
     });
   }, HOOK_TIMEOUT);
 
@@ -83,6 +84,28 @@ describe.each(XMPP_SERVER_KINDS)("%s", (kind) => {
       );
       expect(pong.attrs.type).toBe("result");
       await alice.expectNone((el) => el.is("message"), 200);
+      await logoutAll();
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "serves an extra virtual host",
+    async () => {
+      expect(server.hosts).toEqual(["localhost", "other.localhost"]);
+      await server.register("mallory@other.localhost", "mallory-pw");
+      await expect(server.register("eve@elsewhere.example", "x")).rejects.toThrow(/not on a host/);
+      const mallory = await connectClient({
+        server: { c2sPort: server.c2sPort, domain: "other.localhost" },
+        username: "mallory",
+        password: "mallory-pw",
+      });
+      clients.push(mallory);
+      expect(mallory.bareJid).toBe("mallory@other.localhost");
+      const alice = await login("alice", "alice-pw");
+      const id = await mallory.sendMessage(alice.bareJid, "hello from the other host");
+      const got = await alice.waitFor((el) => el.is("message") && el.attrs.id === id);
+      expect(got.attrs.from).toBe(mallory.jid);
       await logoutAll();
     },
     TEST_TIMEOUT,
@@ -205,6 +228,7 @@ describe.skipIf(!twilioSpecPath())("Twilio stand-in (prism proxy of Twilio's Ope
       });
       expect(formValues(r.form, "MediaUrl")).toEqual(["https://example.com/cat.jpg"]);
       expect(r.response.status).toBe(201);
+      expect(Math.abs(Date.now() - r.receivedAt)).toBeLessThan(10_000);
       expect(JSON.parse(r.response.body).sid).toBe(msg.sid);
 
       // two media URLs, and an alphanumeric sender echoed back, also pass
@@ -294,9 +318,12 @@ describe.skipIf(!twilioSpecPath())("Twilio stand-in (prism proxy of Twilio's Ope
     it(
       "a dropped connection reaches the client as a 5xx",
       async () => {
+        const failuresBefore = standIn.validationFailures().length;
         standIn.enqueueResponse({ status: 201, hangUp: true });
         const res = await rawCreate({ To: "+15551234567", Body: "hang up" });
-        expect(res.status).toBeGreaterThanOrEqual(500);
+        expect(res.status).toBe(500);
+        expect(await res.json()).toMatchObject({ type: "FetchError" });
+        expect(standIn.validationFailures().length).toBe(failuresBefore);
       },
       TEST_TIMEOUT,
     );
