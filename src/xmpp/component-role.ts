@@ -48,6 +48,15 @@ export function startComponentRole(o: ComponentRoleOptions): ComponentRole {
     transport.send(el).catch((err: Error) => log.warn({ err: { message: err.message } }, "reply not sent"));
 
   const onMessage = async (el: Element) => {
+    if (el.attrs.type === "error") {
+      // A bounce of something we sent (never answered: no loops). Worth an operator's attention.
+      const condition = el.getChild("error")?.getChildElements()[0]?.name;
+      log.warn(
+        { id: el.attrs.id, from: el.attrs.from, to: el.attrs.to, condition },
+        "the XMPP server bounced a message",
+      );
+      return;
+    }
     const decoded = decodeMessage(el);
     if (decoded.kind === "ignore") return;
     const { from = "", to = "", id } = el.attrs;
@@ -150,6 +159,7 @@ export function startComponentRole(o: ComponentRoleOptions): ComponentRole {
       }),
     );
     o.onInbound?.("delivered");
+    log.debug({ jobId: job.id, to: owner.jid }, "delivered to XMPP");
   };
 
   const worker = new Worker(toXmppQueueName(o.gatewayId), deliver, {
@@ -160,6 +170,8 @@ export function startComponentRole(o: ComponentRoleOptions): ComponentRole {
     settings: { backoffStrategy: backoffStrategy({ baseMs: 200, maxMs: 5000 }) },
   });
   worker.on("error", (err) => log.error({ err: { message: err.message } }, "delivery worker error"));
+  worker.on("paused", () => log.debug("delivery worker paused"));
+  worker.on("resumed", () => log.debug("delivery worker resumed"));
   worker.on("failed", (job, err) => {
     if (err instanceof UnrecoverableError || err.name === "UnrecoverableError")
       log.warn({ jobId: job?.id, reason: err.message }, "delivery kept in the failed set");

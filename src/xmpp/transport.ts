@@ -142,6 +142,21 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.emit("online");
   }
 
+  /** Resolves on any answer (a stanza error still proves the link); rejects on a timeout. */
+  private async ping(): Promise<void> {
+    const target = this.options.pingTarget ?? parentDomain(this.options.domain);
+    const el = xml(
+      "iq",
+      { type: "get", to: target, from: this.options.domain },
+      xml("ping", { xmlns: "urn:xmpp:ping" }),
+    );
+    try {
+      await this.xmpp.iqCaller.request(el, this.options.pingTimeoutMs);
+    } catch (err) {
+      if ((err as Error).name === "TimeoutError") throw err;
+    }
+  }
+
   private onDisconnect(): void {
     this.stopPing();
     const was = this.isOnline;

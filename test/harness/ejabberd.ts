@@ -14,8 +14,9 @@
  * - Listeners get `backlog: 1024`: ejabberd's default of 5 drops SYNs when a test opens ten
  *   connections at once, and each dropped SYN costs a 1 s retransmission.
  * - No c2s shaper (Debian's default caps a client at ~35 messages/s), no certificates (plain-text
- *   c2s), no mod_offline and no mod_stream_mgmt (@xmpp/client 0.14 trips over ejabberd's stream
- *   management acks: "Client acknowledged more stanzas than sent by server").
+ *   c2s), no mod_stream_mgmt (@xmpp/client 0.14 trips over ejabberd's stream management acks:
+ *   "Client acknowledged more stanzas than sent by server"). mod_offline is on, as in Debian's
+ *   config, unless `offlineStorage: false`.
  */
 import { chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
@@ -83,12 +84,14 @@ api_permissions:
     who:
       ip: 127.0.0.1/8
     what: "*"
+shaper_rules:
+  max_user_offline_messages: 5000
 modules:
   mod_disco: {}
   mod_ping: {}
   mod_roster: {}
   mod_http_api: {}
-`;
+${opts.offlineStorage === false ? "" : "  mod_offline: {}\n"}`;
 }
 
 function ejabberdctlCfg(nodeName: string, cookie: string, ports: Ports, pidFile: string): string {

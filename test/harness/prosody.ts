@@ -3,8 +3,8 @@
  *
  * The generated config follows ../shared/xmpp-servers.md: run_as_root (0.12.3 hangs as root
  * without it), loopback only, no s2s/http, no "limits" module (Debian's default rate limit caps a
- * client at ~90 messages/s), no "offline" module (a message to an offline user bounces instead of
- * being stored, as with the ejabberd config), plain-text c2s with PLAIN allowed.
+ * client at ~90 messages/s), plain-text c2s with PLAIN allowed. "offline" is autoloaded by
+ * Prosody (messages to a user without a session are stored); `offlineStorage: false` disables it.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -55,7 +55,7 @@ c2s_direct_tls_ports = { }
 legacy_ssl_ports = { }
 
 modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "posix"; "presence"; "message"; "iq"; "register" }
-modules_disabled = { "s2s"; "offline" }
+modules_disabled = { "s2s"${opts.offlineStorage === false ? '; "offline"' : ""} }
 
 authentication = "internal_hashed"
 storage = "internal"

@@ -12,6 +12,9 @@ export interface TcpProxy {
   readonly connections: number;
   /** Stop forwarding on every open connection (they stay open). */
   blackhole(): void;
+  /** Close new connections at once, as a server that is down would (until accept()). */
+  refuse(): void;
+  accept(): void;
   close(): Promise<void>;
 }
 
@@ -19,7 +22,12 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const port = await freePort();
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket; dead: boolean }>();
   let connections = 0;
+  let refusing = false;
   const server = net.createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
     connections++;
     const upstream = net.connect({ port: targetPort, host: LOOPBACK });
     const pair = { client, upstream, dead: false };
@@ -48,6 +56,12 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     blackhole() {
       for (const p of pairs) p.dead = true;
+    },
+    refuse() {
+      refusing = true;
+    },
+    accept() {
+      refusing = false;
     },
     async close() {
       for (const p of pairs) {

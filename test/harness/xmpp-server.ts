@@ -42,6 +42,12 @@ export interface XmppServerOptions {
   components: { domain: string; secret: string }[];
   /** More user domains (virtual hosts) beside "localhost", e.g. ["other.localhost"]. */
   extraHosts?: string[];
+  /**
+   * Offline storage (Prosody's autoloaded mod_offline, ejabberd's mod_offline), as on real servers:
+   * a chat message to a user with no session is stored and delivered at the next login. Default
+   * true. With false, such a message bounces back as `service-unavailable`.
+   */
+  offlineStorage?: boolean;
 }
 
 export function startXmppServer(kind: XmppServerKind, opts: XmppServerOptions): Promise<XmppServer> {

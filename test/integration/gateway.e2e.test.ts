@@ -6,13 +6,14 @@
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, type TestGateway } from "../harness/gateway.js";
+import { startTcpProxy, type TcpProxy } from "../harness/tcp-proxy.js";
 import {
   signedTwilioPost,
   startTwilioStandIn,
   type TwilioStandIn,
   twilioSpecPath,
 } from "../harness/twilio-standin.js";
-import { waitFor } from "../harness/wait.js";
+import { waitFor, withTimeout } from "../harness/wait.js";
 import { connectClient, type Element, type TestClient, xml } from "../harness/xmpp-client.js";
 import { startXmppServer, XMPP_SERVER_KINDS, type XmppServer } from "../harness/xmpp-server.js";
 
@@ -44,6 +45,7 @@ describe.skipIf(!twilioSpecPath())(
       let standIn: TwilioStandIn;
       let gw: TestGateway;
       let alice: TestClient;
+      let proxy: TcpProxy;
 
       beforeAll(async () => {
         [server, standIn] = await Promise.all([
@@ -58,12 +60,14 @@ describe.skipIf(!twilioSpecPath())(
           { user: "bob", password: "bob-pw" },
         ]);
         await server.register("mallory@other.localhost", "mallory-pw");
+        // The component reaches the server through a proxy that can play "server down" on its own.
+        proxy = await startTcpProxy(server.componentPort);
         gw = await startTestGateway({
           publicUrl: PUBLIC_URL,
           env: { SMS_SECRET: SECRET, TWILIO_TOKEN: AUTH_TOKEN },
           config: {
             xmpp: {
-              service: server.componentService,
+              service: `xmpp://127.0.0.1:${proxy.port}`,
               reconnectInitialDelayMs: 100,
               reconnectMaxDelayMs: 1000,
             },
@@ -93,7 +97,7 @@ describe.skipIf(!twilioSpecPath())(
       afterAll(async () => {
         await alice?.stop();
         await gw?.stop();
-        await Promise.all([server?.stop(), standIn?.stop()]);
+        await Promise.all([server?.stop(), standIn?.stop(), proxy?.close()]);
         // Secrets never reach a log line, whatever happened above.
         const logs = gw?.logLines.join("") ?? "";
         expect(logs.length).toBeGreaterThan(0);
@@ -289,14 +293,21 @@ describe.skipIf(!twilioSpecPath())(
       });
 
       it("delivers a webhook that arrived while the XMPP server was down after it restarts", async () => {
+        const transport = gw.gateway.transports.get("sms");
+        if (!transport) throw new Error("no transport");
+        const offline = new Promise<void>((resolve) => transport.once("offline", () => resolve()));
         await alice.stop();
+        proxy.refuse();
         await server.stop();
-        const sid = newSid();
-        const res = await postInbound({ MessageSid: sid, Body: "while you were away" });
+        await withTimeout(offline, 10_000, "the component to notice the server is gone");
+        const res = await postInbound({ MessageSid: newSid(), Body: "while you were away" });
         expect(res.status).toBe(200);
         await server.start();
-        await gw.online(30_000);
+        // The user is back before the component: offline storage is the server's business, not ours.
         alice = await connectClient({ server, username: "alice", password: "alice-pw" });
+        expect(alice.received.filter((el) => el.getChildText("body") === "while you were away")).toEqual([]);
+        proxy.accept();
+        await gw.online(30_000);
         const msg = await alice.waitFor((el) => el.getChildText("body") === "while you were away", 30_000);
         expect(msg.attrs.from).toBe(`${CONTACT}@${COMPONENT}`);
       }, 90_000);

@@ -90,6 +90,21 @@ describe.each(XMPP_SERVER_KINDS)("%s", (kind) => {
   );
 
   it(
+    "stores a chat message for a user without a session and delivers it at login",
+    async () => {
+      await server.register("carol", "carol-pw");
+      const alice = await login("alice", "alice-pw");
+      const id = await alice.sendMessage("carol@localhost", "while you were away");
+      await alice.expectNone((el) => el.attrs.type === "error", 300);
+      const carol = await login("carol", "carol-pw");
+      const got = await carol.waitFor((el) => el.is("message") && el.attrs.id === id);
+      expect(got.getChildText("body")).toBe("while you were away");
+      await logoutAll();
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     "serves an extra virtual host",
     async () => {
       expect(server.hosts).toEqual(["localhost", "other.localhost"]);
