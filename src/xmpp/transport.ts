@@ -202,24 +202,11 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
 
   private startPing(): void {
     this.stopPing();
-    const target = this.options.pingTarget ?? parentDomain(this.options.domain);
     this.pingTimer = setInterval(() => {
-      const ping = xml(
-        "iq",
-        { type: "get", to: target, from: this.options.domain },
-        xml("ping", { xmlns: "urn:xmpp:ping" }),
-      );
-      this.xmpp.iqCaller
-        .request(ping, this.options.pingTimeoutMs)
-        .catch((err: Error & { condition?: string }) => {
-          // Any stanza error still proves the link is alive; only a timeout means it is not.
-          if (err.name !== "TimeoutError") return;
-          this.log.warn(
-            { timeoutMs: this.options.pingTimeoutMs },
-            "ping unanswered: dropping the connection",
-          );
-          this.xmpp.socket?.destroy();
-        });
+      this.ping().catch(() => {
+        this.log.warn({ timeoutMs: this.options.pingTimeoutMs }, "ping unanswered: dropping the connection");
+        this.xmpp.socket?.destroy();
+      });
     }, this.options.pingIntervalMs);
     this.pingTimer.unref();
   }
