@@ -11,6 +11,7 @@ import { EventEmitter } from "node:events";
 import { type Component, component, type Element, xml } from "@xmpp/component";
 import { jitteredBackoff } from "../core/backoff.js";
 import type { Logger } from "../core/logger.js";
+import { type IqHandler, runIqHandler } from "./iq.js";
 
 export class NotConnectedError extends Error {
   override readonly name = "NotConnectedError";
@@ -35,8 +36,6 @@ export interface TransportEvents {
   fatal: [Error];
 }
 
-export type IqHandler = (stanza: Element) => Element | Promise<Element>;
-
 export class XmppTransport extends EventEmitter<TransportEvents> {
   private readonly xmpp: Component;
   private attempt = 0;
@@ -55,6 +54,7 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.xmpp = component({ service: options.service, domain: options.domain, password: options.secret });
     this.xmpp.reconnect.stop();
     this.xmpp.on("error", (err) => this.onError(err));
+    // Errors thrown by iq handlers arrive here too (and the iq is answered internal-server-error).
     this.xmpp.on("online", () => this.onOnline());
     this.xmpp.on("disconnect", () => this.onDisconnect());
     this.xmpp.on("stanza", (el) => {
@@ -77,9 +77,12 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.connect();
   }
 
-  /** Answer iq queries of one namespace; everything unhandled gets service-unavailable. */
+  /**
+   * Answer iq queries whose child is <name xmlns=ns> (any `to` on the domain, contacts included).
+   * Exactly one reply per iq; everything unhandled gets service-unavailable (see iq.ts).
+   */
   handleIq(type: "get" | "set", ns: string, name: string, handler: IqHandler): void {
-    this.xmpp.iqCallee[type](ns, name, (ctx) => handler(ctx.stanza));
+    this.xmpp.iqCallee[type](ns, name, (ctx) => runIqHandler(handler, ctx.stanza));
   }
 
   async send(el: Element): Promise<void> {

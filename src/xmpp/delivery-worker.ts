@@ -1,0 +1,108 @@
+/**
+ * The delivery worker: writes the to-xmpp queue's jobs (inbound messages, error replies) to the
+ * live component connection. It runs only while the component is online, so deliveries wait in
+ * Redis while the XMPP server is away and go out after the reconnect.
+ */
+import { type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { NetworkAdapter } from "../core/adapter.js";
+import type { Logger } from "../core/logger.js";
+import type { RegistrationStore } from "../core/registrations.js";
+import { toXmppJobSchema } from "../queue/jobs.js";
+import { bullPrefix, toXmppQueueName } from "../queue/names.js";
+import { backoffStrategy } from "../queue/retry.js";
+import { chatMessage, messageError } from "./stanzas.js";
+import type { XmppTransport } from "./transport.js";
+
+export interface DeliveryWorkerOptions {
+  readonly gatewayId: string;
+  readonly transport: XmppTransport;
+  readonly adapter: NetworkAdapter;
+  readonly registrations: RegistrationStore;
+  /** A connection with maxRetriesPerRequest: null. */
+  readonly workerRedis: Redis;
+  readonly prefix: string;
+  readonly logger: Logger;
+  readonly onInbound?: (outcome: "delivered" | "unroutable") => void;
+}
+
+export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise<void> } {
+  const { transport } = o;
+  const domain = transport.domain;
+  const log = o.logger;
+
+  const deliver = async (job: Job) => {
+    const parsed = toXmppJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`malformed job: ${parsed.error.message}`);
+    const data = parsed.data;
+    if (data.kind === "error") {
+      await transport.send(
+        messageError({
+          from: `${data.contactLocalpart}@${domain}`,
+          to: data.to,
+          id: data.stanzaId,
+          condition: data.condition,
+          text: data.text,
+        }),
+      );
+      return;
+    }
+    const owner = await o.registrations.byNumber(o.gatewayId, data.to);
+    if (!owner) {
+      o.onInbound?.("unroutable");
+      // Kept in the failed set (never dropped) until an operator binds the number and retries it.
+      throw new UnrecoverableError(`no user owns ${data.to} on gateway ${o.gatewayId}`);
+    }
+    const from = `${o.adapter.formatAddress(data.from)}@${domain}`;
+    await transport.send(
+      chatMessage({
+        from,
+        to: owner.jid,
+        id: job.id ?? data.providerMessageId,
+        body: data.body,
+        mediaUrls: data.mediaUrls,
+      }),
+    );
+    o.onInbound?.("delivered");
+    log.debug({ jobId: job.id, to: owner.jid }, "delivered to XMPP");
+  };
+
+  const worker = new Worker(toXmppQueueName(o.gatewayId), deliver, {
+    connection: o.workerRedis,
+    prefix: bullPrefix(o.prefix),
+    concurrency: 20,
+    autorun: false,
+    settings: { backoffStrategy: backoffStrategy({ baseMs: 200, maxMs: 5000 }) },
+  });
+  worker.on("error", (err) => log.error({ err: { message: err.message } }, "delivery worker error"));
+  worker.on("paused", () => log.debug("delivery worker paused"));
+  worker.on("resumed", () => log.debug("delivery worker resumed"));
+  worker.on("failed", (job, err) => {
+    if (err instanceof UnrecoverableError || err.name === "UnrecoverableError")
+      log.warn({ jobId: job?.id, reason: err.message }, "delivery kept in the failed set");
+  });
+
+  let running = false;
+  const onOnline = () => {
+    if (!running) {
+      running = true;
+      worker
+        .run()
+        .catch((err: Error) => log.error({ err: { message: err.message } }, "delivery worker stopped"));
+    } else if (worker.isPaused()) worker.resume();
+  };
+  const onOffline = () => {
+    if (running && !worker.isPaused()) void worker.pause(true);
+  };
+  transport.on("online", onOnline);
+  transport.on("offline", onOffline);
+  if (transport.online) onOnline();
+
+  return {
+    async stop() {
+      transport.off("online", onOnline);
+      transport.off("offline", onOffline);
+      await worker.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The iq contract for handlers (disco, register, gateway, commands, ...): a handler returns the
+ * result payload (or `true` for an empty result) or throws IqError for an error reply. The
+ * transport sends exactly one reply per iq; unhandled queries get service-unavailable, anything
+ * else thrown becomes internal-server-error.
+ */
+import type { Element } from "@xmpp/component";
+import type { RefusalCondition } from "../core/errors.js";
+import { errorElement } from "./stanzas.js";
+
+export class IqError extends Error {
+  override readonly name = "IqError";
+  constructor(
+    readonly condition: RefusalCondition,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type IqHandler = (stanza: Element) => Element | true | Promise<Element | true>;
+
+/** Runs a handler and turns its outcome into what @xmpp's iq callee expects (payload or <error>). */
+export async function runIqHandler(handler: IqHandler, stanza: Element): Promise<Element | true> {
+  try {
+    return await handler(stanza);
+  } catch (err) {
+    if (err instanceof IqError) return errorElement(err.condition, err.message);
+    throw err;
+  }
+}
