@@ -72,6 +72,7 @@ declare module "@xmpp/client" {
     on(event: "offline" | "disconnect", listener: () => void): this;
     on(event: "status", listener: (status: string) => void): this;
     removeAllListeners(event?: string): this;
+    removeListener(event: "stanza", listener: (el: Element) => void): this;
   }
 
   export function client(options: ClientOptions): Client;

@@ -1,0 +1,462 @@
+/**
+ * `npm run bench`: throughput, latency, inbound, memory and CPU of the gateway, each beside a
+ * baseline measured in the same run on the same servers.
+ *
+ * For each XMPP server (Prosody, ejabberd): its own server, its own Redis (so Redis CPU can be
+ * read), a Twilio-compatible sink, the gateway as a child process (`xmpp-gateway start`), and a
+ * minimal echo component (the baseline: the XMPP server's own ceiling for this path).
+ *
+ * Environment: BENCH_MESSAGES (default 20000), BENCH_CLIENTS (10), BENCH_RATES ("100,1000,3000"),
+ * BENCH_RATE_SECONDS (3), BENCH_INBOUND (10000), BENCH_MEMORY_MESSAGES (200000; 0 skips),
+ * BENCH_SERVERS ("prosody,ejabberd"), BENCH_CPU_PROF (a directory: profile the gateway with --cpu-prof).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import twilio from "twilio";
+import { stringify } from "yaml";
+import { freePort } from "../test/harness/ports.js";
+import { startRedis, type TestRedis } from "../test/harness/redis.js";
+import { waitFor } from "../test/harness/wait.js";
+import { connectClient, type Element, type TestClient, xml } from "../test/harness/xmpp-client.js";
+import { startXmppServer, type XmppServer, type XmppServerKind } from "../test/harness/xmpp-server.js";
+import { cpuSeconds, rssMb } from "./lib/proc.js";
+import { type Sink, startSink } from "./lib/sink.js";
+
+const env = (k: string, d: number) => Number(process.env[k] ?? d);
+const N = env("BENCH_MESSAGES", 20_000);
+const CLIENTS = env("BENCH_CLIENTS", 10);
+const RATES = (process.env.BENCH_RATES ?? "100,1000,3000").split(",").map(Number);
+const RATE_SECONDS = env("BENCH_RATE_SECONDS", 3);
+const INBOUND = env("BENCH_INBOUND", 10_000);
+const MEMORY_MESSAGES = env("BENCH_MEMORY_MESSAGES", 200_000);
+const SERVERS = (process.env.BENCH_SERVERS ?? "prosody,ejabberd").split(",") as XmppServerKind[];
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const SECRET = "bench-component-secret";
+const ACCOUNT = `AC${"b".repeat(32)}`;
+const TOKEN = "bench-auth-token";
+const PUBLIC_URL = "https://bench.example.test";
+const CONTACT = "+15557654321";
+const userNumber = (i: number) => `+1555000${String(1000 + i).slice(-4)}`;
+
+interface Rig {
+  kind: XmppServerKind;
+  server: XmppServer;
+  redis: TestRedis;
+  redisPid: number;
+  sink: Sink;
+  gateway: ChildProcess;
+  echo: ChildProcess;
+  httpPort: number;
+  clients: TestClient[];
+}
+
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const fmt = (n: number, d = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+
+let seq = 0;
+const sendTimes = new Map<number, number>();
+
+/** Per-client counters of bodies received, by "#seq". */
+function onBodies(clients: TestClient[], fn: (seq: number, at: number) => void): () => void {
+  const listeners = clients.map((c) => {
+    const l = (el: Element) => {
+      if (el.name !== "message") return;
+      const m = /#(\d+)/.exec(el.getChildText("body") ?? "");
+      if (m?.[1]) fn(Number(m[1]), performance.now());
+    };
+    c.xmpp.on("stanza", l);
+    return () => c.xmpp.removeListener("stanza", l);
+  });
+  // The harness client keeps every stanza; a benchmark must not.
+  const trim = setInterval(() => {
+    for (const c of clients) c.received.splice(0);
+  }, 500);
+  return () => {
+    clearInterval(trim);
+    for (const off of listeners) off();
+  };
+}
+
+/** Sends `count` messages spread over the clients as fast as each connection takes them. */
+async function blast(clients: TestClient[], count: number, to: (i: number) => string): Promise<number[]> {
+  const ids: number[] = [];
+  const per = Math.ceil(count / clients.length);
+  await Promise.all(
+    clients.map(async (c, ci) => {
+      for (let k = 0; k < per && ci * per + k < count; k++) {
+        const s = ++seq;
+        ids.push(s);
+        sendTimes.set(s, performance.now());
+        await c.send(xml("message", { to: to(ci), type: "chat" }, xml("body", {}, `bench #${s}`)));
+      }
+    }),
+  );
+  return ids;
+}
+
+/** Sends at a fixed offered rate for `seconds`; resolves with the ids sent. */
+async function paced(clients: TestClient[], rate: number, seconds: number, to: (i: number) => string) {
+  const ids: number[] = [];
+  const total = Math.round(rate * seconds);
+  const tickMs = 10;
+  const perTick = (rate * tickMs) / 1000;
+  const start = performance.now();
+  let sent = 0;
+  let ci = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / tickMs + 1) * perTick));
+    const sends: Promise<void>[] = [];
+    while (sent < due) {
+      const c = clients[ci % clients.length] as TestClient;
+      const s = ++seq;
+      ids.push(s);
+      sendTimes.set(s, performance.now());
+      sends.push(
+        c.send(xml("message", { to: to(ci % clients.length), type: "chat" }, xml("body", {}, `bench #${s}`))),
+      );
+      ci++;
+      sent++;
+    }
+    await Promise.all(sends);
+    const next = start + ((sent / perTick) | 0) * tickMs;
+    const wait = next - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  return ids;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+async function waitCount(get: () => number, target: number, what: string, timeoutMs = 300_000) {
+  await waitFor(() => get() >= target, { timeoutMs, intervalMs: 20, description: what });
+}
+
+async function startRig(kind: XmppServerKind): Promise<Rig> {
+  const server = await startXmppServer(kind, {
+    components: [
+      { domain: "sms.localhost", secret: SECRET },
+      { domain: "echo.localhost", secret: SECRET },
+    ],
+    offlineStorage: false,
+  });
+  const users = Array.from({ length: CLIENTS }, (_, i) => ({ user: `u${i}`, password: `pw${i}` }));
+  await server.registerMany(users);
+  const redis = await startRedis({ appendOnly: false });
+  const redisPid = Number(
+    (await import("node:child_process"))
+      .execFileSync("redis-cli", ["-p", String(redis.port), "info", "server"])
+      .toString()
+      .match(/process_id:(\d+)/)?.[1],
+  );
+  const sink = await startSink();
+  const httpPort = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "xgw-bench-"));
+  const config = {
+    xmpp: { service: server.componentService },
+    redis: { url: redis.url, prefix: "bench" },
+    http: { listen: `127.0.0.1:${httpPort}`, publicUrl: PUBLIC_URL, bodyLimitBytes: 65536 },
+    log: { level: "warn" },
+    queue: { outboundConcurrency: 100, keepCompleted: 1000 },
+    allowedDomains: ["localhost"],
+    gateways: [
+      {
+        id: "sms",
+        domain: "sms.localhost",
+        secret: SECRET,
+        adapter: "twilio",
+        defaultRegion: "US",
+        twilio: { accountSid: ACCOUNT, authToken: TOKEN, apiBaseUrl: sink.url },
+        users: users.map((u, i) => ({ jid: `${u.user}@localhost`, number: userNumber(i) })),
+      },
+    ],
+  };
+  const file = join(dir, "gateway.yaml");
+  writeFileSync(file, stringify(config));
+  const profile = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF]
+    : [];
+  const gateway = spawn(
+    process.execPath,
+    [...profile, "--import", "tsx", join(ROOT, "src/cli.ts"), "start", "--config", file],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+  const echo = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(ROOT, "bench/lib/echo-component.ts"),
+      server.componentService,
+      "echo.localhost",
+      SECRET,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let echoOnline = false;
+  echo.stdout?.on("data", (d: Buffer) => {
+    if (d.toString().includes("online")) echoOnline = true;
+  });
+  await waitFor(() => echoOnline, { timeoutMs: 20_000, description: "the echo component" });
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolve) => {
+        http
+          .get(`http://127.0.0.1:${httpPort}/readyz`, (res) => {
+            res.resume();
+            resolve(res.statusCode === 200);
+          })
+          .on("error", () => resolve(false));
+      }),
+    { timeoutMs: 30_000, description: "the gateway to be ready" },
+  );
+  const clients = await Promise.all(
+    users.map((u) => connectClient({ server, username: u.user, password: u.password })),
+  );
+  return { kind, server, redis, redisPid, sink, gateway, echo, httpPort, clients };
+}
+
+async function stopRig(r: Rig) {
+  await Promise.all(r.clients.map((c) => c.stop()));
+  r.gateway.kill("SIGTERM");
+  r.echo.kill("SIGTERM");
+  await Promise.all([r.gateway, r.echo].map((p) => new Promise((res) => p.once("exit", res))));
+  await r.sink.close();
+  await r.redis.stop();
+  await r.server.stop();
+}
+
+interface Costs {
+  gwCpu: number;
+  redisCpu: number;
+}
+const costs = (r: Rig): Costs => ({
+  gwCpu: cpuSeconds(r.gateway.pid ?? 0),
+  redisCpu: cpuSeconds(r.redisPid),
+});
+
+/** Outbound throughput: echo baseline vs gateway -> sink. */
+async function throughput(r: Rig, count: number) {
+  let echoed = 0;
+  const off = onBodies(r.clients, () => echoed++);
+  const t0 = performance.now();
+  await blast(r.clients, count, () => "x@echo.localhost");
+  await waitCount(() => echoed, count, "echo replies");
+  const echoRate = count / ((performance.now() - t0) / 1000);
+  off();
+
+  r.sink.reset();
+  const c0 = costs(r);
+  const t1 = performance.now();
+  await blast(r.clients, count, () => `${CONTACT}@sms.localhost`);
+  await waitCount(() => r.sink.arrivals.size, count, "messages at the sink");
+  const gwRate = count / ((performance.now() - t1) / 1000);
+  const c1 = costs(r);
+  return {
+    echoRate,
+    gwRate,
+    gwCpuPer1000: ((c1.gwCpu - c0.gwCpu) / count) * 1000,
+    redisCpuPer1000: ((c1.redisCpu - c0.redisCpu) / count) * 1000,
+  };
+}
+
+async function latency(r: Rig, rate: number) {
+  const echoLat: number[] = [];
+  const off = onBodies(r.clients, (s, at) => {
+    const t = sendTimes.get(s);
+    if (t !== undefined) echoLat.push(at - t);
+  });
+  const ids = await paced(r.clients, rate, RATE_SECONDS, () => "x@echo.localhost");
+  await waitCount(() => echoLat.length, ids.length, "echo replies", 60_000);
+  off();
+
+  r.sink.reset();
+  const gwIds = await paced(r.clients, rate, RATE_SECONDS, () => `${CONTACT}@sms.localhost`);
+  await waitCount(() => r.sink.arrivals.size, gwIds.length, "messages at the sink", 60_000);
+  const gwLat = gwIds.map((s) => (r.sink.arrivals.get(s) ?? Number.NaN) - (sendTimes.get(s) ?? 0));
+  echoLat.sort((a, b) => a - b);
+  gwLat.sort((a, b) => a - b);
+  return { echo: echoLat, gw: gwLat };
+}
+
+/** Inbound: signed webhooks posted concurrently until delivered to the logged-in clients. */
+async function inbound(r: Rig, count: number, concurrency = 64) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const path = "/webhooks/sms/message";
+  const latencies: number[] = [];
+  const postedAt = new Map<number, number>();
+  let delivered = 0;
+  const off = onBodies(r.clients, (s, at) => {
+    const t = postedAt.get(s);
+    if (t !== undefined) {
+      delivered++;
+      latencies.push(at - t);
+    }
+  });
+  const c0 = costs(r);
+  const t0 = performance.now();
+  let next = 0;
+  let failures = 0;
+  const post = (i: number) =>
+    new Promise<void>((resolve) => {
+      const s = ++seq;
+      const params: Record<string, string> = {
+        MessageSid: `SM${s.toString(16).padStart(32, "0")}`,
+        AccountSid: ACCOUNT,
+        From: CONTACT,
+        To: userNumber(i % CLIENTS),
+        Body: `in #${s}`,
+        NumMedia: "0",
+      };
+      const body = new URLSearchParams(params).toString();
+      const signature = twilio.getExpectedTwilioSignature(TOKEN, `${PUBLIC_URL}${path}`, params);
+      postedAt.set(s, performance.now());
+      const req = http.request(
+        {
+          host: "127.0.0.1",
+          port: r.httpPort,
+          path,
+          method: "POST",
+          agent,
+          headers: {
+            "content-type": "application/x-www-form-urlencoded",
+            "content-length": Buffer.byteLength(body),
+            "x-twilio-signature": signature,
+          },
+        },
+        (res) => {
+          if (res.statusCode !== 200) failures++;
+          res.resume();
+          res.on("end", () => resolve());
+        },
+      );
+      req.on("error", () => {
+        failures++;
+        resolve();
+      });
+      req.end(body);
+    });
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await post(next++);
+    }),
+  );
+  const answered = performance.now();
+  await waitCount(() => delivered, count - failures, "inbound deliveries");
+  const done = performance.now();
+  off();
+  agent.destroy();
+  const c1 = costs(r);
+  latencies.sort((a, b) => a - b);
+  return {
+    acceptedRate: count / ((answered - t0) / 1000),
+    deliveredRate: count / ((done - t0) / 1000),
+    failures,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    gwCpuPer1000: ((c1.gwCpu - c0.gwCpu) / count) * 1000,
+    redisCpuPer1000: ((c1.redisCpu - c0.redisCpu) / count) * 1000,
+  };
+}
+
+async function memory(r: Rig, each: number) {
+  const pid = r.gateway.pid ?? 0;
+  const before = rssMb(pid);
+  const samples: number[] = [];
+  const timer = setInterval(() => samples.push(rssMb(pid)), 1000);
+  const chunk = 20_000;
+  for (let done = 0; done < each; done += chunk) {
+    const n = Math.min(chunk, each - done);
+    r.sink.reset();
+    await blast(r.clients, n, () => `${CONTACT}@sms.localhost`);
+    await waitCount(() => r.sink.arrivals.size, n, "messages at the sink");
+    await inbound(r, n);
+    samples.push(rssMb(pid));
+  }
+  clearInterval(timer);
+  (global as { gc?: () => void }).gc?.();
+  const after = rssMb(pid);
+  const third = Math.max(1, Math.floor(samples.length / 3));
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  return {
+    before,
+    peak: Math.max(...samples),
+    after,
+    firstThird: avg(samples.slice(0, third)),
+    lastThird: avg(samples.slice(-third)),
+  };
+}
+
+async function main() {
+  log(`xmpp-gateway benchmark — ${new Date().toISOString()}`);
+  log(
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}`,
+  );
+  log(
+    `messages ${fmt(N)}, clients ${CLIENTS}, rates ${RATES.join("/")} msg/s for ${RATE_SECONDS} s, inbound ${fmt(INBOUND)}`,
+  );
+  for (const kind of SERVERS) {
+    log(`\n== ${kind} ==`);
+    const r = await startRig(kind);
+    try {
+      await throughput(r, Math.min(2000, N)); // warm-up: JIT, connection pools, Redis scripts
+      const t = await throughput(r, N);
+      log("\n1. Outbound throughput (client -> server -> component -> ...)");
+      log("| path | messages/s | ratio |");
+      log("|---|---:|---:|");
+      log(`| echo component (baseline) | ${fmt(t.echoRate)} | 1.00 |`);
+      log(`| gateway -> queue -> sink | ${fmt(t.gwRate)} | ${fmt(t.gwRate / t.echoRate, 2)} |`);
+
+      log("\n2. Latency, client send -> sink receipt (gateway) or -> echo back at the client (baseline), ms");
+      log("| offered msg/s | baseline p50 | p95 | p99 | gateway p50 | p95 | p99 | p99 added |");
+      log("|---:|---:|---:|---:|---:|---:|---:|---:|");
+      for (const rate of RATES) {
+        const l = await latency(r, rate);
+        const e = (p: number) => percentile(l.echo, p);
+        const g = (p: number) => percentile(l.gw, p);
+        log(
+          `| ${fmt(rate)} | ${fmt(e(50), 1)} | ${fmt(e(95), 1)} | ${fmt(e(99), 1)} | ${fmt(g(50), 1)} | ${fmt(g(95), 1)} | ${fmt(g(99), 1)} | ${fmt(g(99) - e(99), 1)} |`,
+        );
+      }
+
+      const i = await inbound(r, INBOUND);
+      log("\n3. Inbound: signed webhooks posted concurrently (64) until delivered to the clients");
+      log("| webhooks | answered/s | delivered/s | p50 ms | p99 ms | non-200 |");
+      log("|---:|---:|---:|---:|---:|---:|");
+      log(
+        `| ${fmt(INBOUND)} | ${fmt(i.acceptedRate)} | ${fmt(i.deliveredRate)} | ${fmt(i.p50, 1)} | ${fmt(i.p99, 1)} | ${i.failures} |`,
+      );
+
+      log("\n5. CPU seconds per 1,000 messages");
+      log("| direction | gateway | redis |");
+      log("|---|---:|---:|");
+      log(`| outbound | ${fmt(t.gwCpuPer1000, 3)} | ${fmt(t.redisCpuPer1000, 3)} |`);
+      log(`| inbound | ${fmt(i.gwCpuPer1000, 3)} | ${fmt(i.redisCpuPer1000, 3)} |`);
+
+      if (MEMORY_MESSAGES > 0 && kind === SERVERS[SERVERS.length - 1]) {
+        const m = await memory(r, MEMORY_MESSAGES);
+        log(`\n4. Gateway resident memory, ${fmt(MEMORY_MESSAGES)} messages each way, MB`);
+        log("| before | peak | after | growth | first third avg | last third avg |");
+        log("|---:|---:|---:|---:|---:|---:|");
+        log(
+          `| ${fmt(m.before, 1)} | ${fmt(m.peak, 1)} | ${fmt(m.after, 1)} | ${fmt(m.after - m.before, 1)} | ${fmt(m.firstThird, 1)} | ${fmt(m.lastThird, 1)} |`,
+        );
+      }
+    } finally {
+      await stopRig(r);
+    }
+  }
+}
+
+await main();
+process.exit(0);
