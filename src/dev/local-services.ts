@@ -12,22 +12,29 @@ export function say(line: string): void {
 }
 
 function onPath(cmd: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+  const probe = `command -v ${cmd} || test -x /usr/sbin/${cmd}`;
+  return spawnSync("sh", ["-c", probe], { stdio: "ignore" }).status === 0;
 }
 
-export function ensurePackage(cmd: string, pkg: string): void {
-  if (onPath(cmd)) return;
+/** Installs the Debian packages whose command is missing (as root), or says what to run. */
+export function ensurePackages(needs: readonly { cmd: string; pkg: string }[]): void {
+  const missing = needs.filter((n) => !onPath(n.cmd)).map((n) => n.pkg);
+  if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     throw new Error(
-      `${cmd} is not installed: run \`sudo apt-get install -y ${pkg}\` (or run the demo as root)`,
+      `${missing.join(", ")} not installed: run \`sudo apt-get install -y ${missing.join(" ")}\``,
     );
   }
-  say(`installing ${pkg} with apt-get (once) ...`);
+  say(`installing ${missing.join(", ")} with apt-get (once) ...`);
   execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-  execFileSync("apt-get", ["install", "-y", "-qq", pkg], {
+  execFileSync("apt-get", ["install", "-y", "-qq", ...missing], {
     stdio: "inherit",
     env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
   });
+}
+
+export function ensurePackage(cmd: string, pkg: string): void {
+  ensurePackages([{ cmd, pkg }]);
 }
 
 export function portOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
