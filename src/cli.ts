@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-/** `xmpp-gateway start | check-config | demo` */
+/** `xmpp-gateway start | check-config | queue failed|retry|purge | demo` */
 import { Command, Option } from "commander";
+import { Redis } from "ioredis";
 import { formatProblems, loadConfigFile } from "./config/load.js";
+import { parseDuration } from "./core/duration.js";
 import { ALL_ROLES, adapterSchemas, configReference, type Role, startGateway } from "./main.js";
+import { QueueAdmin } from "./queue/admin.js";
 
 const program = new Command()
   .name("xmpp-gateway")
@@ -14,6 +17,8 @@ const configOption = () =>
 
 /** sysexits.h EX_CONFIG: a bad configuration file; restarting will not help. */
 const EXIT_CONFIG = 78;
+/** sysexits.h EX_USAGE: the command line is wrong. */
+const EXIT_USAGE = 64;
 /** A fatal runtime error such as a refused component secret. */
 const EXIT_FATAL = 2;
 
@@ -59,6 +64,86 @@ program
     process.once("SIGTERM", () => void shutdown("SIGTERM", 0));
     process.once("SIGINT", () => void shutdown("SIGINT", 0));
     void gateway.fatal.then(() => shutdown("fatal", EXIT_FATAL));
+  });
+
+const queueCommand = program
+  .command("queue")
+  .description("dead letters: list, replay and purge failed jobs (failed sends and undeliverable messages)");
+
+/** Opens the gateway's queues for one admin command, always closing them afterwards. */
+async function withQueues<T>(
+  file: string,
+  gateway: string | undefined,
+  run: (admin: QueueAdmin) => Promise<T>,
+) {
+  const config = await load(file);
+  const ids = config.gateways.map((g) => g.id);
+  if (gateway !== undefined && !ids.includes(gateway)) {
+    process.stderr.write(`unknown gateway "${gateway}" (configured: ${ids.join(", ")})\n`);
+    process.exit(EXIT_USAGE);
+  }
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectionName: "xgw-cli" });
+  const admin = new QueueAdmin(redis, config.redis.prefix, ids);
+  try {
+    return await run(admin);
+  } finally {
+    await admin.close();
+    redis.disconnect();
+  }
+}
+
+queueCommand
+  .command("failed")
+  .description("list failed jobs with their reason, oldest first")
+  .addOption(configOption())
+  .option("-g, --gateway <id>", "only this gateway")
+  .action(async (opts: { config: string; gateway?: string }) => {
+    const jobs = await withQueues(opts.config, opts.gateway, (admin) => admin.failed(opts.gateway));
+    for (const j of jobs) {
+      const when = j.failedAt === undefined ? "-" : new Date(j.failedAt).toISOString();
+      process.stdout.write(
+        `${j.id}\t${j.queue}\t${when}\tattempts=${j.attemptsMade}\t${j.summary}\t${j.reason}\n`,
+      );
+    }
+    process.stdout.write(`${jobs.length} failed job(s)\n`);
+  });
+
+queueCommand
+  .command("retry")
+  .description("replay a failed job (by id) or every failed job (--all), with fresh attempts")
+  .argument("[id]", "job id as listed by `queue failed`")
+  .addOption(configOption())
+  .option("--all", "retry every failed job")
+  .option("-g, --gateway <id>", "only this gateway")
+  .action(async (id: string | undefined, opts: { config: string; all?: boolean; gateway?: string }) => {
+    if ((id === undefined) === (opts.all !== true)) {
+      process.stderr.write("give either a job id or --all\n");
+      process.exit(EXIT_USAGE);
+    }
+    const target = id === undefined ? ({ all: true } as const) : { id };
+    const retried = await withQueues(opts.config, opts.gateway, (admin) => admin.retry(target, opts.gateway));
+    for (const r of retried) process.stdout.write(`retried ${r}\n`);
+    process.stdout.write(`${retried.length} job(s) retried\n`);
+    if (id !== undefined && retried.length === 0) {
+      process.stderr.write(`no failed job with id ${id}\n`);
+      process.exit(1);
+    }
+  });
+
+queueCommand
+  .command("purge")
+  .description("remove failed jobs older than a duration (e.g. 7d, 12h, 30m)")
+  .addOption(configOption())
+  .requiredOption("--older-than <duration>", "age of the failure, e.g. 7d")
+  .option("-g, --gateway <id>", "only this gateway")
+  .action(async (opts: { config: string; olderThan: string; gateway?: string }) => {
+    const ms = parseDuration(opts.olderThan);
+    if (ms === undefined) {
+      process.stderr.write(`--older-than: "${opts.olderThan}" is not a duration such as 7d, 12h, 30m, 45s\n`);
+      process.exit(EXIT_USAGE);
+    }
+    const removed = await withQueues(opts.config, opts.gateway, (admin) => admin.purge(ms, opts.gateway));
+    process.stdout.write(`${removed} failed job(s) older than ${opts.olderThan} removed\n`);
   });
 
 program

@@ -13,12 +13,15 @@ import { referenceMarkdown } from "./config/reference.js";
 import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
 import type { Logger } from "./core/logger.js";
+import { withOwnAccounts } from "./core/own-accounts.js";
 import { buildHttpServer, listen } from "./http/server.js";
 import { createLogger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
 import { inboundIngester } from "./queue/ingest.js";
 import { startOutboundWorker } from "./queue/outbound-worker.js";
 import { Producer } from "./queue/producer.js";
+import { MessageMap } from "./store/message-map.js";
+import { OptOutStore } from "./store/optouts.js";
 import { RedisRegistrationStore } from "./store/registrations.js";
 import { startComponentRole } from "./xmpp/component-role.js";
 import { XmppTransport } from "./xmpp/transport.js";
@@ -137,6 +140,8 @@ export async function startGateway(
     keepCompleted: config.queue.keepCompleted,
     dedupTtlSeconds: config.queue.dedupTtlSeconds,
   });
+  const messageMap = new MessageMap(redis, config.redis.prefix, config.queue.messageMapTtlSeconds);
+  const optOuts = new OptOutStore(redis, config.redis.prefix);
   const allowedDomains = new Set(config.allowedDomains);
   const transports = new Map<string, XmppTransport>();
   let rejectFatal: (err: Error) => void = () => {};
@@ -148,9 +153,15 @@ export async function startGateway(
   for (const g of config.gateways) {
     const adapterEntry = adapters[g.adapter];
     if (!adapterEntry) throw new Error(`unknown adapter ${g.adapter}`);
-    const ingest = inboundIngester(g.id, producer, logger, (outcome) =>
-      metrics.inbound.inc({ gateway: g.id, outcome }),
-    );
+    const ingest = inboundIngester({
+      gatewayId: g.id,
+      producer,
+      logger,
+      messageMap,
+      optOuts,
+      onOutcome: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
+      onStatus: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
+    });
     const adapter = adapterEntry.create(g, g.adapterConfig, {
       logger: logger.child({ adapter: g.adapter }),
       emit: ingest,
@@ -170,6 +181,10 @@ export async function startGateway(
         producer,
         registrations,
         allowedDomains,
+        admins: new Set(config.admins),
+        registrationMode: g.registration.mode,
+        ...(g.name ? { name: g.name } : {}),
+        redis,
         workerRedis,
         prefix: config.redis.prefix,
         logger,
@@ -186,7 +201,7 @@ export async function startGateway(
       const hasStatusRoute = adapter.webhooks?.some((r) => r.path === "status") ?? false;
       const worker = startOutboundWorker({
         gatewayId: g.id,
-        adapter,
+        adapter: withOwnAccounts(adapter, registrations, g.id),
         redis: workerRedis,
         producer,
         logger,
@@ -195,6 +210,12 @@ export async function startGateway(
         backoffMs: config.queue.outboundBackoffMs,
         maxBackoffMs: config.queue.maxBackoffMs,
         dedupTtlSeconds: config.queue.dedupTtlSeconds,
+        messageMap,
+        optOuts,
+        longMessages: g.longMessages,
+        corrections: g.corrections,
+        lockDurationMs: config.queue.lockDurationMs,
+        stalledIntervalMs: config.queue.stalledIntervalMs,
         statusCallbackUrl: hasStatusRoute ? `${config.http.publicUrl}/webhooks/${g.id}/status` : undefined,
         onOutcome: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
       });

@@ -8,12 +8,18 @@
  * - "not-acceptable" for what the recipient's number or the message itself cannot take: 21614 and
  *   21635 (the number exists but cannot receive SMS), 21408, 21606, 21612, 21608, 21617, 21602,
  *   21619, and any 4xx not in the table.
- * - "forbidden" for 21610: the recipient opted out (replied STOP) and refuses this sender.
+ * - "forbidden" for 21610: the recipient opted out (replied STOP) and refuses this sender; thrown
+ *   as OptedOutError so the gateway records the opt-out and stops sending until START.
  * - "internal-server-error" for 20003 / HTTP 401 and 20404 on the account: the gateway's own
  *   credentials or configuration are wrong ("a misconfiguration ... prevents it from processing the
  *   stanza"); the sender cannot fix it, the operator must.
  */
-import { PermanentError, type RefusalCondition, RetryableError } from "../../src/core/errors.js";
+import {
+  OptedOutError,
+  PermanentError,
+  type RefusalCondition,
+  RetryableError,
+} from "../../src/core/errors.js";
 
 /** An HTTP answer of 400 or more from the REST API, as captured by the adapter's HTTP client. */
 export class TwilioHttpError extends Error {
@@ -111,6 +117,30 @@ export const DELIVERY_ERRORS: Readonly<Record<number, string>> = {
   30500: "internal error at Twilio",
 };
 
+/**
+ * XMPP condition of a failed delivery: recipient-unavailable (wait) for a handset that is off or
+ * out of coverage, item-not-found for an unknown number, policy-violation for blocked or filtered
+ * messages, not-acceptable for a landline, undefined-condition otherwise.
+ */
+export function deliveryErrorCondition(code: string | undefined): RefusalCondition {
+  switch (Number(code)) {
+    case 30003:
+      return "recipient-unavailable";
+    case 30005:
+      return "item-not-found";
+    case 30004:
+    case 30007:
+    case 30034:
+      return "policy-violation";
+    case 30006:
+      return "not-acceptable";
+    case 21610:
+      return "forbidden";
+    default:
+      return "undefined-condition";
+  }
+}
+
 /** Readable reason of a delivery report: `Twilio error 30003: unreachable destination handset ...`. */
 export function describeDeliveryError(code: string | undefined, status: string): string {
   if (code === undefined) {
@@ -166,6 +196,7 @@ export function mapHttpFailure(
       code ?? status,
     );
   }
+  if (code === 21610) return new OptedOutError(permanentText(code, status, providerMessage), code);
   const condition = (code === undefined ? undefined : SEND_ERRORS[code]?.condition) ?? "not-acceptable";
   return new PermanentError(permanentText(code, status, providerMessage), code ?? status, condition);
 }

@@ -19,6 +19,7 @@ import { formatSmsAddress, parseSmsLocalpart } from "../../src/core/sms-address.
 import { type TwilioConfig, twilioConfigSchema } from "./config.js";
 import { toSendError } from "./errors.js";
 import { GatewayRequestClient } from "./http-client.js";
+import { twilioRegistration } from "./registration.js";
 import { createTwilioWebhooks } from "./webhooks.js";
 
 export { type TwilioConfig, twilioConfigSchema } from "./config.js";
@@ -59,6 +60,20 @@ export function createTwilioAdapter(options: TwilioAdapterOptions, deps: Adapter
     autoRetry: false,
     timeout: config.requestTimeoutMs,
   });
+  // Users who registered their own account (self-service) send with it; one client per account.
+  const accountClients = new Map<string, ReturnType<typeof twilio>>();
+  const clientFor = (account: Account): ReturnType<typeof twilio> => {
+    const sid = account.credentials?.accountSid;
+    const token = account.credentials?.authToken;
+    if (sid === undefined || token === undefined) return client;
+    const key = `${sid}:${token}`;
+    let own = accountClients.get(key);
+    if (!own) {
+      own = twilio(sid, token, { httpClient, autoRetry: false, timeout: config.requestTimeoutMs });
+      accountClients.set(key, own);
+    }
+    return own;
+  };
 
   async function send(msg: OutboundMessage, account: Account): Promise<SendResult> {
     const params: MessageListInstanceCreateOptions = { to: msg.to, from: account.number };
@@ -69,7 +84,7 @@ export function createTwilioAdapter(options: TwilioAdapterOptions, deps: Adapter
     }
     let answer: unknown;
     try {
-      answer = await client.messages.create(params);
+      answer = await clientFor(account).messages.create(params);
     } catch (err) {
       const mapped = toSendError(err);
       logger.warn(
@@ -98,6 +113,11 @@ export function createTwilioAdapter(options: TwilioAdapterOptions, deps: Adapter
     formatAddress: (address) => formatSmsAddress(address),
     send,
     webhooks: createTwilioWebhooks(config.authToken, logger),
+    registration: twilioRegistration({
+      apiBaseUrl: config.apiBaseUrl,
+      requestTimeoutMs: config.requestTimeoutMs,
+      phone,
+    }),
     async close() {
       httpClient.destroy();
     },

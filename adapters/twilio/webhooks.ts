@@ -20,7 +20,7 @@ import {
   type WebhookRoute,
 } from "../../src/core/adapter.js";
 import type { Logger } from "../../src/core/logger.js";
-import { describeDeliveryError } from "./errors.js";
+import { deliveryErrorCondition, describeDeliveryError } from "./errors.js";
 
 /** What Twilio must be answered on an inbound message: empty TwiML, no auto-reply. */
 export const MESSAGE_ACK: WebhookResponse = {
@@ -49,6 +49,7 @@ const inboundSchema = z.object({
     .transform(Number)
     .pipe(z.number().max(MAX_INBOUND_MEDIA, { error: `must be at most ${MAX_INBOUND_MEDIA}` }))
     .optional(),
+  OptOutType: z.string({ error: "must be a single value" }).optional(),
 });
 
 const mediaUrlSchema = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
@@ -127,7 +128,16 @@ export function parseInbound(form: WebhookRequest["form"]): InboundEvent {
     to: fields.To,
     body: fields.Body,
     mediaUrls,
+    ...optOutOf(fields.OptOutType),
   };
+}
+
+/** Twilio's OptOutType (Advanced Opt-Out): STOP or START; HELP and others change nothing. */
+function optOutOf(type: string | undefined): { optOut?: "stop" | "start" } {
+  const t = type?.trim().toUpperCase();
+  if (t === "STOP") return { optOut: "stop" };
+  if (t === "START") return { optOut: "start" };
+  return {};
 }
 
 /** A status callback -> zero or one status event (only final outcomes are reported). */
@@ -144,6 +154,7 @@ export function parseStatus(form: WebhookRequest["form"]): InboundEvent[] {
         providerMessageId: fields.MessageSid,
         status: "failed",
         reason: describeDeliveryError(fields.ErrorCode, status),
+        condition: deliveryErrorCondition(fields.ErrorCode),
         ...(fields.ErrorCode === undefined ? {} : { errorCode: fields.ErrorCode }),
       },
     ];

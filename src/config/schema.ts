@@ -135,6 +135,30 @@ export const queueSchema = z
       .min(60)
       .default(7 * 24 * 3600)
       .describe("How long a provider message id or stanza id is remembered to drop duplicates."),
+    messageMapTtlSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .default(3 * 24 * 3600)
+      .describe(
+        "How long a sent message's provider id is mapped back to its stanza, for delivery receipts and errors.",
+      ),
+    lockDurationMs: z
+      .number()
+      .int()
+      .min(200)
+      .default(30_000)
+      .describe(
+        "How long a worker holds a job without renewing its lock; a job of a crashed worker is retried after this.",
+      ),
+    stalledIntervalMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(30_000)
+      .describe(
+        "How often workers look for jobs of crashed workers (stalled jobs) and return them to the queue.",
+      ),
   })
   .strict()
   .prefault({});
@@ -172,6 +196,29 @@ export const gatewaySchema = z
         "possible: number length fits its country; valid: the number is also in an allocated range (libphonenumber metadata).",
       ),
     users: z.array(userSchema).default([]).describe("Operator-provisioned users: who owns which number."),
+    longMessages: z
+      .enum(["split", "refuse"])
+      .default("split")
+      .describe(
+        "A body longer than the provider takes in one message: split on word boundaries into parts sent in order, or refuse it with not-acceptable.",
+      ),
+    corrections: z
+      .enum(["send", "refuse"])
+      .default("send")
+      .describe(
+        'XEP-0308 corrections: send the corrected text as a new message starting with "Correction: ", or refuse them with an error.',
+      ),
+    registration: z
+      .object({
+        mode: z
+          .enum(["provisioned", "self-service"])
+          .default("provisioned")
+          .describe(
+            "provisioned: numbers are bound by the operator (users, admin commands); self-service: users register their own number (and provider credentials) with XEP-0077 or an ad-hoc command, checked with the provider.",
+          ),
+      })
+      .strict()
+      .prefault({}),
   })
   .loose();
 
@@ -194,6 +241,12 @@ export const configSchema = z
       .array(domainName)
       .min(1, "list at least one domain")
       .describe("Only users of these XMPP domains may use the gateway: it is never an open relay."),
+    admins: z
+      .array(bareJid)
+      .default([])
+      .describe(
+        "Bare JIDs allowed to run the admin commands (bind/unbind any user, list users, queue status, retry failed jobs).",
+      ),
     gateways: z
       .array(gatewaySchema)
       .min(1, "configure at least one gateway")

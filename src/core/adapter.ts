@@ -2,6 +2,7 @@
  * The adapter contract: what every network adapter (Twilio, simulator, ...) implements.
  * Adapters are stateless translators; dedup, routing, ordering and storage live in the core.
  */
+import type { RefusalCondition } from "./errors.js";
 import type { Logger } from "./logger.js";
 
 /** A network address in the adapter's canonical form, e.g. E.164 "+15551234567". */
@@ -17,12 +18,46 @@ export interface Capabilities {
   /** Media (MMS) support. */
   readonly media: boolean;
   readonly maxMedia: number;
+  /** URL schemes the network can fetch media from (default https and http). */
+  readonly mediaUrlSchemes?: readonly string[];
 }
 
 /** The provider account a message is sent from. Opaque to the core beyond `number`. */
 export interface Account {
   /** The sender's own number on the network (E.164 for SMS). */
   readonly number: Address;
+  /**
+   * The user's own provider credentials (bring-your-own registrations), as the adapter's
+   * RegistrationSpec returned them; absent for operator-provisioned numbers (the gateway's account).
+   */
+  readonly credentials?: Readonly<Record<string, string>>;
+}
+
+/** One field of a registration form (XEP-0077 / XEP-0050 data forms). */
+export interface RegistrationField {
+  /** Field name (the data form's `var`). */
+  readonly name: string;
+  readonly label: string;
+  /** "secret": a password-like field, never shown back or logged. */
+  readonly kind: "text" | "secret";
+  readonly description?: string;
+}
+
+/** What a bring-your-own registration yields: the user's number and what to send with. */
+export interface VerifiedAccount {
+  readonly number: Address;
+  readonly credentials?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Bring-your-own registration: the fields a user fills in and how the adapter checks them with
+ * the provider. `number` is always one of the fields. `verify` throws a Refusal saying why not.
+ */
+export interface RegistrationSpec {
+  /** One or two sentences shown above the form. */
+  readonly instructions: string;
+  readonly fields: readonly RegistrationField[];
+  verify(values: Readonly<Record<string, string>>): Promise<VerifiedAccount>;
 }
 
 export interface OutboundMessage {
@@ -52,6 +87,8 @@ export interface InboundMessageEvent {
   readonly to: Address;
   readonly body: string;
   readonly mediaUrls: readonly string[];
+  /** The provider recognised an opt-out keyword (Twilio OptOutType STOP / START). */
+  readonly optOut?: "stop" | "start";
 }
 
 export interface InboundStatusEvent {
@@ -60,6 +97,8 @@ export interface InboundStatusEvent {
   readonly status: "delivered" | "failed";
   readonly reason?: string;
   readonly errorCode?: string;
+  /** XMPP condition for a failed delivery (default recipient-unavailable). */
+  readonly condition?: RefusalCondition;
 }
 
 export type InboundEvent = InboundMessageEvent | InboundStatusEvent;
@@ -116,6 +155,8 @@ export interface NetworkAdapter {
   /** Send one message; throws PermanentError or RetryableError. */
   send(msg: OutboundMessage, account: Account): Promise<SendResult>;
   readonly webhooks?: readonly WebhookRoute[];
+  /** Bring-your-own registration (self-service mode); without it only the number is asked. */
+  readonly registration?: RegistrationSpec;
   /** Release timers and connections. */
   close?(): Promise<void>;
 }

@@ -38,13 +38,21 @@ export class Refusal extends Error {
 
 /** The provider said no for good (bad number, opted-out recipient, ...). Never retried. */
 export class PermanentError extends Refusal {
-  override readonly name = "PermanentError";
+  override readonly name: string = "PermanentError";
   constructor(
     message: string,
     readonly providerCode?: string | number,
     condition: RefusalCondition = "not-acceptable",
   ) {
     super(condition, message);
+  }
+}
+
+/** The recipient opted out of the sender's number (replied STOP): permanent until they opt in. */
+export class OptedOutError extends PermanentError {
+  override readonly name = "OptedOutError";
+  constructor(message: string, providerCode?: string | number) {
+    super(message, providerCode, "forbidden");
   }
 }
 

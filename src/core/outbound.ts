@@ -16,6 +16,10 @@ export interface OutboundRequest {
   readonly contactLocalpart: string;
   readonly body: string;
   readonly mediaUrls: readonly string[];
+  /** The sender asked for a delivery receipt (XEP-0184). */
+  readonly receipt?: boolean;
+  /** Id of the message this one corrects (XEP-0308), when it is a correction. */
+  readonly replaces?: string;
 }
 
 /** A message accepted for sending: what a queue job carries. */

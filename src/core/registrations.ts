@@ -6,6 +6,8 @@ export interface Registration {
   readonly number: string;
   /** How the binding came to be. */
   readonly source: "config" | "admin" | "self-service";
+  /** The user's own provider credentials (self-service registrations with an adapter that needs them). */
+  readonly credentials?: Readonly<Record<string, string>>;
 }
 
 export interface RegistrationStore {

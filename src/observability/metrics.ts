@@ -24,6 +24,12 @@ export function createMetrics() {
       labelNames: ["gateway", "route", "status"] as const,
       registers: [registry],
     }),
+    deliveryReports: new Counter({
+      name: "xgw_delivery_reports_total",
+      help: "Provider delivery reports by gateway and outcome (receipt, error, delivered, partial, unknown)",
+      labelNames: ["gateway", "outcome"] as const,
+      registers: [registry],
+    }),
     xmppOnline: new Gauge({
       name: "xgw_xmpp_online",
       help: "1 while the component connection of the gateway is online",

@@ -1,6 +1,7 @@
 /** Job payloads, checked with zod whenever a job is created or picked up. */
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
+import type { RefusalCondition } from "../core/errors.js";
 
 export const outboundJobSchema = z
   .object({
@@ -13,29 +14,36 @@ export const outboundJobSchema = z
     from: z.string(),
     body: z.string(),
     mediaUrls: z.array(z.string()),
+    /** The sender asked for a XEP-0184 receipt. */
+    receipt: z.boolean().default(false),
+    /** XEP-0308: id of the message this one corrects. */
+    replaces: z.string().optional(),
   })
   .strict();
 export type OutboundJob = z.infer<typeof outboundJobSchema>;
 
-const conditionSchema = z.enum([
-  "bad-request",
-  "feature-not-implemented",
-  "forbidden",
-  "internal-server-error",
-  "item-not-found",
-  "jid-malformed",
-  "not-acceptable",
-  "not-allowed",
-  "not-authorized",
-  "policy-violation",
-  "recipient-unavailable",
-  "registration-required",
-  "remote-server-not-found",
-  "remote-server-timeout",
-  "resource-constraint",
-  "service-unavailable",
-  "undefined-condition",
-]);
+/** Every RefusalCondition exactly once (the compiler checks both ways). */
+const CONDITIONS: Readonly<Record<RefusalCondition, true>> = {
+  "bad-request": true,
+  "feature-not-implemented": true,
+  forbidden: true,
+  "internal-server-error": true,
+  "item-not-found": true,
+  "jid-malformed": true,
+  "not-acceptable": true,
+  "not-allowed": true,
+  "not-authorized": true,
+  "policy-violation": true,
+  "recipient-unavailable": true,
+  "registration-required": true,
+  "remote-server-not-found": true,
+  "remote-server-timeout": true,
+  "resource-constraint": true,
+  "service-unavailable": true,
+  "undefined-condition": true,
+};
+
+export const conditionSchema = z.enum(Object.keys(CONDITIONS) as [RefusalCondition, ...RefusalCondition[]]);
 
 export const toXmppJobSchema = z.discriminatedUnion("kind", [
   z
@@ -61,6 +69,16 @@ export const toXmppJobSchema = z.discriminatedUnion("kind", [
       text: z.string(),
     })
     .strict(),
+  z
+    .object({
+      kind: z.literal("receipt"),
+      /** Full JID of the user whose message was delivered. */
+      to: z.string(),
+      contactLocalpart: z.string(),
+      /** Id of the user's stanza the receipt acknowledges. */
+      stanzaId: z.string(),
+    })
+    .strict(),
 ]);
 export type ToXmppJob = z.infer<typeof toXmppJobSchema>;
 
@@ -79,4 +97,14 @@ export function inboundJobId(providerMessageId: string): string {
 
 export function errorJobId(outboundId: string): string {
   return `e-${outboundId}`;
+}
+
+/** The receipt for an outbound job (one per message, however many parts and callbacks). */
+export function receiptJobId(outboundId: string): string {
+  return `r-${outboundId}`;
+}
+
+/** The delivery failure reported for an outbound job (one per message). */
+export function deliveryErrorJobId(outboundId: string): string {
+  return `f-${outboundId}`;
 }

@@ -57,6 +57,9 @@ export class Producer {
     let q = map.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.redis, prefix: bullPrefix(this.options.prefix) });
+      // Connection errors are logged by the Redis client's own listener; an `error` event nobody
+      // listens to would throw and take the process down (seen as exit 1 during shutdown).
+      q.on("error", () => {});
       map.set(name, q);
     }
     return q;

@@ -12,6 +12,7 @@ const registrationSchema = z
     jid: z.string().min(3),
     number: z.string().min(1),
     source: z.enum(["config", "admin", "self-service"]),
+    credentials: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 

@@ -1,20 +1,31 @@
 /**
  * The component role of one gateway: holds the XMPP connection, takes users' message stanzas in
- * (outbound-intake.ts) and writes deliveries out (delivery-worker.ts).
+ * (outbound-intake.ts), writes deliveries out (delivery-worker.ts) and answers everything else
+ * (disco, registration, commands, presence: features.ts).
  */
 import type { Redis } from "ioredis";
 import type { NetworkAdapter } from "../core/adapter.js";
+import type { RegistrationMode } from "../core/enrolment.js";
 import type { Logger } from "../core/logger.js";
 import type { RegistrationStore } from "../core/registrations.js";
+import { QueueAdmin } from "../queue/admin.js";
 import type { Producer } from "../queue/producer.js";
+import type { ComponentTransport } from "./component-transport.js";
 import { startDeliveryWorker } from "./delivery-worker.js";
+import { startFeatures } from "./features.js";
 import { outboundIntake } from "./outbound-intake.js";
-import type { XmppTransport } from "./transport.js";
 
 export interface ComponentRoleOptions {
   readonly gatewayId: string;
-  readonly transport: XmppTransport;
+  readonly transport: ComponentTransport;
   readonly adapter: NetworkAdapter;
+  /** Shown in service discovery (default: the domain). */
+  readonly name?: string;
+  /** Bare JIDs allowed to run the admin commands. */
+  readonly admins?: ReadonlySet<string>;
+  readonly registrationMode?: RegistrationMode;
+  /** For the admin queue commands (a normal connection); without it they are not offered. */
+  readonly redis?: Redis;
   readonly producer: Producer;
   readonly registrations: RegistrationStore;
   readonly allowedDomains: ReadonlySet<string>;
@@ -38,6 +49,23 @@ export function startComponentRole(o: ComponentRoleOptions): ComponentRole {
     if (el.name === "message") void onMessage(el);
   });
 
+  const queues = o.redis ? new QueueAdmin(o.redis, o.prefix, [o.gatewayId]) : undefined;
+  const features = startFeatures({
+    ...o,
+    logger,
+    name: o.name ?? transport.domain,
+    admins: o.admins ?? new Set(),
+    mode: o.registrationMode ?? "provisioned",
+    ...(queues ? { queues } : {}),
+  });
+
   const delivery = startDeliveryWorker({ ...o, logger });
-  return { stop: () => delivery.stop() };
+  return {
+    async stop() {
+      // Unavailable presence goes out while the stream is still open (the transport closes after).
+      await features.stop();
+      await delivery.stop();
+      await queues?.close();
+    },
+  };
 }

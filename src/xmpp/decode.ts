@@ -16,6 +16,8 @@ export type Decoded =
     };
 
 const MAX_ID = 256;
+export const NS_RECEIPTS = "urn:xmpp:receipts";
+export const NS_CORRECTION = "urn:xmpp:message-correct:0";
 
 export function decodeMessage(el: Element): Decoded {
   const { type = "normal", from, to, id } = el.attrs;
@@ -45,8 +47,18 @@ export function decodeMessage(el: Element): Decoded {
   // A body that is only the OOB URL (as clients send after an upload) is not repeated as text.
   const text = body ?? "";
   const bodyIsUrl = oob.includes(text.trim());
+  const receipt = el.getChild("request", NS_RECEIPTS) !== undefined;
+  const replaces = el.getChild("replace", NS_CORRECTION)?.attrs.id;
   return {
     kind: "send",
-    request: { stanzaId: id, senderJid: from, contactLocalpart, body: bodyIsUrl ? "" : text, mediaUrls: oob },
+    request: {
+      stanzaId: id,
+      senderJid: from,
+      contactLocalpart,
+      body: bodyIsUrl ? "" : text,
+      mediaUrls: oob,
+      ...(receipt ? { receipt } : {}),
+      ...(typeof replaces === "string" && replaces.length > 0 ? { replaces } : {}),
+    },
   };
 }

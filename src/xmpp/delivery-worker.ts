@@ -1,5 +1,5 @@
 /**
- * The delivery worker: writes the to-xmpp queue's jobs (inbound messages, error replies) to the
+ * The delivery worker: writes the to-xmpp queue's jobs (inbound messages, receipts, errors) to the
  * live component connection. It runs only while the component is online, so deliveries wait in
  * Redis while the XMPP server is away and go out after the reconnect.
  */
@@ -11,12 +11,12 @@ import type { RegistrationStore } from "../core/registrations.js";
 import { toXmppJobSchema } from "../queue/jobs.js";
 import { bullPrefix, toXmppQueueName } from "../queue/names.js";
 import { backoffStrategy } from "../queue/retry.js";
-import { chatMessage, messageError } from "./stanzas.js";
-import type { XmppTransport } from "./transport.js";
+import type { ComponentTransport } from "./component-transport.js";
+import { chatMessages, messageError, receiptMessage } from "./stanzas.js";
 
 export interface DeliveryWorkerOptions {
   readonly gatewayId: string;
-  readonly transport: XmppTransport;
+  readonly transport: ComponentTransport;
   readonly adapter: NetworkAdapter;
   readonly registrations: RegistrationStore;
   /** A connection with maxRetriesPerRequest: null. */
@@ -47,6 +47,18 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
       );
       return;
     }
+    if (data.kind === "receipt") {
+      await transport.send(
+        receiptMessage({
+          from: `${data.contactLocalpart}@${domain}`,
+          to: data.to,
+          id: job.id ?? `r-${data.stanzaId}`,
+          receivedId: data.stanzaId,
+        }),
+      );
+      log.debug({ jobId: job.id, stanzaId: data.stanzaId }, "receipt delivered to XMPP");
+      return;
+    }
     const owner = await o.registrations.byNumber(o.gatewayId, data.to);
     if (!owner) {
       o.onInbound?.("unroutable");
@@ -54,15 +66,14 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
       throw new UnrecoverableError(`no user owns ${data.to} on gateway ${o.gatewayId}`);
     }
     const from = `${o.adapter.formatAddress(data.from)}@${domain}`;
-    await transport.send(
-      chatMessage({
-        from,
-        to: owner.jid,
-        id: job.id ?? data.providerMessageId,
-        body: data.body,
-        mediaUrls: data.mediaUrls,
-      }),
-    );
+    const stanzas = chatMessages({
+      from,
+      to: owner.jid,
+      id: job.id ?? data.providerMessageId,
+      body: data.body,
+      mediaUrls: data.mediaUrls,
+    });
+    for (const stanza of stanzas) await transport.send(stanza);
     o.onInbound?.("delivered");
     log.debug({ jobId: job.id, to: owner.jid }, "delivered to XMPP");
   };

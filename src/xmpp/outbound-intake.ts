@@ -5,15 +5,16 @@
 import type { Element } from "@xmpp/component";
 import { Refusal } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import { checkOutboundMedia } from "../core/media.js";
 import { type RoutingContext, routeOutbound } from "../core/outbound.js";
 import { outboundJobId } from "../queue/jobs.js";
 import type { Producer } from "../queue/producer.js";
+import type { ComponentTransport } from "./component-transport.js";
 import { decodeMessage } from "./decode.js";
 import { messageError } from "./stanzas.js";
-import type { XmppTransport } from "./transport.js";
 
 export interface IntakeOptions extends RoutingContext {
-  readonly transport: XmppTransport;
+  readonly transport: ComponentTransport;
   readonly producer: Producer;
   readonly logger: Logger;
   readonly onOutbound?: (outcome: "enqueued" | "duplicate" | "refused") => void;
@@ -46,6 +47,7 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
     }
     try {
       const routed = await routeOutbound(decoded.request, o);
+      checkOutboundMedia(routed.mediaUrls, o.adapter.capabilities);
       const {
         gatewayId,
         stanzaId,
@@ -67,6 +69,8 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
           from: number,
           body,
           mediaUrls: [...routed.mediaUrls],
+          receipt: routed.receipt === true,
+          ...(routed.replaces === undefined ? {} : { replaces: routed.replaces }),
         },
         outboundJobId(senderBare, stanzaId),
       );

@@ -41,18 +41,40 @@ export function messageError(p: {
   );
 }
 
-export function chatMessage(p: {
+/**
+ * An inbound message as stanzas: the text (when there is any), then one message per media URL
+ * with the URL as body and a jabber:x:oob element, so clients show the media inline (Conversations,
+ * Dino, Gajim need body == OOB URL) and clients without OOB still show a link.
+ */
+export function chatMessages(p: {
   from: string;
   to: string;
   id: string;
   body: string;
   mediaUrls: readonly string[];
-}) {
-  const text = [p.body, ...p.mediaUrls].filter((s) => s.length > 0).join("\n");
+}): Element[] {
+  const out: Element[] = [];
+  if (p.body.length > 0 || p.mediaUrls.length === 0) {
+    out.push(xml("message", { type: "chat", from: p.from, to: p.to, id: p.id }, xml("body", {}, p.body)));
+  }
+  p.mediaUrls.forEach((url, i) => {
+    out.push(
+      xml(
+        "message",
+        { type: "chat", from: p.from, to: p.to, id: `${p.id}-media${i + 1}` },
+        xml("body", {}, url),
+        xml("x", { xmlns: "jabber:x:oob" }, xml("url", {}, url)),
+      ),
+    );
+  });
+  return out;
+}
+
+/** A XEP-0184 delivery receipt for the user's message `receivedId`, from the contact. */
+export function receiptMessage(p: { from: string; to: string; id: string; receivedId: string }): Element {
   return xml(
     "message",
-    { type: "chat", from: p.from, to: p.to, id: p.id },
-    xml("body", {}, text),
-    ...p.mediaUrls.map((url) => xml("x", { xmlns: "jabber:x:oob" }, xml("url", {}, url))),
+    { from: p.from, to: p.to, id: p.id },
+    xml("received", { xmlns: "urn:xmpp:receipts", id: p.receivedId }),
   );
 }

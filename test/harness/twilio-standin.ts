@@ -83,6 +83,12 @@ export interface StandInResponse {
   /** Answer after this long (simulated latency, for timeout tests). */
   delayMs?: number;
   /**
+   * Answer only once this settles. Unlike delayMs, the request is in `requests` (with
+   * `response.status` 0) as soon as it arrived, so a test can act while the client waits for the
+   * answer (e.g. kill it after the provider "accepted" the message).
+   */
+  hold?: Promise<unknown>;
+  /**
    * Drop the connection without answering. prism then answers the client itself: 500
    * application/problem+json `{"type":"FetchError","title":"request to ... failed, reason: socket hang up"}`.
    */
@@ -117,7 +123,15 @@ export interface TwilioStandInOptions {
    * match one of them gets 401 code 20003 from the recorder, as from Twilio. Default: any.
    */
   accounts?: Record<string, string>;
+  /**
+   * The IncomingPhoneNumbers of each account (AccountSid -> E.164 numbers): GET
+   * /2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json lists them (filtered by PhoneNumber).
+   * Combine with `accounts` so wrong credentials get 401 code 20003.
+   */
+  incomingNumbers?: Record<string, string[]>;
 }
+
+const INCOMING_NUMBERS = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/IncomingPhoneNumbers\.json$/;
 
 const DEFAULT_CODES: Record<number, number> = { 401: 20003, 403: 20003, 404: 20404, 429: 20429 };
 const KNOWN_MESSAGES: Record<number, string> = {
@@ -384,9 +398,14 @@ class StandIn implements TwilioStandIn {
     };
 
     const answer = this.answer(recorded);
+    if (answer.spec.hold) {
+      // Recorded (and visible to waitForRequest) now; answered once the test lets go.
+      this.push(recorded);
+      await answer.spec.hold;
+    }
     if (answer.spec.delayMs) await new Promise((r) => setTimeout(r, answer.spec.delayMs));
     recorded.response = { status: answer.status, body: answer.body };
-    this.push(recorded);
+    if (!answer.spec.hold) this.push(recorded);
     if (answer.spec.hangUp) {
       req.socket.destroy();
       return;
@@ -423,6 +442,7 @@ class StandIn implements TwilioStandIn {
   private defaultStatus(r: RecordedRequest): number {
     if (r.method === "POST" && /\/Messages\.json$/.test(r.path)) return 201;
     if (r.method === "GET" && /^\/2010-04-01\/Accounts\/AC[0-9a-fA-F]{32}\.json$/.test(r.path)) return 200;
+    if (r.method === "GET" && INCOMING_NUMBERS.test(r.path)) return 200;
     if (r.method === "GET") {
       const sid = /\/Messages\/((?:SM|MM)[0-9a-fA-F]{32})\.json$/.exec(r.path)?.[1];
       if (sid && this.messages.has(sid)) return 200;
@@ -448,6 +468,8 @@ class StandIn implements TwilioStandIn {
         ...overrides,
       };
     }
+    if (r.method === "GET" && INCOMING_NUMBERS.test(r.path))
+      return this.incomingNumbers(r, ac, now, overrides);
     const fetched = /\/Messages\/((?:SM|MM)[0-9a-fA-F]{32})\.json$/.exec(r.path)?.[1];
     if (r.method === "GET" && fetched) return { ...this.messages.get(fetched), ...overrides };
     const sid = `SM${randomBytes(16).toString("hex")}`;
@@ -481,6 +503,42 @@ class StandIn implements TwilioStandIn {
     };
     if (typeof resource.sid === "string") this.messages.set(resource.sid, resource);
     return resource;
+  }
+
+  /** A page of IncomingPhoneNumbers (the account's numbers, filtered by the PhoneNumber query). */
+  private incomingNumbers(
+    r: RecordedRequest,
+    ac: string,
+    now: string,
+    overrides: Record<string, unknown>,
+  ): Record<string, unknown> {
+    const wanted = r.query.PhoneNumber;
+    const numbers = (this.options.incomingNumbers?.[ac] ?? []).filter((n) => !wanted || n === wanted);
+    const pageSize = Number(r.query.PageSize ?? 50);
+    return {
+      end: Math.max(numbers.length - 1, 0),
+      next_page_uri: null,
+      page: 0,
+      page_size: pageSize,
+      previous_page_uri: null,
+      start: 0,
+      incoming_phone_numbers: numbers.map((n, i) => ({
+        account_sid: ac,
+        api_version: "2010-04-01",
+        beta: false,
+        capabilities: { mms: true, sms: true, voice: true, fax: false },
+        date_created: now,
+        date_updated: now,
+        friendly_name: n,
+        phone_number: n,
+        origin: "twilio",
+        sid: `PN${i.toString(16).padStart(32, "0")}`,
+        sms_method: "POST",
+        status: "in-use",
+        type: "local",
+      })),
+      ...overrides,
+    };
   }
 
   private push(r: RecordedRequest): void {

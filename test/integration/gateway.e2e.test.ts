@@ -234,7 +234,9 @@ describe.skipIf(!twilioSpecPath())(
         ])("Twilio's permanent error %i, with its code and reason", async (code, conditions) => {
           const before = standIn.requests.length;
           standIn.enqueueResponse({ status: 400, code, message: `LOCAL reason for ${code}` });
-          const id = await alice.sendMessage(`${CONTACT}@${COMPONENT}`, `permanent ${code}`);
+          // A contact of its own: 21610 records an opt-out of that contact from alice's number.
+          const contact = `+1555765${String(code).slice(-4)}`;
+          const id = await alice.sendMessage(`${contact}@${COMPONENT}`, `permanent ${code}`);
           const err = await alice.waitFor(
             (el) =>
               el.attrs.type === "error" &&

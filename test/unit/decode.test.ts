@@ -51,4 +51,22 @@ describe("decodeMessage", () => {
     );
     expect(d).toMatchObject({ kind: "send", request: { body: "", mediaUrls: [url] } });
   });
+
+  it("keeps a XEP-0184 receipt request and a XEP-0308 correction", () => {
+    const d = decodeMessage(
+      msg(
+        { type: "chat", id: "m2" },
+        xml("body", {}, "fixed"),
+        xml("request", { xmlns: "urn:xmpp:receipts" }),
+        xml("replace", { xmlns: "urn:xmpp:message-correct:0", id: "m1" }),
+      ),
+    );
+    expect(d).toMatchObject({ kind: "send", request: { stanzaId: "m2", receipt: true, replaces: "m1" } });
+  });
+
+  it("has no receipt or correction fields on a plain message", () => {
+    const d = decodeMessage(msg({ type: "chat", id: "m3" }, xml("body", {}, "plain")));
+    expect(d.kind === "send" && "receipt" in d.request).toBe(false);
+    expect(d.kind === "send" && "replaces" in d.request).toBe(false);
+  });
 });

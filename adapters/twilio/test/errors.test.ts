@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PermanentError, RetryableError } from "../../../src/core/errors.js";
+import { OptedOutError, PermanentError, RetryableError } from "../../../src/core/errors.js";
 import {
   DELIVERY_ERRORS,
   describeDeliveryError,
@@ -53,6 +53,9 @@ describe("Twilio send error table", () => {
     });
     expect(err.message).toContain("Twilio error 21610: Attempt to send to unsubscribed recipient");
     expect(err.message).toContain("START");
+    // An OptedOutError, so the gateway records the opt-out and sends nothing more until START.
+    expect(err).toBeInstanceOf(OptedOutError);
+    expect((err as OptedOutError).condition).toBe("forbidden");
   });
 
   it("treats a bare 401 as failed authentication (20003)", () => {

@@ -248,6 +248,7 @@ describe("Twilio status callbacks", () => {
       status: "failed",
       errorCode: "30003",
       reason: "Twilio error 30003: unreachable destination handset (switched off or out of coverage)",
+      condition: "recipient-unavailable",
     });
   });
 
@@ -259,7 +260,23 @@ describe("Twilio status callbacks", () => {
       providerMessageId: SM_SID,
       status: "failed",
       reason: "Twilio reports the message as failed",
+      condition: "undefined-condition",
     });
+  });
+
+  it.each([
+    ["STOP", "stop"],
+    ["start", "start"],
+  ])("passes OptOutType %s on as an opt-out event", (type, optOut) => {
+    const form = { ...sms, OptOutType: type, Body: type };
+    const [event] = route("message").handle(signed(MESSAGE_URL, form)).events;
+    expect(event).toMatchObject({ kind: "message", optOut });
+  });
+
+  it("takes OptOutType HELP as no opt-out change", () => {
+    const form = { ...sms, OptOutType: "HELP", Body: "help" };
+    const [event] = route("message").handle(signed(MESSAGE_URL, form)).events;
+    expect(event).not.toHaveProperty("optOut");
   });
 
   it.each(["queued", "sending", "sent", "accepted", "scheduled", "read", "receiving", "received"])(

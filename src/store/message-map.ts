@@ -1,0 +1,97 @@
+/**
+ * Provider message id -> the stanza it came from, for delivery reports (XEP-0184 receipts and
+ * error stanzas). Records expire after a TTL; a message split into parts maps every part's id to
+ * the same record and is reported delivered once every part is.
+ */
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { storeKey } from "./keys.js";
+
+const sentRecordSchema = z
+  .object({
+    /** The outbound job (one per stanza). */
+    jobId: z.string().min(1),
+    senderJid: z.string().min(1),
+    stanzaId: z.string().optional(),
+    contactLocalpart: z.string(),
+    receipt: z.boolean(),
+    /** How many provider messages the stanza became. */
+    parts: z.number().int().min(1),
+  })
+  .strict();
+export type SentRecord = z.infer<typeof sentRecordSchema>;
+
+export class MessageMap {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  async put(gatewayId: string, providerMessageId: string, record: SentRecord): Promise<void> {
+    const value = JSON.stringify(sentRecordSchema.parse(record));
+    await this.redis.set(this.key(gatewayId, providerMessageId), value, "EX", this.ttlSeconds);
+  }
+
+  /** The record, or undefined when unknown, expired or unreadable. */
+  async get(gatewayId: string, providerMessageId: string): Promise<SentRecord | undefined> {
+    const raw = await this.redis.get(this.key(gatewayId, providerMessageId));
+    if (raw === null) return undefined;
+    try {
+      const parsed = sentRecordSchema.safeParse(JSON.parse(raw));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Notes one part as delivered; returns how many distinct parts of the job are delivered. */
+  async markDelivered(gatewayId: string, jobId: string, providerMessageId: string): Promise<number> {
+    const key = storeKey(this.prefix, "delivered", gatewayId, jobId);
+    const [, , count] = (await this.redis
+      .multi()
+      .sadd(key, providerMessageId)
+      .expire(key, this.ttlSeconds)
+      .scard(key)
+      .exec()) ?? [null, null, [null, 0]];
+    const n = count?.[1];
+    return typeof n === "number" ? n : 0;
+  }
+
+  /**
+   * Keeps a delivery report that arrived before its message was recorded (a fast failure can beat
+   * the worker's write); `takeEarly` hands it over once, to whichever side gets there first.
+   * The value is stored as given; the caller validates it on the way out.
+   */
+  async holdEarly(
+    gatewayId: string,
+    providerMessageId: string,
+    report: object,
+    ttlSeconds: number,
+  ): Promise<void> {
+    await this.redis.set(
+      this.earlyKey(gatewayId, providerMessageId),
+      JSON.stringify(report),
+      "EX",
+      ttlSeconds,
+    );
+  }
+
+  async takeEarly(gatewayId: string, providerMessageId: string): Promise<unknown> {
+    const raw = await this.redis.getdel(this.earlyKey(gatewayId, providerMessageId));
+    if (raw === null) return undefined;
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private earlyKey(gatewayId: string, providerMessageId: string): string {
+    return storeKey(this.prefix, "early-report", gatewayId, providerMessageId);
+  }
+
+  private key(gatewayId: string, providerMessageId: string): string {
+    return storeKey(this.prefix, "msgmap", gatewayId, providerMessageId);
+  }
+}

@@ -1,0 +1,58 @@
+/** Who is asking: the sender of a stanza, as the gateway's authorization rules see it. */
+import type { Element } from "@xmpp/component";
+import { Refusal } from "../core/errors.js";
+import { bareJid, parseJid } from "../core/jid.js";
+import { IqError } from "./iq.js";
+
+export interface Requester {
+  /** The full JID the stanza came from (replies go there). */
+  readonly full: string;
+  readonly bare: string;
+  readonly domain: string;
+  /** A user account (local@domain) of an allowed domain. */
+  readonly allowed: boolean;
+  readonly admin: boolean;
+}
+
+export interface AccessRules {
+  readonly allowedDomains: ReadonlySet<string>;
+  readonly admins: ReadonlySet<string>;
+}
+
+export function requester(stanza: Element, rules: AccessRules): Requester {
+  const full = stanza.attrs.from ?? "";
+  const parts = parseJid(full);
+  if (!parts) return { full, bare: "", domain: "", allowed: false, admin: false };
+  const bare = bareJid(parts);
+  const isUser = parts.local.length > 0;
+  const admin = isUser && rules.admins.has(bare);
+  return {
+    full,
+    bare,
+    domain: parts.domain,
+    allowed: admin || (isUser && rules.allowedDomains.has(parts.domain)),
+    admin,
+  };
+}
+
+/** Throws forbidden unless the requester is a user of an allowed domain (or an admin). */
+export function requireUser(r: Requester): void {
+  if (!r.allowed) {
+    throw new IqError(
+      "forbidden",
+      r.domain
+        ? `Users of ${r.domain} may not use this gateway.`
+        : "Only user accounts may use this gateway.",
+    );
+  }
+}
+
+/** Runs `fn`, turning a core Refusal into an IqError with the same condition and text. */
+export async function refusalsAsIq<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Refusal) throw new IqError(err.condition, err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The slice of XmppTransport that the component's features depend on, so they can run against a
+ * FakeTransport in stanza-level tests (test/harness/fake-transport.ts) as well as the real one.
+ */
+import type { Element } from "@xmpp/component";
+import type { IqHandler } from "./iq.js";
+import type { TransportEvents, XmppTransport } from "./transport.js";
+
+type Listener<K extends keyof TransportEvents> = (...args: TransportEvents[K]) => void;
+
+export interface ComponentTransport {
+  readonly domain: string;
+  readonly online: boolean;
+  /** Throws NotConnectedError while offline; adds `from` = the domain when missing. */
+  send(el: Element): Promise<void>;
+  /** Answer iq queries <name xmlns=ns> (exactly one reply per iq; see iq.ts). */
+  handleIq(type: "get" | "set", ns: string, name: string, handler: IqHandler): void;
+  on<K extends keyof TransportEvents>(event: K, listener: Listener<K>): unknown;
+  once<K extends keyof TransportEvents>(event: K, listener: Listener<K>): unknown;
+  off<K extends keyof TransportEvents>(event: K, listener: Listener<K>): unknown;
+}
+
+// The real transport satisfies it (checked at compile time).
+const _check = (t: XmppTransport): ComponentTransport => t;
+void _check;

@@ -1,0 +1,150 @@
+/**
+ * Presence of the gateway and its contacts (XEP-0100 style):
+ * - probes are answered: available for registered users of allowed domains, unavailable otherwise;
+ * - subscription requests (to the gateway or a contact) from allowed users are approved with
+ *   `subscribed` followed by `available`; from anyone else they are refused with `unsubscribed`;
+ * - an available presence from a registered user (the server forwards it once the gateway is
+ *   subscribed) is answered with the gateway's available presence, once per session;
+ * - after a registration the gateway asks to subscribe to the user; on unregistration it says
+ *   unavailable and drops both subscriptions; on shutdown it says unavailable to everyone it told
+ *   it was available, before the stream closes.
+ */
+import { type Element, xml } from "@xmpp/component";
+import { requester } from "./access.js";
+import { type FeatureContext, targetOf } from "./feature-context.js";
+
+export interface PresenceService {
+  /** Handles a presence stanza addressed to the gateway or a contact. */
+  onPresence(el: Element): Promise<void>;
+  /** After a registration: the gateway asks to see the user's presence (and shows its own). */
+  registered(bareJid: string): Promise<void>;
+  /** After an unregistration: unavailable, unsubscribe and unsubscribed from the gateway. */
+  unregistered(bareJid: string): Promise<void>;
+  /** On (re)connect: probe every registered user so the gateway's presence gets back to them. */
+  probeAll(): Promise<void>;
+  /** Before the stream closes: unavailable to everyone who saw us available. */
+  goodbye(): Promise<void>;
+}
+
+export function presenceService(ctx: FeatureContext): PresenceService {
+  const { transport, logger } = ctx;
+  const domain = transport.domain;
+  /** bare user JID -> the JIDs (gateway and contacts) it was told are available. */
+  const shown = new Map<string, Set<string>>();
+  /** Full JIDs of user sessions the gateway has greeted. */
+  const sessions = new Set<string>();
+
+  const send = async (el: Element) => {
+    try {
+      await transport.send(el);
+    } catch (err) {
+      logger.debug({ err: { message: (err as Error).message } }, "presence not sent");
+    }
+  };
+  const presence = (from: string, to: string, type?: string) => xml("presence", { from, to, type });
+
+  const markShown = (user: string, from: string) => {
+    const set = shown.get(user) ?? new Set<string>();
+    set.add(from);
+    shown.set(user, set);
+  };
+
+  const isRegistered = async (bare: string) =>
+    (await ctx.registrations.byJid(ctx.gatewayId, bare)) !== undefined;
+
+  async function onPresence(el: Element): Promise<void> {
+    const type = el.attrs.type;
+    if (type === "error") return; // never answered
+    const r = requester(el, ctx);
+    if (!r.bare) return;
+    const target = targetOf(el, ctx);
+    if (target.kind === "invalid") {
+      if (type === "subscribe" || type === "probe")
+        await send(presence(el.attrs.to ?? domain, r.bare, "unsubscribed"));
+      return;
+    }
+    const from = target.kind === "gateway" ? domain : target.jid;
+    switch (type) {
+      case "probe": {
+        const ok = r.allowed && (await isRegistered(r.bare));
+        if (ok) markShown(r.bare, from);
+        await send(presence(from, r.bare, ok ? undefined : "unavailable"));
+        return;
+      }
+      case "subscribe": {
+        if (!r.allowed) {
+          await send(presence(from, r.bare, "unsubscribed"));
+          return;
+        }
+        await send(presence(from, r.bare, "subscribed"));
+        markShown(r.bare, from);
+        await send(presence(from, r.bare));
+        return;
+      }
+      case "subscribed": {
+        // The user approved the gateway's request: show the gateway.
+        if (target.kind === "gateway" && r.allowed) {
+          markShown(r.bare, from);
+          await send(presence(from, r.bare));
+        }
+        return;
+      }
+      case "unsubscribe":
+      case "unsubscribed": {
+        shown.get(r.bare)?.delete(from);
+        return;
+      }
+      case "unavailable": {
+        sessions.delete(r.full);
+        return;
+      }
+      case undefined: {
+        if (target.kind !== "gateway" || !r.allowed || sessions.has(r.full)) return;
+        if (!(await isRegistered(r.bare))) return;
+        sessions.add(r.full);
+        markShown(r.bare, domain);
+        await send(presence(domain, r.full));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  return {
+    onPresence,
+    async registered(bare) {
+      await send(presence(domain, bare, "subscribe"));
+      markShown(bare, domain);
+      await send(presence(domain, bare));
+    },
+    async unregistered(bare) {
+      const froms = shown.get(bare) ?? new Set([domain]);
+      froms.add(domain);
+      for (const from of froms) await send(presence(from, bare, "unavailable"));
+      shown.delete(bare);
+      for (const s of sessions) if (s.startsWith(`${bare}/`)) sessions.delete(s);
+      await send(presence(domain, bare, "unsubscribe"));
+      await send(presence(domain, bare, "unsubscribed"));
+    },
+    async probeAll() {
+      sessions.clear();
+      const users = await ctx.registrations.list(ctx.gatewayId);
+      for (const u of users) await send(presence(domain, u.jid, "probe"));
+    },
+    async goodbye() {
+      if (!transport.online) return;
+      const users = new Set([
+        ...shown.keys(),
+        ...(await ctx.registrations.list(ctx.gatewayId)).map((u) => u.jid),
+      ]);
+      for (const user of users) {
+        const froms = shown.get(user) ?? new Set<string>();
+        froms.add(domain);
+        for (const from of froms) await send(presence(from, user, "unavailable"));
+      }
+      shown.clear();
+      sessions.clear();
+    },
+  };
+}
