@@ -165,6 +165,7 @@ export async function startGateway(
     const adapter = adapterEntry.create(g, g.adapterConfig, {
       logger: logger.child({ adapter: g.adapter }),
       emit: ingest,
+      ownCredentials: async (number) => (await registrations.byNumber(g.id, number))?.credentials,
     });
     stopAdapters.push(async () => adapter.close?.());
 

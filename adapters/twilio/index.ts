@@ -112,7 +112,7 @@ export function createTwilioAdapter(options: TwilioAdapterOptions, deps: Adapter
     parseAddress: (localpart) => parseSmsLocalpart(localpart, phone),
     formatAddress: (address) => formatSmsAddress(address),
     send,
-    webhooks: createTwilioWebhooks(config.authToken, logger),
+    webhooks: createTwilioWebhooks(config.authToken, logger, deps.ownCredentials),
     registration: twilioRegistration({
       apiBaseUrl: config.apiBaseUrl,
       requestTimeoutMs: config.requestTimeoutMs,

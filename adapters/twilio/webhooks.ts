@@ -12,6 +12,7 @@
 import twilio from "twilio";
 import { z } from "zod";
 import {
+  type AdapterDeps,
   type InboundEvent,
   WebhookAuthError,
   WebhookInputError,
@@ -67,19 +68,40 @@ const statusSchema = z.object({
 /** Statuses that end a message's life as failed; everything else but "delivered" is intermediate. */
 const FAILED_STATUSES: ReadonlySet<string> = new Set(["undelivered", "failed", "canceled"]);
 
-export function createTwilioWebhooks(authToken: string, logger: Logger): WebhookRoute[] {
+/**
+ * `ownCredentials` finds a self-service user's own Twilio credentials by one of their numbers:
+ * Twilio signs webhooks of the user's own numbers with that account's Auth Token. The token is
+ * chosen by the AccountSid field only when a number of the request (To, or From for status
+ * callbacks) is registered to that very account; everything else is checked with the gateway's.
+ */
+export function createTwilioWebhooks(
+  authToken: string,
+  logger: Logger,
+  ownCredentials?: AdapterDeps["ownCredentials"],
+): WebhookRoute[] {
+  const tokenFor = async (req: WebhookRequest): Promise<string> => {
+    const accountSid = req.form.AccountSid;
+    if (!ownCredentials || typeof accountSid !== "string") return authToken;
+    for (const field of ["To", "From"]) {
+      const number = req.form[field];
+      if (typeof number !== "string") continue;
+      const creds = await ownCredentials(number);
+      if (creds?.accountSid === accountSid && creds.authToken) return creds.authToken;
+    }
+    return authToken;
+  };
   return [
     {
       path: "message",
-      handle(req) {
-        verifySignature(authToken, req);
+      async handle(req) {
+        verifySignature(await tokenFor(req), req);
         return { events: [parseInbound(req.form)], ack: MESSAGE_ACK };
       },
     },
     {
       path: "status",
-      handle(req) {
-        verifySignature(authToken, req);
+      async handle(req) {
+        verifySignature(await tokenFor(req), req);
         const events = parseStatus(req.form);
         if (events.length === 0) {
           logger.debug({ status: req.form.MessageStatus }, "intermediate Twilio status ignored");

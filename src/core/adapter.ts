@@ -136,13 +136,18 @@ export interface WebhookRoute {
    * Verify and parse a request. Throws WebhookAuthError (403) or WebhookInputError (400).
    * `ack` is what the provider must be answered once the events are safely enqueued.
    */
-  handle(req: WebhookRequest): { events: InboundEvent[]; ack: WebhookResponse };
+  handle(req: WebhookRequest): Promise<{ events: InboundEvent[]; ack: WebhookResponse }>;
 }
 
 export interface AdapterDeps {
   readonly logger: Logger;
   /** For adapters that receive events other than by webhook (the simulator): enqueue them. */
   readonly emit: (events: InboundEvent[]) => Promise<void>;
+  /**
+   * The stored provider credentials of the user who owns `number` (self-service registrations),
+   * e.g. to check a webhook the provider signed with that user's own account.
+   */
+  readonly ownCredentials?: (number: Address) => Promise<Readonly<Record<string, string>> | undefined>;
 }
 
 export interface NetworkAdapter {

@@ -66,9 +66,9 @@ export function buildHttpServer(o: HttpServerOptions): FastifyInstance {
         const publicUrl = `${o.publicUrl}${path}${q === -1 ? "" : req.url.slice(q)}`;
         const headers: Record<string, string | undefined> = {};
         for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(",") : v;
-        let handled: ReturnType<WebhookRoute["handle"]>;
+        let handled: Awaited<ReturnType<WebhookRoute["handle"]>>;
         try {
-          handled = route.handle({ publicUrl, headers, form: parseForm(req.body), rawBody: req.body });
+          handled = await route.handle({ publicUrl, headers, form: parseForm(req.body), rawBody: req.body });
         } catch (err) {
           if (err instanceof WebhookAuthError) {
             log.warn(

@@ -211,6 +211,12 @@ describe.skipIf(!twilioSpecPath())("component features end to end", () => {
         ),
       );
       expect(condition(wrong)).toBe("not-authorized");
+      // Refused credentials leave nothing behind: the form still shows no registration.
+      const after = await alice.iq(
+        xml("iq", { type: "get", to: COMPONENT }, xml("query", { xmlns: NS.register })),
+      );
+      expect(after.attrs.type).toBe("result");
+      expect(after.getChild("query", NS.register)?.getChild("registered")).toBeUndefined();
 
       const ok = await alice.iq(
         xml(

@@ -62,8 +62,8 @@ const sms: Form = {
 };
 
 describe("Twilio webhook signatures", () => {
-  it("accepts a correctly signed inbound message", () => {
-    const result = route("message").handle(signed(MESSAGE_URL, sms));
+  it("accepts a correctly signed inbound message", async () => {
+    const result = await route("message").handle(signed(MESSAGE_URL, sms));
     expect(result.events).toEqual([
       {
         kind: "message",
@@ -81,91 +81,103 @@ describe("Twilio webhook signatures", () => {
     });
   });
 
-  it("reads the header whatever its case", () => {
+  it("reads the header whatever its case", async () => {
     const req = { ...signed(MESSAGE_URL, sms), headers: { "X-Twilio-Signature": sign(MESSAGE_URL, sms) } };
-    expect(route("message").handle(req).events).toHaveLength(1);
+    expect((await route("message").handle(req)).events).toHaveLength(1);
   });
 
-  it("refuses a missing signature", () => {
-    expect(() => route("message").handle(request(MESSAGE_URL, sms, undefined))).toThrow(WebhookAuthError);
-    expect(() => route("message").handle(request(MESSAGE_URL, sms, ""))).toThrow(WebhookAuthError);
+  it("refuses a missing signature", async () => {
+    await expect(route("message").handle(request(MESSAGE_URL, sms, undefined))).rejects.toThrow(
+      WebhookAuthError,
+    );
+    await expect(route("message").handle(request(MESSAGE_URL, sms, ""))).rejects.toThrow(WebhookAuthError);
   });
 
-  it("refuses a signature made with another auth token", () => {
+  it("refuses a signature made with another auth token", async () => {
     const forged = sign(MESSAGE_URL, sms, "not-the-token");
-    expect(() => route("message").handle(request(MESSAGE_URL, sms, forged))).toThrow(WebhookAuthError);
+    await expect(route("message").handle(request(MESSAGE_URL, sms, forged))).rejects.toThrow(
+      WebhookAuthError,
+    );
   });
 
-  it("refuses garbage in the header", () => {
-    expect(() => route("message").handle(request(MESSAGE_URL, sms, "bm9wZQ=="))).toThrow(WebhookAuthError);
+  it("refuses garbage in the header", async () => {
+    await expect(route("message").handle(request(MESSAGE_URL, sms, "bm9wZQ=="))).rejects.toThrow(
+      WebhookAuthError,
+    );
   });
 
-  it("refuses a request signed for another URL", () => {
+  it("refuses a request signed for another URL", async () => {
     const other = sign("https://evil.example.net/webhooks/sms/message", sms);
-    expect(() => route("message").handle(request(MESSAGE_URL, sms, other))).toThrow(WebhookAuthError);
+    await expect(route("message").handle(request(MESSAGE_URL, sms, other))).rejects.toThrow(WebhookAuthError);
     const statusSig = sign(STATUS_URL, sms);
-    expect(() => route("message").handle(request(MESSAGE_URL, sms, statusSig))).toThrow(WebhookAuthError);
+    await expect(route("message").handle(request(MESSAGE_URL, sms, statusSig))).rejects.toThrow(
+      WebhookAuthError,
+    );
   });
 
-  it("refuses a field changed after signing", () => {
+  it("refuses a field changed after signing", async () => {
     const signature = sign(MESSAGE_URL, sms);
     const tampered = { ...sms, Body: "Send me your password" };
-    expect(() => route("message").handle(request(MESSAGE_URL, tampered, signature))).toThrow(
+    await expect(route("message").handle(request(MESSAGE_URL, tampered, signature))).rejects.toThrow(
       WebhookAuthError,
     );
   });
 
-  it("refuses a field added after signing", () => {
+  it("refuses a field added after signing", async () => {
     const signature = sign(MESSAGE_URL, sms);
     const extended = { ...sms, MediaUrl0: "https://evil.example.net/x.jpg" };
-    expect(() => route("message").handle(request(MESSAGE_URL, extended, signature))).toThrow(
+    await expect(route("message").handle(request(MESSAGE_URL, extended, signature))).rejects.toThrow(
       WebhookAuthError,
     );
   });
 
-  it("refuses a field removed after signing", () => {
+  it("refuses a field removed after signing", async () => {
     const signature = sign(MESSAGE_URL, sms);
     const { ToCountry: _dropped, ...reduced } = sms;
-    expect(() => route("message").handle(request(MESSAGE_URL, reduced, signature))).toThrow(WebhookAuthError);
-  });
-
-  it("refuses a second, different value of a signed key", () => {
-    const signature = sign(MESSAGE_URL, sms);
-    const repeated = { ...sms, Body: ["Hi there", "evil"] };
-    expect(() => route("message").handle(request(MESSAGE_URL, repeated, signature))).toThrow(
+    await expect(route("message").handle(request(MESSAGE_URL, reduced, signature))).rejects.toThrow(
       WebhookAuthError,
     );
   });
 
-  it("validateRequest signs each distinct value of a repeated key, sorted", () => {
+  it("refuses a second, different value of a signed key", async () => {
+    const signature = sign(MESSAGE_URL, sms);
+    const repeated = { ...sms, Body: ["Hi there", "evil"] };
+    await expect(route("message").handle(request(MESSAGE_URL, repeated, signature))).rejects.toThrow(
+      WebhookAuthError,
+    );
+  });
+
+  it("validateRequest signs each distinct value of a repeated key, sorted", async () => {
     expect(sign(MESSAGE_URL, { K: ["b", "a", "b"] })).toBe(sign(MESSAGE_URL, { K: ["a", "b"] }));
     expect(sign(MESSAGE_URL, { K: ["a"] })).toBe(sign(MESSAGE_URL, { K: "a" }));
     expect(sign(MESSAGE_URL, { K: ["a", "b"] })).not.toBe(sign(MESSAGE_URL, { K: "a" }));
   });
 
-  it("refuses a repeated identical value that the signature cannot see as malformed input", () => {
+  it("refuses a repeated identical value that the signature cannot see as malformed input", async () => {
     const signature = sign(MESSAGE_URL, sms);
     const repeated = { ...sms, Body: ["Hi there", "Hi there"] };
-    expect(() => route("message").handle(request(MESSAGE_URL, repeated, signature))).toThrow(
+    await expect(route("message").handle(request(MESSAGE_URL, repeated, signature))).rejects.toThrow(
       WebhookInputError,
     );
   });
 
-  it("signs fields Twilio adds without notice (verified over every field received)", () => {
+  it("signs fields Twilio adds without notice (verified over every field received)", async () => {
     const withNew = { ...sms, SomeNewField: "x" };
-    expect(route("message").handle(signed(MESSAGE_URL, withNew)).events).toHaveLength(1);
+    expect((await route("message").handle(signed(MESSAGE_URL, withNew))).events).toHaveLength(1);
   });
 
-  it("checks the status route too, before parsing", () => {
+  it("checks the status route too, before parsing", async () => {
     const form = { MessageSid: SM_SID, MessageStatus: "delivered" };
     const forged = sign(STATUS_URL, form, "wrong");
-    expect(() => route("status").handle(request(STATUS_URL, form, forged))).toThrow(WebhookAuthError);
-    expect(() => route("status").handle(request(STATUS_URL, {}, undefined))).toThrow(WebhookAuthError);
+    await expect(route("status").handle(request(STATUS_URL, form, forged))).rejects.toThrow(WebhookAuthError);
+    await expect(route("status").handle(request(STATUS_URL, {}, undefined))).rejects.toThrow(
+      WebhookAuthError,
+    );
   });
 });
 
 describe("Twilio inbound message parsing", () => {
-  it("collects MMS media MediaUrl0..N-1", () => {
+  it("collects MMS media MediaUrl0..N-1", async () => {
     const mms: Form = {
       ...sms,
       MessageSid: MM_SID,
@@ -176,7 +188,7 @@ describe("Twilio inbound message parsing", () => {
       MediaUrl1: `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${MM_SID}/Media/ME2`,
       MediaContentType1: "image/png",
     };
-    const [event] = route("message").handle(signed(MESSAGE_URL, mms)).events;
+    const [event] = (await route("message").handle(signed(MESSAGE_URL, mms))).events;
     expect(event).toMatchObject({
       kind: "message",
       providerMessageId: MM_SID,
@@ -185,17 +197,17 @@ describe("Twilio inbound message parsing", () => {
     });
   });
 
-  it("defaults a missing Body to the empty string", () => {
+  it("defaults a missing Body to the empty string", async () => {
     const { Body: _body, ...noBody } = sms;
-    const [event] = route("message").handle(signed(MESSAGE_URL, noBody)).events;
+    const [event] = (await route("message").handle(signed(MESSAGE_URL, noBody))).events;
     expect(event).toMatchObject({ body: "" });
   });
 
   it.each([
     ["a short code", "72345"],
     ["an alphanumeric sender id", "ACME Bank"],
-  ])("keeps %s sender raw", (_what, from) => {
-    const [event] = route("message").handle(signed(MESSAGE_URL, { ...sms, From: from })).events;
+  ])("keeps %s sender raw", async (_what, from) => {
+    const [event] = (await route("message").handle(signed(MESSAGE_URL, { ...sms, From: from }))).events;
     expect(event).toMatchObject({ from });
   });
 
@@ -214,11 +226,11 @@ describe("Twilio inbound message parsing", () => {
       "MediaUrl1",
     ],
     ["a MediaUrl that is not a URL", { ...sms, NumMedia: "1", MediaUrl0: "not a url" }, "MediaUrl0"],
-  ])("refuses %s as WebhookInputError naming the field", (_what, form, field) => {
+  ])("refuses %s as WebhookInputError naming the field", async (_what, form, field) => {
     const clean = Object.fromEntries(Object.entries(form).filter(([, v]) => v !== undefined));
     const handle = () => route("message").handle(signed(MESSAGE_URL, clean));
-    expect(handle).toThrow(WebhookInputError);
-    expect(handle).toThrow(field);
+    await expect(handle()).rejects.toThrow(WebhookInputError);
+    await expect(handle()).rejects.toThrow(field);
   });
 });
 
@@ -232,29 +244,32 @@ describe("Twilio status callbacks", () => {
     ApiVersion: "2010-04-01",
   };
 
-  it("reports delivered", () => {
+  it("reports delivered", async () => {
     const form = { ...base, MessageStatus: "delivered", SmsStatus: "delivered" };
-    const result = route("status").handle(signed(STATUS_URL, form));
+    const result = await route("status").handle(signed(STATUS_URL, form));
     expect(result.events).toEqual([{ kind: "status", providerMessageId: SM_SID, status: "delivered" }]);
     expect(result.ack).toEqual({ status: 200, contentType: "text/plain", body: "" });
   });
 
-  it.each(["undelivered", "failed"])("reports %s with the error code and a readable reason", (status) => {
-    const form = { ...base, MessageStatus: status, ErrorCode: "30003" };
-    const [event] = route("status").handle(signed(STATUS_URL, form)).events;
-    expect(event).toEqual({
-      kind: "status",
-      providerMessageId: SM_SID,
-      status: "failed",
-      errorCode: "30003",
-      reason: "Twilio error 30003: unreachable destination handset (switched off or out of coverage)",
-      condition: "recipient-unavailable",
-    });
-  });
+  it.each(["undelivered", "failed"])(
+    "reports %s with the error code and a readable reason",
+    async (status) => {
+      const form = { ...base, MessageStatus: status, ErrorCode: "30003" };
+      const [event] = (await route("status").handle(signed(STATUS_URL, form))).events;
+      expect(event).toEqual({
+        kind: "status",
+        providerMessageId: SM_SID,
+        status: "failed",
+        errorCode: "30003",
+        reason: "Twilio error 30003: unreachable destination handset (switched off or out of coverage)",
+        condition: "recipient-unavailable",
+      });
+    },
+  );
 
-  it("reports a failure without an error code", () => {
+  it("reports a failure without an error code", async () => {
     const form = { ...base, MessageStatus: "failed", ErrorCode: "" };
-    const [event] = route("status").handle(signed(STATUS_URL, form)).events;
+    const [event] = (await route("status").handle(signed(STATUS_URL, form))).events;
     expect(event).toEqual({
       kind: "status",
       providerMessageId: SM_SID,
@@ -267,22 +282,22 @@ describe("Twilio status callbacks", () => {
   it.each([
     ["STOP", "stop"],
     ["start", "start"],
-  ])("passes OptOutType %s on as an opt-out event", (type, optOut) => {
+  ])("passes OptOutType %s on as an opt-out event", async (type, optOut) => {
     const form = { ...sms, OptOutType: type, Body: type };
-    const [event] = route("message").handle(signed(MESSAGE_URL, form)).events;
+    const [event] = (await route("message").handle(signed(MESSAGE_URL, form))).events;
     expect(event).toMatchObject({ kind: "message", optOut });
   });
 
-  it("takes OptOutType HELP as no opt-out change", () => {
+  it("takes OptOutType HELP as no opt-out change", async () => {
     const form = { ...sms, OptOutType: "HELP", Body: "help" };
-    const [event] = route("message").handle(signed(MESSAGE_URL, form)).events;
+    const [event] = (await route("message").handle(signed(MESSAGE_URL, form))).events;
     expect(event).not.toHaveProperty("optOut");
   });
 
   it.each(["queued", "sending", "sent", "accepted", "scheduled", "read", "receiving", "received"])(
     "ignores the intermediate status %s",
-    (status) => {
-      const result = route("status").handle(signed(STATUS_URL, { ...base, MessageStatus: status }));
+    async (status) => {
+      const result = await route("status").handle(signed(STATUS_URL, { ...base, MessageStatus: status }));
       expect(result.events).toEqual([]);
       expect(result.ack.status).toBe(200);
     },
@@ -292,7 +307,62 @@ describe("Twilio status callbacks", () => {
     ["missing MessageStatus", { ...base }],
     ["a bad MessageSid", { ...base, MessageSid: "nope", MessageStatus: "delivered" }],
     ["a non-numeric ErrorCode", { ...base, MessageStatus: "failed", ErrorCode: "abc" }],
-  ])("refuses %s as WebhookInputError", (_what, form) => {
-    expect(() => route("status").handle(signed(STATUS_URL, form))).toThrow(WebhookInputError);
+  ])("refuses %s as WebhookInputError", async (_what, form) => {
+    await expect(route("status").handle(signed(STATUS_URL, form))).rejects.toThrow(WebhookInputError);
+  });
+});
+
+describe("webhooks of self-service users' own Twilio accounts", () => {
+  const USER_SID = `AC${"9".repeat(32)}`;
+  const USER_TOKEN = "user-own-auth-token";
+  const owned: Record<string, Record<string, string>> = {
+    "+15550002222": { accountSid: USER_SID, authToken: USER_TOKEN },
+    "+15550003333": { accountSid: `AC${"8".repeat(32)}`, authToken: "someone-else" },
+  };
+  const userRoutes = createTwilioWebhooks(AUTH_TOKEN, silentLogger(), async (n) => owned[n]);
+  const userRoute = (path: string) => {
+    const found = userRoutes.find((r) => r.path === path);
+    if (!found) throw new Error(path);
+    return found;
+  };
+  const form = (to: string, accountSid = USER_SID) => ({ ...sms, AccountSid: accountSid, To: to });
+
+  it("checks a message to a user's own number with that account's token", async () => {
+    const f = form("+15550002222");
+    const result = await userRoute("message").handle(
+      request(MESSAGE_URL, f, sign(MESSAGE_URL, f, USER_TOKEN)),
+    );
+    expect(result.events).toHaveLength(1);
+  });
+
+  it("refuses a user's token for a number of another account, or a number nobody registered", async () => {
+    const other = form("+15550003333");
+    await expect(
+      userRoute("message").handle(request(MESSAGE_URL, other, sign(MESSAGE_URL, other, USER_TOKEN))),
+    ).rejects.toThrow(WebhookAuthError);
+    const nobody = form("+15550009999");
+    await expect(
+      userRoute("message").handle(request(MESSAGE_URL, nobody, sign(MESSAGE_URL, nobody, USER_TOKEN))),
+    ).rejects.toThrow(WebhookAuthError);
+  });
+
+  it("still checks the gateway's own account with the gateway's token", async () => {
+    const f = form("+15550001111", ACCOUNT_SID);
+    const result = await userRoute("message").handle(
+      request(MESSAGE_URL, f, sign(MESSAGE_URL, f, AUTH_TOKEN)),
+    );
+    expect(result.events).toHaveLength(1);
+  });
+
+  it("checks a status callback by the sender's (From) number", async () => {
+    const f = {
+      AccountSid: USER_SID,
+      From: "+15550002222",
+      To: "+15557654321",
+      MessageSid: SM_SID,
+      MessageStatus: "delivered",
+    };
+    const result = await userRoute("status").handle(request(STATUS_URL, f, sign(STATUS_URL, f, USER_TOKEN)));
+    expect(result.events).toMatchObject([{ kind: "status", status: "delivered" }]);
   });
 });
