@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import twilio from "twilio";
 import { stringify } from "yaml";
-import { freePort } from "../test/harness/ports.js";
+import { freePort, waitForPort } from "../test/harness/ports.js";
 import { startRedis, type TestRedis } from "../test/harness/redis.js";
 import { waitFor } from "../test/harness/wait.js";
 import { connectClient, type Element, type TestClient, xml } from "../test/harness/xmpp-client.js";
@@ -157,6 +157,7 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
       .toString()
       .match(/process_id:(\d+)/)?.[1],
   );
+  await waitForPort(server.componentPort, 30_000);
   const sink = await startSink();
   const httpPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "xgw-bench-"));

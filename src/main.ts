@@ -113,7 +113,7 @@ export async function startGateway(
   const stopWorkers: (() => Promise<void>)[] = [];
   const stopAdapters: (() => Promise<void>)[] = [];
 
-  const redisErrors = rateLimitedLogger(logger, "Redis connection error");
+  const redisErrors = rateLimitedLogger(logger, `Redis connection error (${redactedUrl(config.redis.url)})`);
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectionName: "xgw" });
   redis.on("error", redisErrors);
   const workerRedis = new Redis(config.redis.url, {
@@ -121,6 +121,10 @@ export async function startGateway(
     connectionName: "xgw-worker",
   });
   workerRedis.on("error", redisErrors);
+
+  // Nothing works without Redis, and it may come up after the gateway (a reboot, a container
+  // order): wait for it, saying clearly what is missing, instead of starting half-seeded.
+  await waitForRedis(redis, config.redis.url, logger);
 
   const registrations = new RedisRegistrationStore(redis, config.redis.prefix);
   for (const g of config.gateways) {
@@ -191,6 +195,8 @@ export async function startGateway(
         logger,
         onOutbound: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
         onInbound: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
+        lockDurationMs: config.queue.lockDurationMs,
+        stalledIntervalMs: config.queue.stalledIntervalMs,
       });
       transport.start();
       stopComponents.push(async () => {
@@ -268,6 +274,55 @@ export async function startGateway(
       return stopped;
     },
   };
+}
+
+/** The Redis URL without its password, for log lines. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = "";
+    return u.toString();
+  } catch {
+    return "(unparsable Redis URL)";
+  }
+}
+
+/**
+ * Resolves once Redis answers PING. Until then it logs, at once and then every 10 s, which Redis
+ * it waits for (URL without password) and why it cannot reach it; it never gives up (an operator
+ * or supervisor stops it).
+ */
+async function waitForRedis(redis: Redis, url: string, logger: Logger): Promise<void> {
+  const where = redactedUrl(url);
+  let lastConnectionError: string | undefined;
+  const onError = (err: Error) => {
+    lastConnectionError = err.message;
+  };
+  redis.on("error", onError);
+  try {
+    let attempt = 0;
+    let loggedAt = 0;
+    for (;;) {
+      try {
+        await redis.ping();
+        if (attempt > 0) logger.info({ redis: where }, `Redis at ${where} is reachable; starting`);
+        return;
+      } catch (err) {
+        const reason = lastConnectionError ?? (err as Error).message;
+        if (attempt === 0 || Date.now() - loggedAt >= 10_000) {
+          loggedAt = Date.now();
+          logger.error(
+            { redis: where, reason },
+            `Redis at ${where} is unreachable (${reason}); waiting for it before starting`,
+          );
+        }
+        attempt++;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+  } finally {
+    redis.off("error", onError);
+  }
 }
 
 function rateLimitedLogger(logger: Logger, msg: string) {

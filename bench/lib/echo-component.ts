@@ -18,4 +18,5 @@ c.on("online", () => process.stdout.write("online\n"));
 process.on("SIGTERM", () => {
   c.stop().finally(() => process.exit(0));
 });
-await c.start();
+// A failed first attempt is retried by the library's reconnect (every second).
+c.start().catch(() => {});

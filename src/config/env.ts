@@ -27,9 +27,11 @@ export function substituteEnv(
   }
   if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, problems, [...path, i]));
   if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, env, problems, [...path, k]);
-    return out;
+    // fromEntries defines own properties: a "__proto__" key stays a key (reported as unknown),
+    // it never becomes the object's prototype.
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, problems, [...path, k])]),
+    );
   }
   return value;
 }

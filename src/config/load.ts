@@ -69,6 +69,21 @@ export function parseConfigText(
   env: Readonly<Record<string, string | undefined>>,
   adapters: AdapterSchemas,
 ): LoadResult {
+  try {
+    return parseChecked(text, env, adapters);
+  } catch (err) {
+    // Never a crash, whatever the text: an alias bomb ("Excessive alias count") or a document
+    // nested too deep to convert. Only the reason, never the text (it may hold a secret).
+    const reason = err instanceof Error ? `${err.name}: ${err.message.split("\n")[0]}` : "unknown error";
+    return { ok: false, problems: [{ path: "", message: `the file cannot be read as YAML (${reason})` }] };
+  }
+}
+
+function parseChecked(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  adapters: AdapterSchemas,
+): LoadResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {
@@ -122,13 +137,13 @@ function checkAdapterBlock(
   const known = Object.keys(adapters);
   const base = `gateways[${index}]`;
   for (const key of Object.keys(g)) {
-    if (!(key in gatewaySchema.shape) && key !== kind) {
+    if (!Object.hasOwn(gatewaySchema.shape, key) && key !== kind) {
       const hint = known.includes(key) ? ` (this gateway's adapter is ${String(kind)})` : "";
       problems.push({ path: `${base}.${key}`, message: `unknown option${hint}` });
     }
   }
   if (typeof kind !== "string") return undefined;
-  const schema = adapters[kind];
+  const schema = Object.hasOwn(adapters, kind) ? adapters[kind] : undefined; // not "toString"
   if (!schema) {
     problems.push({
       path: `${base}.adapter`,

@@ -59,7 +59,9 @@ export function buildHttpServer(o: HttpServerOptions): FastifyInstance {
           o.onRequest?.(gw.id, route.path, status);
           return res.code(status).type(type).send(body);
         };
-        if (typeof req.body !== "string") {
+        // Only a form: fastify's built-in text/plain parser also yields a string body.
+        const mediaType = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+        if (typeof req.body !== "string" || mediaType !== "application/x-www-form-urlencoded") {
           return send(415, "text/plain", "expected application/x-www-form-urlencoded\n");
         }
         const q = req.url.indexOf("?");

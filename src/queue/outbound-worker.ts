@@ -13,6 +13,7 @@
  * - Permanent errors and exhausted retries become an error stanza for the sender (via the to-xmpp
  *   queue, so it survives a component that is offline), and the job stays in the failed set.
  */
+import { randomUUID } from "node:crypto";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { NetworkAdapter } from "../core/adapter.js";
@@ -120,10 +121,13 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
       let uncertain = 0;
       for (const [i, body] of parts.entries()) {
         const sentKey = storeKey(o.prefix, "sent", o.gatewayId, jobId, String(i));
-        const claimed = await o.redis.set(sentKey, IN_FLIGHT, "EX", o.dedupTtlSeconds, "NX");
-        if (claimed === null) {
-          const previous = (await o.redis.get(sentKey)) ?? IN_FLIGHT;
-          if (previous === IN_FLIGHT) {
+        // Unique per attempt: when Redis fails after storing the claim but before answering, the
+        // client replays the SET; finding our own claim then is not a crashed earlier attempt.
+        const claim = `${IN_FLIGHT}:${randomUUID()}`;
+        const claimed = await o.redis.set(sentKey, claim, "EX", o.dedupTtlSeconds, "NX");
+        const previous = claimed === null ? ((await o.redis.get(sentKey)) ?? IN_FLIGHT) : claim;
+        if (previous !== claim) {
+          if (previous.startsWith(IN_FLIGHT)) {
             // A previous attempt died while this part was with the provider.
             log.warn(
               { jobId, part: i + 1, parts: parts.length },

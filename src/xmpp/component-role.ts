@@ -35,6 +35,9 @@ export interface ComponentRoleOptions {
   readonly logger: Logger;
   readonly onOutbound?: (outcome: "enqueued" | "duplicate" | "refused") => void;
   readonly onInbound?: (outcome: "delivered" | "unroutable") => void;
+  /** For the delivery worker: how soon a crashed process's deliveries are retried. */
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
 }
 
 export interface ComponentRole {

@@ -24,6 +24,9 @@ export interface DeliveryWorkerOptions {
   readonly prefix: string;
   readonly logger: Logger;
   readonly onInbound?: (outcome: "delivered" | "unroutable") => void;
+  /** BullMQ lock duration and stalled-job check interval (how soon a crashed process's delivery is retried). */
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
 }
 
 export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise<void> } {
@@ -83,6 +86,8 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
     prefix: bullPrefix(o.prefix),
     concurrency: 20,
     autorun: false,
+    ...(o.lockDurationMs === undefined ? {} : { lockDuration: o.lockDurationMs }),
+    ...(o.stalledIntervalMs === undefined ? {} : { stalledInterval: o.stalledIntervalMs }),
     settings: { backoffStrategy: backoffStrategy({ baseMs: 200, maxMs: 5000 }) },
   });
   worker.on("error", (err) => log.error({ err: { message: err.message } }, "delivery worker error"));

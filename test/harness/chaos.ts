@@ -1,0 +1,296 @@
+/**
+ * Helpers for the chaos tests (test/integration/chaos): a light Twilio-compatible sink that counts
+ * every message it is handed (and can fail for a stretch), the gateway CLI as a child process that
+ * can be SIGKILLed, Redis probes for which jobs exist, and the one-line count report every chaos
+ * test prints.
+ */
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import http from "node:http";
+import { join } from "node:path";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { stringify } from "yaml";
+import { bullPrefix, outboundQueueName, toXmppQueueName } from "../../src/queue/names.js";
+import { type ManagedProcess, makeTempDir, spawnManaged } from "./process.js";
+import { waitFor, withTimeout } from "./wait.js";
+
+export const ACCOUNT_SID = `AC${"0123456789abcdef".repeat(2)}`;
+export const AUTH_TOKEN = "chaos-auth-token-5e1f";
+export const COMPONENT = "sms.localhost";
+export const SECRET = "chaos-component-secret-77a1";
+export const ALICE_NUMBER = "+15550001111";
+export const CONTACT = "+15557654321";
+export const GATEWAY_ID = "sms";
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+/** What the sink answers: 201 (a Message resource) or an error status, optionally with Retry-After. */
+export interface SinkAnswer {
+  readonly status: number;
+  readonly retryAfterSeconds?: number;
+}
+
+export interface SinkArrival {
+  readonly body: string;
+  readonly at: number;
+  readonly status: number;
+}
+
+export interface SmsSink {
+  readonly url: string;
+  /** Every request, in order, with what it was answered. */
+  readonly arrivals: SinkArrival[];
+  /** Body -> number of times it was accepted (answered 201). */
+  readonly accepted: Map<string, number>;
+  /** Decides each answer (default: 201 for all). */
+  answer: (body: string) => SinkAnswer;
+  close(): Promise<void>;
+}
+
+/**
+ * Answers POST /2010-04-01/Accounts/{sid}/Messages.json like Twilio's Messages API, at once and
+ * without validation (the prism stand-in is too slow for thousands of messages). Twilio's JSON
+ * error shape for error answers.
+ */
+export async function startSmsSink(): Promise<SmsSink> {
+  const arrivals: SinkArrival[] = [];
+  const accepted = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      if (req.method !== "POST" || !/\/Messages\.json$/.test(req.url ?? "")) {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ code: 20404, message: "not found", status: 404 }));
+        return;
+      }
+      const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+      const body = form.get("Body") ?? "";
+      const a = sink.answer(body);
+      arrivals.push({ body, at: Date.now(), status: a.status });
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (a.retryAfterSeconds !== undefined) headers["retry-after"] = String(a.retryAfterSeconds);
+      if (a.status >= 300) {
+        res.writeHead(a.status, headers);
+        res.end(
+          JSON.stringify({
+            code: a.status === 429 ? 20429 : 20500,
+            message: a.status === 429 ? "Too Many Requests" : "Internal Server Error",
+            status: a.status,
+          }),
+        );
+        return;
+      }
+      accepted.set(body, (accepted.get(body) ?? 0) + 1);
+      const sid = `SM${randomBytes(16).toString("hex")}`;
+      res.writeHead(201, headers);
+      res.end(
+        JSON.stringify({
+          sid,
+          to: form.get("To"),
+          from: form.get("From"),
+          body,
+          status: "queued",
+          num_segments: "1",
+          direction: "outbound-api",
+          api_version: "2010-04-01",
+        }),
+      );
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : 0;
+  const sink: SmsSink = {
+    url: `http://127.0.0.1:${port}`,
+    arrivals,
+    accepted,
+    answer: () => ({ status: 201 }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return sink;
+}
+
+export interface ChaosConfigOptions {
+  readonly redisUrl: string;
+  readonly prefix: string;
+  readonly xmppService: string;
+  readonly sinkUrl: string;
+  /** host:port of the webhook server (public URL is the same, so signatures match). */
+  readonly httpListen: string;
+  readonly queue?: Record<string, number>;
+  readonly logLevel?: string;
+}
+
+/** A gateway config with short retry, lock and reconnect settings, so faults heal within seconds. */
+export function chaosConfig(o: ChaosConfigOptions): Record<string, unknown> {
+  return {
+    xmpp: {
+      service: o.xmppService,
+      pingIntervalMs: 2000,
+      pingTimeoutMs: 1000,
+      reconnectInitialDelayMs: 50,
+      reconnectMaxDelayMs: 500,
+    },
+    http: { listen: o.httpListen, publicUrl: `http://${o.httpListen}` },
+    redis: { url: o.redisUrl, prefix: o.prefix },
+    log: { level: o.logLevel ?? "info" },
+    allowedDomains: ["localhost"],
+    queue: {
+      outboundAttempts: 20,
+      outboundBackoffMs: 50,
+      maxBackoffMs: 1500,
+      keepCompleted: 100_000,
+      lockDurationMs: 1000,
+      stalledIntervalMs: 500,
+      ...o.queue,
+    },
+    gateways: [
+      {
+        id: GATEWAY_ID,
+        domain: COMPONENT,
+        secret: SECRET,
+        adapter: "twilio",
+        defaultRegion: "US",
+        twilio: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiBaseUrl: o.sinkUrl },
+        users: [{ jid: "alice@localhost", number: ALICE_NUMBER }],
+      },
+    ],
+  };
+}
+
+export function writeConfigFile(config: Record<string, unknown>): string {
+  const file = join(makeTempDir("chaos"), "gateway.yaml");
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
+export interface GatewayProcess {
+  readonly proc: ManagedProcess;
+  /** Complete output lines so far (stdout and stderr). */
+  readonly lines: string[];
+  /** Resolves with the first line containing `text` (already printed or coming within `timeoutMs`). */
+  waitForLine(text: string | RegExp, timeoutMs?: number): Promise<string>;
+  /** SIGKILL to the whole process group; resolves once it is gone. */
+  kill(): Promise<void>;
+}
+
+/** `node --import tsx src/cli.ts start --config FILE`, as an operator runs it. */
+export function spawnGateway(configFile: string): GatewayProcess {
+  const lines: string[] = [];
+  const proc = spawnManaged(
+    "gateway",
+    process.execPath,
+    ["--import", "tsx", join(ROOT, "src/cli.ts"), "start", "--config", configFile],
+    { cwd: ROOT, onLine: (line) => lines.push(line) },
+  );
+  const matches = (line: string, text: string | RegExp) =>
+    typeof text === "string" ? line.includes(text) : text.test(line);
+  return {
+    proc,
+    lines,
+    waitForLine: (text, timeoutMs = 20_000) =>
+      waitFor(
+        () => {
+          const hit = lines.find((l) => matches(l, text));
+          if (hit !== undefined) return hit;
+          if (!proc.isRunning()) throw new Error(`the gateway exited:\n${lines.slice(-30).join("\n")}`);
+          return undefined;
+        },
+        { timeoutMs, intervalMs: 20, description: `the gateway to log ${String(text)}` },
+      ),
+    async kill() {
+      try {
+        process.kill(-proc.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+      await withTimeout(proc.exited, 10_000, "the gateway to die");
+    },
+  };
+}
+
+/** Which of `jobIds` exist as jobs of `queueName` (in any state). */
+export async function existingJobs(
+  redis: Redis,
+  prefix: string,
+  queueName: string,
+  jobIds: readonly string[],
+): Promise<Set<string>> {
+  const pipeline = redis.pipeline();
+  for (const id of jobIds) pipeline.exists(`${bullPrefix(prefix)}:${queueName}:${id}`);
+  const results = (await pipeline.exec()) ?? [];
+  const out = new Set<string>();
+  results.forEach(([err, n], i) => {
+    const id = jobIds[i];
+    if (err) throw err;
+    if (n === 1 && id !== undefined) out.add(id);
+  });
+  return out;
+}
+
+/** Resolves once the gateway's queues hold no waiting, delayed or active job (bounded). */
+export async function queuesDrained(redis: Redis, prefix: string, timeoutMs = 30_000): Promise<void> {
+  const queues = [outboundQueueName(GATEWAY_ID), toXmppQueueName(GATEWAY_ID)].map(
+    (name) => new Queue(name, { connection: redis, prefix: bullPrefix(prefix) }),
+  );
+  try {
+    await waitFor(
+      async () => {
+        for (const q of queues) {
+          const c = await q.getJobCounts("waiting", "active", "delayed", "paused", "prioritized");
+          if (Object.values(c).some((n) => n > 0)) throw new Error(`${q.name}: ${JSON.stringify(c)}`);
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: 100, description: "the gateway's queues to drain" },
+    );
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+  }
+}
+
+export interface ChaosCounts {
+  readonly sent: number;
+  readonly accepted: number;
+  readonly delivered: number;
+  readonly duplicates: number;
+  readonly lost: number;
+  readonly [extra: string]: number;
+}
+
+/** The line every chaos test prints, e.g. `CHAOS gateway-kill: sent=2000 accepted=... lost=0`. */
+export function reportCounts(name: string, counts: ChaosCounts): string {
+  const line = `CHAOS ${name}: ${Object.entries(counts)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ")}`;
+  console.log(line);
+  return line;
+}
+
+/** Counts in `sink.accepted` for the given bodies: delivered (once or more) and extra copies. */
+export function tally(
+  bodies: Iterable<string>,
+  seen: ReadonlyMap<string, number>,
+): { delivered: number; duplicates: number; missing: string[] } {
+  let delivered = 0;
+  let duplicates = 0;
+  const missing: string[] = [];
+  for (const b of bodies) {
+    const n = seen.get(b) ?? 0;
+    if (n > 0) delivered++;
+    else missing.push(b);
+    if (n > 1) duplicates += n - 1;
+  }
+  return { delivered, duplicates, missing };
+}
+
+/** Resolves after `ms`: only for pacing what a test sends, never to wait for an event. */
+export function pace(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

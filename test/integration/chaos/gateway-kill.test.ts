@@ -1,0 +1,177 @@
+/**
+ * Chaos: the gateway process (the CLI, all roles) is SIGKILLed in the middle of 2,000 outbound
+ * messages and started again. XEP-0114 has no acknowledgements: stanzas the server wrote to the
+ * dead socket that the gateway never read (or read but had not enqueued yet) vanish; they are
+ * counted as "lost on the wire". Every message the gateway had accepted (its job exists in Redis)
+ * must reach the provider exactly once; a message whose provider request was in flight at the kill
+ * is not resent (it could arrive twice) and its sender is told so ("uncertain").
+ */
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { outboundJobId } from "../../../src/queue/jobs.js";
+import { outboundQueueName } from "../../../src/queue/names.js";
+import {
+  COMPONENT,
+  CONTACT,
+  chaosConfig,
+  existingJobs,
+  GATEWAY_ID,
+  type GatewayProcess,
+  pace,
+  queuesDrained,
+  reportCounts,
+  SECRET,
+  type SmsSink,
+  spawnGateway,
+  startSmsSink,
+  writeConfigFile,
+} from "../../harness/chaos.js";
+import { freePort } from "../../harness/ports.js";
+import { redisUrl, uniquePrefix } from "../../harness/redis.js";
+import { waitFor } from "../../harness/wait.js";
+import { connectClient, type Element, type TestClient, xml } from "../../harness/xmpp-client.js";
+import { startXmppServer, type XmppServer } from "../../harness/xmpp-server.js";
+
+const MESSAGES = 2000;
+const BATCH = 20;
+const BATCH_EVERY_MS = 40; // about 500 messages/s
+const KILL_AFTER_DELIVERED = 400;
+
+const errorText = (el: Element) =>
+  el.getChild("error")?.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas") ?? "";
+
+describe("chaos: gateway SIGKILLed mid-run (outbound)", () => {
+  let server: XmppServer;
+  let sink: SmsSink;
+  let redis: Redis;
+  let alice: TestClient;
+  const gateways: GatewayProcess[] = [];
+  const prefix = uniquePrefix("chaos-gw-kill");
+
+  beforeAll(async () => {
+    [server, sink] = await Promise.all([
+      startXmppServer("prosody", { components: [{ domain: COMPONENT, secret: SECRET }] }),
+      startSmsSink(),
+    ]);
+    await server.register("alice", "alice-pw");
+    redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
+    alice = await connectClient({ server, username: "alice", password: "alice-pw" });
+  });
+
+  afterAll(async () => {
+    await alice?.stop();
+    await Promise.all(gateways.map((g) => g.proc.stop(5000)));
+    redis?.disconnect();
+    await Promise.all([server?.stop(), sink?.close()]);
+  });
+
+  it("delivers every accepted message exactly once and counts those lost on the wire", async () => {
+    const started = Date.now();
+    const configFile = writeConfigFile(
+      chaosConfig({
+        redisUrl: redisUrl(),
+        prefix,
+        xmppService: server.componentService,
+        sinkUrl: sink.url,
+        httpListen: `127.0.0.1:${await freePort()}`,
+      }),
+    );
+    const first = spawnGateway(configFile);
+    gateways.push(first);
+    await first.waitForLine("component online");
+
+    const to = `${CONTACT}@${COMPONENT}`;
+    const sent: { id: string; body: string }[] = [];
+    let sending = true;
+    const sender = (async () => {
+      for (let i = 0; i < MESSAGES; i += BATCH) {
+        for (let j = i; j < Math.min(MESSAGES, i + BATCH); j++) {
+          const body = `kill-${j}`;
+          const id = await alice.sendMessage(to, body, { id: `kill-${prefix}-${j}` });
+          sent.push({ id, body });
+        }
+        await pace(BATCH_EVERY_MS);
+      }
+      sending = false;
+    })();
+
+    await waitFor(() => sink.accepted.size >= KILL_AFTER_DELIVERED, {
+      timeoutMs: 20_000,
+      intervalMs: 5,
+      description: `${KILL_AFTER_DELIVERED} messages at the provider`,
+    });
+    expect(sending).toBe(true);
+    const sentAtKill = sent.length;
+    await first.kill();
+    const second = spawnGateway(configFile);
+    gateways.push(second);
+    await sender;
+    await second.waitForLine("component online");
+
+    // A marker after everything: once it is at the provider, the new process has read every stanza
+    // the server routed to it before; then wait for the queues to drain and for the server to
+    // have flushed every bounce to the client (an iq round trip after them).
+    await alice.sendMessage(to, "kill-marker", { id: `kill-${prefix}-marker` });
+    await waitFor(() => sink.accepted.has("kill-marker"), {
+      timeoutMs: 20_000,
+      description: "the marker at the provider",
+    });
+    await queuesDrained(redis, prefix);
+    await alice.iq(xml("iq", { type: "get", to: "localhost" }, xml("ping", { xmlns: "urn:xmpp:ping" })));
+
+    const jobIds = new Map(sent.map((s) => [outboundJobId("alice@localhost", s.id), s]));
+    const accepted = await existingJobs(redis, prefix, outboundQueueName(GATEWAY_ID), [...jobIds.keys()]);
+    const errors = new Map<string, Element>();
+    for (const el of alice.received) {
+      if (el.is("message") && el.attrs.type === "error" && el.attrs.id) errors.set(el.attrs.id, el);
+    }
+    let delivered = 0;
+    let duplicates = 0;
+    let uncertain = 0;
+    let bounced = 0;
+    let lostOnWire = 0;
+    let unexpected = 0;
+    const lost: string[] = [];
+    for (const [jobId, s] of jobIds) {
+      const n = sink.accepted.get(s.body) ?? 0;
+      const err = errors.get(s.id);
+      if (accepted.has(jobId)) {
+        if (n > 0) delivered++;
+        else if (err && /may or may not have been delivered/.test(errorText(err))) uncertain++;
+        else lost.push(s.body);
+        duplicates += Math.max(0, n - 1);
+      } else {
+        if (n > 0) unexpected++;
+        if (err) bounced++;
+        else lostOnWire++;
+      }
+    }
+    const bounceConditions = new Set(
+      [...errors.values()].map((el) => el.getChild("error")?.getChildElements()[0]?.name),
+    );
+    reportCounts("gateway-kill", {
+      sent: sent.length,
+      sentBeforeKill: sentAtKill,
+      accepted: accepted.size,
+      delivered,
+      duplicates,
+      lost: lost.length,
+      uncertainNotified: uncertain,
+      bouncedByServer: bounced,
+      lostOnWire,
+      ms: Date.now() - started,
+    });
+    expect(lost).toEqual([]);
+    expect(duplicates).toBe(0);
+    expect(unexpected).toBe(0);
+    // The kill really was in the middle: some accepted by each process, some bounced in between.
+    expect(accepted.size).toBeGreaterThan(KILL_AFTER_DELIVERED);
+    expect(accepted.size).toBeLessThan(MESSAGES);
+    expect(bounced).toBeGreaterThan(0);
+    expect(second.lines.some((l) => l.includes('"msg":"message sent"'))).toBe(true);
+    expect(
+      [...bounceConditions].every((c) => c === "remote-server-timeout" || c === "service-unavailable"),
+    ).toBe(true);
+    expect(delivered + uncertain).toBe(accepted.size);
+  }, 90_000);
+});

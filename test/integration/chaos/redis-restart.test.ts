@@ -1,0 +1,225 @@
+/**
+ * Chaos: the gateway's Redis (AOF, appendfsync always) is killed and restarted in the middle of a
+ * run of outbound messages and inbound webhooks. Every outbound message is either accepted (its
+ * job survived in Redis) and reaches the provider exactly once, or its sender gets an error stanza;
+ * every webhook answered 200 reaches the user exactly once (the poster retries like Twilio).
+ */
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { outboundJobId } from "../../../src/queue/jobs.js";
+import { outboundQueueName } from "../../../src/queue/names.js";
+import {
+  ACCOUNT_SID,
+  ALICE_NUMBER,
+  AUTH_TOKEN,
+  COMPONENT,
+  CONTACT,
+  chaosConfig,
+  existingJobs,
+  GATEWAY_ID,
+  pace,
+  queuesDrained,
+  reportCounts,
+  SECRET,
+  type SmsSink,
+  startSmsSink,
+} from "../../harness/chaos.js";
+import { startTestGateway, type TestGateway } from "../../harness/gateway.js";
+import { freePort } from "../../harness/ports.js";
+import { startRedis, type TestRedis, uniquePrefix } from "../../harness/redis.js";
+import { signedTwilioPost } from "../../harness/twilio-standin.js";
+import { waitFor } from "../../harness/wait.js";
+import { connectClient, type Element, type TestClient, xml } from "../../harness/xmpp-client.js";
+import { startXmppServer, type XmppServer } from "../../harness/xmpp-server.js";
+
+const OUTBOUND = 600;
+const BATCH = 10;
+const BATCH_EVERY_MS = 30;
+const WEBHOOKS = 200;
+const RESTART_AFTER_DELIVERED = 150;
+
+describe("chaos: Redis restarted mid-run (AOF, appendfsync always)", () => {
+  let server: XmppServer;
+  let sink: SmsSink;
+  let ownRedis: TestRedis;
+  let redis: Redis;
+  let gw: TestGateway;
+  let alice: TestClient;
+  const prefix = uniquePrefix("chaos-redis-restart");
+  let listen = "";
+
+  beforeAll(async () => {
+    [server, sink, ownRedis] = await Promise.all([
+      startXmppServer("prosody", { components: [{ domain: COMPONENT, secret: SECRET }] }),
+      startSmsSink(),
+      startRedis({ appendOnly: true }),
+    ]);
+    await server.register("alice", "alice-pw");
+    redis = new Redis(ownRedis.url, { maxRetriesPerRequest: null });
+    redis.on("error", () => undefined);
+    listen = `127.0.0.1:${await freePort()}`;
+    gw = await startTestGateway({
+      config: chaosConfig({
+        redisUrl: ownRedis.url,
+        prefix,
+        xmppService: server.componentService,
+        sinkUrl: sink.url,
+        httpListen: listen,
+      }),
+    });
+    await gw.online();
+    alice = await connectClient({ server, username: "alice", password: "alice-pw" });
+  });
+
+  afterAll(async () => {
+    await alice?.stop();
+    await gw?.stop();
+    redis?.disconnect();
+    await Promise.all([server?.stop(), sink?.close(), ownRedis?.stop()]);
+  });
+
+  it("loses and duplicates nothing it accepted, and refuses the rest with an error", async () => {
+    const started = Date.now();
+    const to = `${CONTACT}@${COMPONENT}`;
+    const sent: { id: string; body: string }[] = [];
+    const sender = (async () => {
+      for (let i = 0; i < OUTBOUND; i += BATCH) {
+        for (let j = i; j < i + BATCH; j++) {
+          const body = `out-${j}`;
+          sent.push({ id: await alice.sendMessage(to, body, { id: `rr-${prefix}-${j}` }), body });
+        }
+        await pace(BATCH_EVERY_MS);
+      }
+    })();
+    const url = `http://${listen}/webhooks/sms/message`;
+    const answered = new Set<string>();
+    let webhookRetries = 0;
+    const poster = (async () => {
+      for (let i = 0; i < WEBHOOKS; i++) {
+        const params = {
+          MessageSid: `SM${randomBytes(16).toString("hex")}`,
+          AccountSid: ACCOUNT_SID,
+          From: CONTACT,
+          To: ALICE_NUMBER,
+          Body: `in-${i}`,
+          NumMedia: "0",
+        };
+        for (let attempt = 0; ; attempt++) {
+          if (attempt > 200) throw new Error(`webhook in-${i} never answered 200`);
+          const status = await signedTwilioPost(url, params, AUTH_TOKEN).then(
+            (r) => r.status,
+            () => 0,
+          );
+          if (status === 200) break;
+          webhookRetries++;
+          await pace(50);
+        }
+        answered.add(`in-${i}`);
+        await pace(10);
+      }
+    })();
+
+    await waitFor(() => sink.accepted.size >= RESTART_AFTER_DELIVERED, {
+      timeoutMs: 20_000,
+      intervalMs: 5,
+      description: `${RESTART_AFTER_DELIVERED} messages at the provider`,
+    });
+    await ownRedis.kill();
+    const downAt = Date.now();
+    // Down long enough for the gateway to give up on a command and refuse a message.
+    await waitFor(() => alice.received.some((el) => el.attrs.type === "error"), {
+      timeoutMs: 10_000,
+      intervalMs: 10,
+      description: "the gateway to refuse a message while Redis is down",
+    });
+    await ownRedis.start();
+    const downMs = Date.now() - downAt;
+    await Promise.all([sender, poster]);
+
+    await alice.sendMessage(to, "rr-marker", { id: `rr-${prefix}-marker` });
+    await waitFor(() => sink.accepted.has("rr-marker"), { timeoutMs: 20_000, description: "the marker" });
+    const isInbound = (el: Element) =>
+      el.is("message") && el.attrs.type !== "error" && el.attrs.from === `${CONTACT}@${COMPONENT}`;
+    const inboundBodies = () =>
+      new Set(alice.received.filter(isInbound).map((el) => el.getChildText("body")));
+    await waitFor(() => inboundBodies().size >= answered.size, {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      description: "every answered webhook at the client",
+    }).catch(() => undefined);
+    await queuesDrained(redis, prefix);
+    await alice.iq(xml("iq", { type: "get", to: "localhost" }, xml("ping", { xmlns: "urn:xmpp:ping" })));
+
+    // Outbound.
+    const jobIds = new Map(sent.map((s) => [outboundJobId("alice@localhost", s.id), s]));
+    const accepted = await existingJobs(redis, prefix, outboundQueueName(GATEWAY_ID), [...jobIds.keys()]);
+    const errors = new Map<string, Element>();
+    for (const el of alice.received) {
+      if (el.is("message") && el.attrs.type === "error" && el.attrs.id) errors.set(el.attrs.id, el);
+    }
+    let delivered = 0;
+    let duplicates = 0;
+    let refused = 0;
+    let acceptedAndRefused = 0;
+    const lost: string[] = [];
+    const unanswered: string[] = [];
+    const unexpected: string[] = [];
+    for (const [jobId, s] of jobIds) {
+      const n = sink.accepted.get(s.body) ?? 0;
+      duplicates += Math.max(0, n - 1);
+      if (accepted.has(jobId)) {
+        if (n > 0) delivered++;
+        else lost.push(s.body);
+        // Refused at intake although the job got in (Redis stored it, the answer was lost).
+        if (errors.has(s.id)) acceptedAndRefused++;
+      } else {
+        if (n > 0) unexpected.push(s.body);
+        if (errors.has(s.id)) refused++;
+        else unanswered.push(s.body);
+      }
+    }
+    // Inbound.
+    const copies = new Map<string, number>();
+    for (const el of alice.received.filter(isInbound)) {
+      const b = el.getChildText("body") ?? "";
+      copies.set(b, (copies.get(b) ?? 0) + 1);
+    }
+    let inDelivered = 0;
+    let inDuplicates = 0;
+    for (const b of answered) {
+      const n = copies.get(b) ?? 0;
+      if (n > 0) inDelivered++;
+      inDuplicates += Math.max(0, n - 1);
+    }
+    reportCounts("redis-restart outbound", {
+      sent: sent.length,
+      accepted: accepted.size,
+      delivered,
+      duplicates,
+      lost: lost.length,
+      refusedWithError: refused,
+      acceptedButAlsoRefused: acceptedAndRefused,
+      unanswered: unanswered.length,
+      redisDownMs: downMs,
+    });
+    reportCounts("redis-restart inbound", {
+      sent: WEBHOOKS,
+      accepted: answered.size,
+      delivered: inDelivered,
+      duplicates: inDuplicates,
+      lost: answered.size - inDelivered,
+      webhookRetries,
+      ms: Date.now() - started,
+    });
+    expect(lost).toEqual([]);
+    expect(unanswered).toEqual([]);
+    expect(unexpected).toEqual([]);
+    expect(duplicates).toBe(0);
+    expect(refused).toBeGreaterThan(0);
+    expect(accepted.size).toBeGreaterThan(RESTART_AFTER_DELIVERED);
+    expect(answered.size).toBe(WEBHOOKS);
+    expect(inDelivered).toBe(WEBHOOKS);
+    expect(inDuplicates).toBe(0);
+  }, 90_000);
+});
