@@ -56,6 +56,8 @@ interface Rig {
 }
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
+/** Progress goes to stderr, so the tables on stdout stay clean. */
+const progress = (s: string) => process.stderr.write(`  .. ${s}\n`);
 const fmt = (n: number, d = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 
@@ -157,6 +159,7 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
       .toString()
       .match(/process_id:(\d+)/)?.[1],
   );
+  progress(`${kind} started; starting Redis, the sink, the gateway and the echo component`);
   await waitForPort(server.componentPort, 30_000);
   const sink = await startSink();
   const httpPort = await freePort();
@@ -209,6 +212,7 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
     if (d.toString().includes("online")) echoOnline = true;
   });
   await waitFor(() => echoOnline, { timeoutMs: 20_000, description: "the echo component" });
+  progress("echo component online");
   await waitFor(
     () =>
       new Promise<boolean>((resolve) => {
@@ -221,6 +225,7 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
       }),
     { timeoutMs: 30_000, description: "the gateway to be ready" },
   );
+  progress("gateway ready; logging in the clients");
   const clients = await Promise.all(
     users.map((u) => connectClient({ server, username: u.user, password: u.password })),
   );
@@ -383,6 +388,7 @@ async function memory(r: Rig, each: number) {
     await waitCount(() => r.sink.arrivals.size, n, "messages at the sink");
     await inbound(r, n);
     samples.push(rssMb(pid));
+    progress(`${fmt(done + n)} each way, gateway RSS ${fmt(rssMb(pid), 1)} MB`);
   }
   clearInterval(timer);
   (global as { gc?: () => void }).gc?.();
@@ -410,7 +416,9 @@ async function main() {
     log(`\n== ${kind} ==`);
     const r = await startRig(kind);
     try {
+      progress("warming up");
       await throughput(r, Math.min(2000, N)); // warm-up: JIT, connection pools, Redis scripts
+      progress(`outbound throughput, ${fmt(N)} messages each path`);
       const t = await throughput(r, N);
       log("\n1. Outbound throughput (client -> server -> component -> ...)");
       log("| path | messages/s | ratio |");
@@ -422,6 +430,7 @@ async function main() {
       log("| offered msg/s | baseline p50 | p95 | p99 | gateway p50 | p95 | p99 | p99 added |");
       log("|---:|---:|---:|---:|---:|---:|---:|---:|");
       for (const rate of RATES) {
+        progress(`latency at ${fmt(rate)} msg/s`);
         const l = await latency(r, rate);
         const e = (p: number) => percentile(l.echo, p);
         const g = (p: number) => percentile(l.gw, p);
@@ -430,6 +439,7 @@ async function main() {
         );
       }
 
+      progress(`inbound, ${fmt(INBOUND)} webhooks`);
       const i = await inbound(r, INBOUND);
       log("\n3. Inbound: signed webhooks posted concurrently (64) until delivered to the clients");
       log("| webhooks | answered/s | delivered/s | p50 ms | p99 ms | non-200 |");
@@ -445,6 +455,7 @@ async function main() {
       log(`| inbound | ${fmt(i.gwCpuPer1000, 3)} | ${fmt(i.redisCpuPer1000, 3)} |`);
 
       if (MEMORY_MESSAGES > 0 && kind === SERVERS[SERVERS.length - 1]) {
+        progress(`memory, ${fmt(MEMORY_MESSAGES)} messages each way (prints a line per 20,000)`);
         const m = await memory(r, MEMORY_MESSAGES);
         log(`\n4. Gateway resident memory, ${fmt(MEMORY_MESSAGES)} messages each way, MB`);
         log("| before | peak | after | growth | first third avg | last third avg |");

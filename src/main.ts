@@ -114,7 +114,12 @@ export async function startGateway(
   const stopAdapters: (() => Promise<void>)[] = [];
 
   const redisErrors = rateLimitedLogger(logger, `Redis connection error (${redactedUrl(config.redis.url)})`);
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectionName: "xgw" });
+  const redis = new Redis(config.redis.url, {
+    maxRetriesPerRequest: 3,
+    connectionName: "xgw",
+    // Commands issued in the same tick go out in one write: many concurrent intakes and sends.
+    enableAutoPipelining: true,
+  });
   redis.on("error", redisErrors);
   const workerRedis = new Redis(config.redis.url, {
     maxRetriesPerRequest: null,
@@ -208,7 +213,9 @@ export async function startGateway(
       const hasStatusRoute = adapter.webhooks?.some((r) => r.path === "status") ?? false;
       const worker = startOutboundWorker({
         gatewayId: g.id,
-        adapter: withOwnAccounts(adapter, registrations, g.id),
+        // Only self-service users carry their own accounts: no lookup per send otherwise.
+        adapter:
+          g.registration.mode === "self-service" ? withOwnAccounts(adapter, registrations, g.id) : adapter,
         redis: workerRedis,
         producer,
         logger,
