@@ -37,6 +37,9 @@ const SERVERS = (process.env.BENCH_SERVERS ?? "prosody,ejabberd").split(",") as 
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SECRET = "bench-component-secret";
+// ejabberd registers every host of a service listener whose password matches on each component
+// connection: with one secret for both, each connection would get both domains' traffic.
+const ECHO_SECRET = "bench-echo-secret";
 const ACCOUNT = `AC${"b".repeat(32)}`;
 const TOKEN = "bench-auth-token";
 const PUBLIC_URL = "https://bench.example.test";
@@ -146,7 +149,7 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
   const server = await startXmppServer(kind, {
     components: [
       { domain: "sms.localhost", secret: SECRET },
-      { domain: "echo.localhost", secret: SECRET },
+      { domain: "echo.localhost", secret: ECHO_SECRET },
     ],
     offlineStorage: false,
   });
@@ -203,7 +206,7 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
       join(ROOT, "bench/lib/echo-component.ts"),
       server.componentService,
       "echo.localhost",
-      SECRET,
+      ECHO_SECRET,
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );

@@ -46,3 +46,9 @@ export function isE164(s: string): boolean {
 function clip(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}...` : s;
 }
+
+/** A number as people write it ("+1 555 765 4321"); anything that is not E.164 stays as it is. */
+export function formatForHumans(address: string): string {
+  if (!isE164(address)) return address;
+  return parsePhoneNumberFromString(address)?.formatInternational() ?? address;
+}

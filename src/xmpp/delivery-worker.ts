@@ -7,10 +7,12 @@ import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { NetworkAdapter } from "../core/adapter.js";
 import type { Logger } from "../core/logger.js";
+import { formatForHumans } from "../core/phone.js";
 import type { RegistrationStore } from "../core/registrations.js";
 import { toXmppJobSchema } from "../queue/jobs.js";
 import { bullPrefix, toXmppQueueName } from "../queue/names.js";
 import { backoffStrategy } from "../queue/retry.js";
+import { ContactBook } from "../store/contacts.js";
 import type { ComponentTransport } from "./component-transport.js";
 import { chatMessages, messageError, receiptMessage } from "./stanzas.js";
 
@@ -32,6 +34,7 @@ export interface DeliveryWorkerOptions {
 export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise<void> } {
   const { transport } = o;
   const domain = transport.domain;
+  const contacts = new ContactBook(o.workerRedis, o.prefix);
   const log = o.logger;
 
   const deliver = async (job: Job) => {
@@ -69,14 +72,17 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
       throw new UnrecoverableError(`no user owns ${data.to} on gateway ${o.gatewayId}`);
     }
     const from = `${o.adapter.formatAddress(data.from)}@${domain}`;
+    const firstFromContact = !(await contacts.known(o.gatewayId, owner.jid, data.from));
     const stanzas = chatMessages({
       from,
       to: owner.jid,
       id: job.id ?? data.providerMessageId,
       body: data.body,
       mediaUrls: data.mediaUrls,
+      ...(firstFromContact ? { nick: formatForHumans(data.from) } : {}),
     });
     for (const stanza of stanzas) await transport.send(stanza);
+    if (firstFromContact) await contacts.remember(o.gatewayId, owner.jid, data.from);
     o.onInbound?.("delivered");
     log.debug({ jobId: job.id, to: owner.jid }, "delivered to XMPP");
   };

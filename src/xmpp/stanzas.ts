@@ -52,10 +52,16 @@ export function chatMessages(p: {
   id: string;
   body: string;
   mediaUrls: readonly string[];
+  /** XEP-0172 nickname, sent with the first message from a contact so clients can name it. */
+  nick?: string;
 }): Element[] {
   const out: Element[] = [];
+  const nick =
+    p.nick === undefined ? undefined : xml("nick", { xmlns: "http://jabber.org/protocol/nick" }, p.nick);
   if (p.body.length > 0 || p.mediaUrls.length === 0) {
-    out.push(xml("message", { type: "chat", from: p.from, to: p.to, id: p.id }, xml("body", {}, p.body)));
+    out.push(
+      xml("message", { type: "chat", from: p.from, to: p.to, id: p.id }, xml("body", {}, p.body), nick),
+    );
   }
   p.mediaUrls.forEach((url, i) => {
     out.push(
@@ -64,6 +70,7 @@ export function chatMessages(p: {
         { type: "chat", from: p.from, to: p.to, id: `${p.id}-media${i + 1}` },
         xml("body", {}, url),
         xml("x", { xmlns: "jabber:x:oob" }, xml("url", {}, url)),
+        out.length === 0 && i === 0 ? nick : undefined,
       ),
     );
   });

@@ -151,6 +151,11 @@ describe.skipIf(!twilioSpecPath())(
         expect(msg.attrs.type).toBe("chat");
         expect(msg.attrs.from).toBe(`${CONTACT}@${COMPONENT}`);
         expect(msg.attrs.to?.startsWith("alice@localhost")).toBe(true);
+        // The first message from a number names it (XEP-0172), written for humans; later ones do not.
+        expect(msg.getChildText("nick", "http://jabber.org/protocol/nick")).toBe("+1 555 765 4321");
+        await postInbound({ MessageSid: newSid(), Body: "hi again" });
+        const again = await alice.waitFor((el) => el.getChildText("body") === "hi again");
+        expect(again.getChild("nick", "http://jabber.org/protocol/nick")).toBeUndefined();
       });
 
       it("refuses forged, missing and other-URL signatures with 403 and delivers nothing", async () => {

@@ -33,6 +33,23 @@ describe("chatMessages", () => {
   });
 });
 
+describe("chatMessages with a nickname", () => {
+  it("puts a XEP-0172 nick on the first stanza only", () => {
+    const els = chatMessages({
+      from: "+15557654321@sms.example.org",
+      to: "alice@example.org",
+      id: "m1",
+      body: "",
+      mediaUrls: ["https://a.example/1.jpg", "https://a.example/2.jpg"],
+      nick: "+1 555 765 4321",
+    });
+    expect(els.map((el) => el.getChildText("nick", "http://jabber.org/protocol/nick"))).toEqual([
+      "+1 555 765 4321",
+      null,
+    ]);
+  });
+});
+
 describe("receiptMessage", () => {
   it("is a XEP-0184 <received/> naming the user's stanza id", () => {
     const el = receiptMessage({ ...base, id: "r-1", receivedId: "user-msg-7" });
