@@ -114,12 +114,7 @@ export async function startGateway(
   const stopAdapters: (() => Promise<void>)[] = [];
 
   const redisErrors = rateLimitedLogger(logger, `Redis connection error (${redactedUrl(config.redis.url)})`);
-  const redis = new Redis(config.redis.url, {
-    maxRetriesPerRequest: 3,
-    connectionName: "xgw",
-    // Commands issued in the same tick go out in one write: many concurrent intakes and sends.
-    enableAutoPipelining: true,
-  });
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectionName: "xgw" });
   redis.on("error", redisErrors);
   const workerRedis = new Redis(config.redis.url, {
     maxRetriesPerRequest: null,
