@@ -3,7 +3,7 @@
  * error stanza saying why not. Bounces from the server are logged, never answered.
  */
 import type { Element } from "@xmpp/component";
-import { Refusal } from "../core/errors.js";
+import { Refusal, type RefusalCondition } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { checkOutboundMedia } from "../core/media.js";
 import { type RoutingContext, routeOutbound } from "../core/outbound.js";
@@ -40,61 +40,48 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
     const decoded = decodeMessage(el);
     if (decoded.kind === "ignore") return;
     const { from = "", to = "", id } = el.attrs;
-    if (decoded.kind === "refuse") {
+    const refuse = (condition: RefusalCondition, text: string) => {
       o.onOutbound?.("refused");
-      await reply(messageError({ from: to, to: from, id, condition: decoded.condition, text: decoded.text }));
+      return reply(messageError({ from: to, to: from, id, condition, text }));
+    };
+    if (decoded.kind === "refuse") {
+      await refuse(decoded.condition, decoded.text);
       return;
     }
     try {
-      const routed = await routeOutbound(decoded.request, o);
-      checkOutboundMedia(routed.mediaUrls, o.adapter.capabilities);
-      const {
-        gatewayId,
-        stanzaId,
-        senderJid,
-        senderBare,
-        contactLocalpart,
-        to: rcpt,
-        from: number,
-        body,
-      } = routed;
+      const r = await routeOutbound(decoded.request, o);
+      checkOutboundMedia(r.mediaUrls, o.adapter.capabilities);
       const outcome = await o.producer.enqueueOutbound(
         {
-          gatewayId,
-          stanzaId,
-          senderJid,
-          senderBare,
-          contactLocalpart,
-          to: rcpt,
-          from: number,
-          body,
-          mediaUrls: [...routed.mediaUrls],
-          receipt: routed.receipt === true,
-          ...(routed.replaces === undefined ? {} : { replaces: routed.replaces }),
+          gatewayId: r.gatewayId,
+          stanzaId: r.stanzaId,
+          senderJid: r.senderJid,
+          senderBare: r.senderBare,
+          contactLocalpart: r.contactLocalpart,
+          to: r.to,
+          from: r.from,
+          body: r.body,
+          mediaUrls: [...r.mediaUrls],
+          receipt: r.receipt === true,
+          ...(r.replaces === undefined ? {} : { replaces: r.replaces }),
         },
-        outboundJobId(senderBare, stanzaId),
+        outboundJobId(r.senderBare, r.stanzaId),
       );
       o.onOutbound?.(outcome);
-      log.debug({ stanzaId, outcome }, "outbound message accepted");
+      log.debug({ stanzaId: r.stanzaId, outcome }, "outbound message accepted");
     } catch (err) {
-      o.onOutbound?.("refused");
       if (err instanceof Refusal) {
         log.info({ stanzaId: id, condition: err.condition }, "message refused");
-        await reply(messageError({ from: to, to: from, id, condition: err.condition, text: err.message }));
+        await refuse(err.condition, err.message);
       } else {
         // Redis refused or timed out: tell the sender instead of dropping the message silently.
         log.error(
           { err: { message: (err as Error).message }, stanzaId: id },
           "could not enqueue the message",
         );
-        await reply(
-          messageError({
-            from: to,
-            to: from,
-            id,
-            condition: "resource-constraint",
-            text: "The gateway cannot accept messages right now; please send it again later.",
-          }),
+        await refuse(
+          "resource-constraint",
+          "The gateway cannot accept messages right now; please send it again later.",
         );
       }
     }
