@@ -1,19 +1,26 @@
 /**
  * Helpers for the chaos tests (test/integration/chaos): a light Twilio-compatible sink that counts
  * every message it is handed (and can fail for a stretch), the gateway CLI as a child process that
- * can be SIGKILLed, Redis probes for which jobs exist, and the one-line count report every chaos
- * test prints.
+ * can be SIGKILLed, Redis probes for which jobs exist, the one-line count report every chaos
+ * test prints, and the setup they share (useChaosRig).
  */
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll } from "vitest";
 import { stringify } from "yaml";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "../../src/queue/names.js";
+import { startTestGateway, type TestGateway } from "./gateway.js";
+import { freePort } from "./ports.js";
 import { type ManagedProcess, makeTempDir, spawnManaged } from "./process.js";
+import { type RedisOptions, redisUrl, startRedis, type TestRedis, uniquePrefix } from "./redis.js";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 import { waitFor, withTimeout } from "./wait.js";
+import { connectClient, type TestClient } from "./xmpp-client.js";
+import { startXmppServer, type XmppServer } from "./xmpp-server.js";
 
 export const ACCOUNT_SID = `AC${"0123456789abcdef".repeat(2)}`;
 export const AUTH_TOKEN = "chaos-auth-token-5e1f";
@@ -293,4 +300,134 @@ export function tally(
 /** Resolves after `ms`: only for pacing what a test sends, never to wait for an event. */
 export function pace(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface ChaosRigOptions {
+  /**
+   * Start a Redis of the test's own (startRedis with these options) instead of using the shared
+   * one. The rig's client then retries forever and ignores errors, as the test may kill that Redis.
+   */
+  readonly ownRedis?: RedisOptions;
+  /** Put a TCP proxy (startTcpProxy) between the gateway and the server's component port. */
+  readonly proxy?: boolean;
+  /** Start an in-process gateway (startTestGateway, chaosConfig) and wait for it to be online. */
+  readonly gateway?: boolean;
+  /** Log alice in (after the gateway, if any). Default true. */
+  readonly alice?: boolean;
+}
+
+/** What useChaosRig sets up; each getter throws if read before beforeAll or with its option off. */
+export interface ChaosRig {
+  /** The Redis key prefix of this test (uniquePrefix of the rig's name). */
+  readonly prefix: string;
+  readonly server: XmppServer;
+  readonly sink: SmsSink;
+  /** An ioredis client of the gateway's Redis (the shared one, or ownRedis). */
+  readonly redis: Redis;
+  readonly alice: TestClient;
+  /** The test's own Redis (option ownRedis). */
+  readonly ownRedis: TestRedis;
+  readonly proxy: TcpProxy;
+  /** The in-process gateway (option gateway). */
+  readonly gw: TestGateway;
+  /** host:port of the in-process gateway's webhook server (option gateway). */
+  readonly listen: string;
+  /** Gateway processes the test spawns; stopped in afterAll. */
+  readonly gateways: GatewayProcess[];
+  /** Further clients the test connects; stopped in afterAll. */
+  readonly clients: TestClient[];
+}
+
+/**
+ * Registers the beforeAll/afterAll of a chaos test: Prosody with the gateway's component, the SMS
+ * sink, user alice, an ioredis client and, per the options, an own Redis, a TCP proxy, an
+ * in-process gateway and alice logged in. Call it in a describe block; read the fields in tests.
+ */
+export function useChaosRig(name: string, options: ChaosRigOptions = {}): ChaosRig {
+  const prefix = uniquePrefix(name);
+  const gateways: GatewayProcess[] = [];
+  const clients: TestClient[] = [];
+  let server: XmppServer | undefined;
+  let sink: SmsSink | undefined;
+  let redis: Redis | undefined;
+  let alice: TestClient | undefined;
+  let ownRedis: TestRedis | undefined;
+  let proxy: TcpProxy | undefined;
+  let gw: TestGateway | undefined;
+  let listen: string | undefined;
+
+  beforeAll(async () => {
+    [server, sink, ownRedis] = await Promise.all([
+      startXmppServer("prosody", { components: [{ domain: COMPONENT, secret: SECRET }] }),
+      startSmsSink(),
+      options.ownRedis ? startRedis(options.ownRedis) : undefined,
+    ]);
+    await server.register("alice", "alice-pw");
+    if (options.proxy) proxy = await startTcpProxy(server.componentPort);
+    if (ownRedis) {
+      redis = new Redis(ownRedis.url, { maxRetriesPerRequest: null });
+      redis.on("error", () => undefined);
+    } else {
+      redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
+    }
+    if (options.gateway) {
+      listen = `127.0.0.1:${await freePort()}`;
+      gw = await startTestGateway({
+        config: chaosConfig({
+          redisUrl: ownRedis?.url ?? redisUrl(),
+          prefix,
+          xmppService: proxy ? `xmpp://127.0.0.1:${proxy.port}` : server.componentService,
+          sinkUrl: sink.url,
+          httpListen: listen,
+        }),
+      });
+      await gw.online();
+    }
+    if (options.alice ?? true)
+      alice = await connectClient({ server, username: "alice", password: "alice-pw" });
+  });
+
+  afterAll(async () => {
+    await alice?.stop();
+    await Promise.all(clients.map((c) => c.stop()));
+    await Promise.all(gateways.map((g) => g.proc.stop(5000)));
+    await gw?.stop();
+    redis?.disconnect();
+    await Promise.all([server?.stop(), sink?.close(), ownRedis?.stop(), proxy?.close()]);
+  });
+
+  const get = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined)
+      throw new Error(`chaos rig ${name}: no ${what} (before beforeAll, or its option is off)`);
+    return value;
+  };
+  return {
+    prefix,
+    gateways,
+    clients,
+    get server() {
+      return get(server, "server");
+    },
+    get sink() {
+      return get(sink, "sink");
+    },
+    get redis() {
+      return get(redis, "redis");
+    },
+    get alice() {
+      return get(alice, "alice");
+    },
+    get ownRedis() {
+      return get(ownRedis, "ownRedis");
+    },
+    get proxy() {
+      return get(proxy, "proxy");
+    },
+    get gw() {
+      return get(gw, "gw");
+    },
+    get listen() {
+      return get(listen, "listen");
+    },
+  };
 }

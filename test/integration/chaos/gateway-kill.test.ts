@@ -6,8 +6,7 @@
  * must reach the provider exactly once; a message whose provider request was in flight at the kill
  * is not resent (it could arrive twice) and its sender is told so ("uncertain").
  */
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { outboundJobId } from "../../../src/queue/jobs.js";
 import { outboundQueueName } from "../../../src/queue/names.js";
 import {
@@ -16,21 +15,17 @@ import {
   chaosConfig,
   existingJobs,
   GATEWAY_ID,
-  type GatewayProcess,
   pace,
   queuesDrained,
   reportCounts,
-  SECRET,
-  type SmsSink,
   spawnGateway,
-  startSmsSink,
+  useChaosRig,
   writeConfigFile,
 } from "../../harness/chaos.js";
 import { freePort } from "../../harness/ports.js";
-import { redisUrl, uniquePrefix } from "../../harness/redis.js";
+import { redisUrl } from "../../harness/redis.js";
 import { waitFor } from "../../harness/wait.js";
-import { connectClient, type Element, type TestClient, xml } from "../../harness/xmpp-client.js";
-import { startXmppServer, type XmppServer } from "../../harness/xmpp-server.js";
+import { type Element, xml } from "../../harness/xmpp-client.js";
 
 const MESSAGES = 2000;
 const BATCH = 20;
@@ -41,31 +36,10 @@ const errorText = (el: Element) =>
   el.getChild("error")?.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas") ?? "";
 
 describe("chaos: gateway SIGKILLed mid-run (outbound)", () => {
-  let server: XmppServer;
-  let sink: SmsSink;
-  let redis: Redis;
-  let alice: TestClient;
-  const gateways: GatewayProcess[] = [];
-  const prefix = uniquePrefix("chaos-gw-kill");
-
-  beforeAll(async () => {
-    [server, sink] = await Promise.all([
-      startXmppServer("prosody", { components: [{ domain: COMPONENT, secret: SECRET }] }),
-      startSmsSink(),
-    ]);
-    await server.register("alice", "alice-pw");
-    redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
-    alice = await connectClient({ server, username: "alice", password: "alice-pw" });
-  });
-
-  afterAll(async () => {
-    await alice?.stop();
-    await Promise.all(gateways.map((g) => g.proc.stop(5000)));
-    redis?.disconnect();
-    await Promise.all([server?.stop(), sink?.close()]);
-  });
+  const rig = useChaosRig("chaos-gw-kill");
 
   it("delivers every accepted message exactly once and counts those lost on the wire", async () => {
+    const { server, sink, redis, alice, gateways, prefix } = rig;
     const started = Date.now();
     const configFile = writeConfigFile(
       chaosConfig({

@@ -3,29 +3,20 @@
  * accepted message reaches it exactly once, the Retry-After is honoured, and no sender is told of
  * a failure (the stretch is shorter than the attempts allow).
  */
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { outboundJobId } from "../../../src/queue/jobs.js";
 import { outboundQueueName } from "../../../src/queue/names.js";
 import {
   COMPONENT,
   CONTACT,
-  chaosConfig,
   existingJobs,
   GATEWAY_ID,
   queuesDrained,
   reportCounts,
-  SECRET,
-  type SmsSink,
-  startSmsSink,
   tally,
+  useChaosRig,
 } from "../../harness/chaos.js";
-import { startTestGateway, type TestGateway } from "../../harness/gateway.js";
-import { freePort } from "../../harness/ports.js";
-import { redisUrl, uniquePrefix } from "../../harness/redis.js";
 import { waitFor } from "../../harness/wait.js";
-import { connectClient, type TestClient } from "../../harness/xmpp-client.js";
-import { startXmppServer, type XmppServer } from "../../harness/xmpp-server.js";
 
 const MESSAGES = 300;
 const TOO_MANY = 150;
@@ -33,41 +24,10 @@ const SERVER_ERRORS = 150;
 const RETRY_AFTER_S = 1;
 
 describe("chaos: provider answers 429 and 500 for a stretch", () => {
-  let server: XmppServer;
-  let sink: SmsSink;
-  let gw: TestGateway;
-  let alice: TestClient;
-  let redis: Redis;
-  const prefix = uniquePrefix("chaos-provider");
-
-  beforeAll(async () => {
-    [server, sink] = await Promise.all([
-      startXmppServer("prosody", { components: [{ domain: COMPONENT, secret: SECRET }] }),
-      startSmsSink(),
-    ]);
-    await server.register("alice", "alice-pw");
-    redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
-    gw = await startTestGateway({
-      config: chaosConfig({
-        redisUrl: redisUrl(),
-        prefix,
-        xmppService: server.componentService,
-        sinkUrl: sink.url,
-        httpListen: `127.0.0.1:${await freePort()}`,
-      }),
-    });
-    await gw.online();
-    alice = await connectClient({ server, username: "alice", password: "alice-pw" });
-  });
-
-  afterAll(async () => {
-    await alice?.stop();
-    await gw?.stop();
-    redis?.disconnect();
-    await Promise.all([server?.stop(), sink?.close()]);
-  });
+  const rig = useChaosRig("chaos-provider", { gateway: true });
 
   it("delivers every message exactly once after the stretch, honouring Retry-After", async () => {
+    const { sink, redis, alice, prefix } = rig;
     const started = Date.now();
     let tooMany = 0;
     let serverErrors = 0;

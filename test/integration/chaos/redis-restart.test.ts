@@ -5,8 +5,7 @@
  * every webhook answered 200 reaches the user exactly once (the poster retries like Twilio).
  */
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { outboundJobId } from "../../../src/queue/jobs.js";
 import { outboundQueueName } from "../../../src/queue/names.js";
 import {
@@ -15,23 +14,16 @@ import {
   AUTH_TOKEN,
   COMPONENT,
   CONTACT,
-  chaosConfig,
   existingJobs,
   GATEWAY_ID,
   pace,
   queuesDrained,
   reportCounts,
-  SECRET,
-  type SmsSink,
-  startSmsSink,
+  useChaosRig,
 } from "../../harness/chaos.js";
-import { startTestGateway, type TestGateway } from "../../harness/gateway.js";
-import { freePort } from "../../harness/ports.js";
-import { startRedis, type TestRedis, uniquePrefix } from "../../harness/redis.js";
 import { signedTwilioPost } from "../../harness/twilio-standin.js";
 import { waitFor } from "../../harness/wait.js";
-import { connectClient, type Element, type TestClient, xml } from "../../harness/xmpp-client.js";
-import { startXmppServer, type XmppServer } from "../../harness/xmpp-server.js";
+import { type Element, xml } from "../../harness/xmpp-client.js";
 
 const OUTBOUND = 600;
 const BATCH = 10;
@@ -40,46 +32,10 @@ const WEBHOOKS = 200;
 const RESTART_AFTER_DELIVERED = 150;
 
 describe("chaos: Redis restarted mid-run (AOF, appendfsync always)", () => {
-  let server: XmppServer;
-  let sink: SmsSink;
-  let ownRedis: TestRedis;
-  let redis: Redis;
-  let gw: TestGateway;
-  let alice: TestClient;
-  const prefix = uniquePrefix("chaos-redis-restart");
-  let listen = "";
-
-  beforeAll(async () => {
-    [server, sink, ownRedis] = await Promise.all([
-      startXmppServer("prosody", { components: [{ domain: COMPONENT, secret: SECRET }] }),
-      startSmsSink(),
-      startRedis({ appendOnly: true }),
-    ]);
-    await server.register("alice", "alice-pw");
-    redis = new Redis(ownRedis.url, { maxRetriesPerRequest: null });
-    redis.on("error", () => undefined);
-    listen = `127.0.0.1:${await freePort()}`;
-    gw = await startTestGateway({
-      config: chaosConfig({
-        redisUrl: ownRedis.url,
-        prefix,
-        xmppService: server.componentService,
-        sinkUrl: sink.url,
-        httpListen: listen,
-      }),
-    });
-    await gw.online();
-    alice = await connectClient({ server, username: "alice", password: "alice-pw" });
-  });
-
-  afterAll(async () => {
-    await alice?.stop();
-    await gw?.stop();
-    redis?.disconnect();
-    await Promise.all([server?.stop(), sink?.close(), ownRedis?.stop()]);
-  });
+  const rig = useChaosRig("chaos-redis-restart", { ownRedis: { appendOnly: true }, gateway: true });
 
   it("loses and duplicates nothing it accepted, and refuses the rest with an error", async () => {
+    const { sink, ownRedis, redis, alice, prefix, listen } = rig;
     const started = Date.now();
     const to = `${CONTACT}@${COMPONENT}`;
     const sent: { id: string; body: string }[] = [];

@@ -6,8 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { inboundJobId } from "../../../src/queue/jobs.js";
 import { bullPrefix, toXmppQueueName } from "../../../src/queue/names.js";
 import {
@@ -17,53 +16,28 @@ import {
   CONTACT,
   chaosConfig,
   GATEWAY_ID,
-  type GatewayProcess,
   pace,
   queuesDrained,
   reportCounts,
-  SECRET,
-  type SmsSink,
   spawnGateway,
-  startSmsSink,
+  useChaosRig,
   writeConfigFile,
 } from "../../harness/chaos.js";
 import { freePort } from "../../harness/ports.js";
-import { redisUrl, uniquePrefix } from "../../harness/redis.js";
+import { redisUrl } from "../../harness/redis.js";
 import { signedTwilioPost } from "../../harness/twilio-standin.js";
 import { waitFor } from "../../harness/wait.js";
-import { connectClient, type Element, type TestClient, xml } from "../../harness/xmpp-client.js";
-import { startXmppServer, type XmppServer } from "../../harness/xmpp-server.js";
+import { type Element, xml } from "../../harness/xmpp-client.js";
 
 const WEBHOOKS = 600;
 const POSTERS = 10;
 const KILL_AFTER_ANSWERED = 200;
 
 describe("chaos: gateway SIGKILLed mid-run (inbound webhooks)", () => {
-  let server: XmppServer;
-  let sink: SmsSink;
-  let redis: Redis;
-  let alice: TestClient;
-  const gateways: GatewayProcess[] = [];
-  const prefix = uniquePrefix("chaos-webhook-kill");
-
-  beforeAll(async () => {
-    [server, sink] = await Promise.all([
-      startXmppServer("prosody", { components: [{ domain: COMPONENT, secret: SECRET }] }),
-      startSmsSink(),
-    ]);
-    await server.register("alice", "alice-pw");
-    redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
-    alice = await connectClient({ server, username: "alice", password: "alice-pw" });
-  });
-
-  afterAll(async () => {
-    await alice?.stop();
-    await Promise.all(gateways.map((g) => g.proc.stop(5000)));
-    redis?.disconnect();
-    await Promise.all([server?.stop(), sink?.close()]);
-  });
+  const rig = useChaosRig("chaos-webhook-kill");
 
   it("delivers every webhook answered 200 exactly once", async () => {
+    const { server, sink, redis, alice, gateways, prefix } = rig;
     const started = Date.now();
     const listen = `127.0.0.1:${await freePort()}`;
     const configFile = writeConfigFile(

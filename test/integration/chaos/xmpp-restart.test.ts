@@ -6,8 +6,7 @@
  * refuses it for a while after the restart, so that window is certain).
  */
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { outboundJobId } from "../../../src/queue/jobs.js";
 import { outboundQueueName } from "../../../src/queue/names.js";
 import {
@@ -16,25 +15,17 @@ import {
   AUTH_TOKEN,
   COMPONENT,
   CONTACT,
-  chaosConfig,
   existingJobs,
   GATEWAY_ID,
   pace,
   queuesDrained,
   reportCounts,
-  SECRET,
-  type SmsSink,
-  startSmsSink,
   tally,
+  useChaosRig,
 } from "../../harness/chaos.js";
-import { startTestGateway, type TestGateway } from "../../harness/gateway.js";
-import { freePort } from "../../harness/ports.js";
-import { redisUrl, uniquePrefix } from "../../harness/redis.js";
-import { startTcpProxy, type TcpProxy } from "../../harness/tcp-proxy.js";
 import { signedTwilioPost } from "../../harness/twilio-standin.js";
 import { waitFor, withTimeout } from "../../harness/wait.js";
 import { connectClient, type Element, type TestClient, xml } from "../../harness/xmpp-client.js";
-import { startXmppServer, type XmppServer } from "../../harness/xmpp-server.js";
 
 const BEFORE = 300;
 const WHILE_AWAY = 50;
@@ -42,44 +33,10 @@ const AFTER = 100;
 const WEBHOOKS_WHILE_DOWN = 100;
 
 describe("chaos: XMPP server restarted mid-run", () => {
-  let server: XmppServer;
-  let sink: SmsSink;
-  let proxy: TcpProxy;
-  let redis: Redis;
-  let gw: TestGateway;
-  const clients: TestClient[] = [];
-  const prefix = uniquePrefix("chaos-xmpp-restart");
-  let listen = "";
-
-  beforeAll(async () => {
-    [server, sink] = await Promise.all([
-      startXmppServer("prosody", { components: [{ domain: COMPONENT, secret: SECRET }] }),
-      startSmsSink(),
-    ]);
-    await server.register("alice", "alice-pw");
-    proxy = await startTcpProxy(server.componentPort);
-    redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
-    listen = `127.0.0.1:${await freePort()}`;
-    gw = await startTestGateway({
-      config: chaosConfig({
-        redisUrl: redisUrl(),
-        prefix,
-        xmppService: `xmpp://127.0.0.1:${proxy.port}`,
-        sinkUrl: sink.url,
-        httpListen: listen,
-      }),
-    });
-    await gw.online();
-  });
-
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.stop()));
-    await gw?.stop();
-    redis?.disconnect();
-    await Promise.all([server?.stop(), sink?.close(), proxy?.close()]);
-  });
+  const rig = useChaosRig("chaos-xmpp-restart", { proxy: true, gateway: true, alice: false });
 
   it("delivers everything accepted exactly once; the server bounces what comes while the component is away", async () => {
+    const { server, sink, proxy, redis, gw, clients, prefix, listen } = rig;
     const started = Date.now();
     const transport = gw.gateway.transports.get(GATEWAY_ID);
     if (!transport) throw new Error("no transport");
