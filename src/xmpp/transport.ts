@@ -42,6 +42,7 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private readonly foreignDomains = new Set<string>();
   private isOnline = false;
   private readonly log: Logger;
 
@@ -59,8 +60,27 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.xmpp.on("disconnect", () => this.onDisconnect());
     this.xmpp.on("stanza", (el) => {
       // iq results/errors and queries are routed by the library's middleware (iqCaller/iqCallee).
-      if (el.name !== "iq") this.emit("stanza", el);
+      if (el.name === "iq") return;
+      if (!addressedTo(el.attrs.to, options.domain)) {
+        this.foreign(el.attrs.to);
+        return;
+      }
+      this.emit("stanza", el);
     });
+  }
+
+  /**
+   * ejabberd routes every host of an ejabberd_service listener to each component connected to it,
+   * so another component's traffic can arrive here. It is not ours to send: say so once per domain.
+   */
+  private foreign(to: string | undefined): void {
+    const domain = domainOf(to ?? "");
+    if (this.foreignDomains.has(domain)) return;
+    this.foreignDomains.add(domain);
+    this.log.warn(
+      { to: domain },
+      `the XMPP server hands this component stanzas for ${domain}; they are ignored. On ejabberd, give each component its own ejabberd_service listener (port)`,
+    );
   }
 
   get domain(): string {
@@ -222,6 +242,15 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
 
 function parentDomain(domain: string): string {
   return domain.slice(domain.indexOf(".") + 1) || domain;
+}
+
+function domainOf(jid: string): string {
+  const bare = jid.split("/")[0] ?? "";
+  return bare.slice(bare.indexOf("@") + 1).toLowerCase();
+}
+
+function addressedTo(to: string | undefined, domain: string): boolean {
+  return to !== undefined && domainOf(to) === domain.toLowerCase();
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
