@@ -37,8 +37,8 @@ const SERVERS = (process.env.BENCH_SERVERS ?? "prosody,ejabberd").split(",") as 
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SECRET = "bench-component-secret";
-// ejabberd registers every host of a service listener whose password matches on each component
-// connection: with one secret for both, each connection would get both domains' traffic.
+// ejabberd hands every host of a service listener to each component connected to it: the echo
+// component gets its own listener there (separateComponentListeners) and its own secret.
 const ECHO_SECRET = "bench-echo-secret";
 const ACCOUNT = `AC${"b".repeat(32)}`;
 const TOKEN = "bench-auth-token";
@@ -152,6 +152,7 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
       { domain: "echo.localhost", secret: ECHO_SECRET },
     ],
     offlineStorage: false,
+    separateComponentListeners: true,
   });
   const users = Array.from({ length: CLIENTS }, (_, i) => ({ user: `u${i}`, password: `pw${i}` }));
   await server.registerMany(users);
@@ -204,7 +205,7 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
       "--import",
       "tsx",
       join(ROOT, "bench/lib/echo-component.ts"),
-      server.componentService,
+      server.componentServiceFor("echo.localhost"),
       "echo.localhost",
       ECHO_SECRET,
     ],

@@ -71,6 +71,7 @@ class ProsodyServer implements XmppServer {
   readonly kind = "prosody" as const;
   readonly domain = DOMAIN;
   readonly componentService: string;
+  readonly componentServiceFor: (domain: string) => string;
   readonly c2sService: string;
   private proc: ManagedProcess | undefined;
 
@@ -82,6 +83,7 @@ class ProsodyServer implements XmppServer {
     private readonly hasComponents: boolean,
   ) {
     this.componentService = `xmpp://${LOOPBACK}:${componentPort}`;
+    this.componentServiceFor = () => this.componentService;
     this.c2sService = `xmpp://${LOOPBACK}:${c2sPort}`;
   }
 

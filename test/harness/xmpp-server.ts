@@ -14,6 +14,8 @@ export interface XmppServer {
   readonly domain: string;
   readonly c2sPort: number;
   readonly componentPort: number;
+  /** The `service` for the component of `domain` (differs from componentService only with separateComponentListeners). */
+  readonly componentServiceFor: (domain: string) => string;
   /** `xmpp://127.0.0.1:<componentPort>`: the `service` for @xmpp/component. */
   readonly componentService: string;
   /** `xmpp://127.0.0.1:<c2sPort>`: the `service` for @xmpp/client. */
@@ -48,6 +50,13 @@ export interface XmppServerOptions {
    * true. With false, such a message bounces back as `service-unavailable`.
    */
   offlineStorage?: boolean;
+  /**
+   * ejabberd only: one ejabberd_service listener (port) per component instead of one shared by
+   * all. ejabberd hands every host of a listener to each component connected to it, so
+   * components that must not see each other's traffic need their own. Prosody has one port and
+   * routes by domain either way.
+   */
+  separateComponentListeners?: boolean;
 }
 
 export function startXmppServer(kind: XmppServerKind, opts: XmppServerOptions): Promise<XmppServer> {
