@@ -25,16 +25,6 @@ export type LoadResult =
 /** The adapters known to this build, by kind, with the schema of their config block. */
 export type AdapterSchemas = Readonly<Record<string, z.ZodType>>;
 
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(
-    readonly file: string,
-    readonly problems: ConfigProblem[],
-  ) {
-    super(formatProblems(file, problems));
-  }
-}
-
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const p of path) {

@@ -15,11 +15,12 @@ export class ContactBook {
     return storeKey(this.prefix, "contacts", gatewayId, jid);
   }
 
-  async known(gatewayId: string, jid: string, address: string): Promise<boolean> {
-    return (await this.redis.hexists(this.key(gatewayId, jid), address)) === 1;
-  }
-
-  async remember(gatewayId: string, jid: string, address: string): Promise<void> {
-    await this.redis.hset(this.key(gatewayId, jid), address, String(Date.now()));
+  /**
+   * Records that `jid` heard from `address`; true the first time. One round trip (HSETNX) on
+   * every inbound message. Marked before the delivery is written, so a delivery retried after a
+   * failed write goes out without the nickname: cosmetic, and cheaper than a second call.
+   */
+  async firstTime(gatewayId: string, jid: string, address: string): Promise<boolean> {
+    return (await this.redis.hsetnx(this.key(gatewayId, jid), address, String(Date.now()))) === 1;
   }
 }

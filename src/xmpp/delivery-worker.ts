@@ -72,7 +72,7 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
       throw new UnrecoverableError(`no user owns ${data.to} on gateway ${o.gatewayId}`);
     }
     const from = `${o.adapter.formatAddress(data.from)}@${domain}`;
-    const firstFromContact = !(await contacts.known(o.gatewayId, owner.jid, data.from));
+    const firstFromContact = await contacts.firstTime(o.gatewayId, owner.jid, data.from);
     const stanzas = chatMessages({
       from,
       to: owner.jid,
@@ -82,7 +82,6 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
       ...(firstFromContact ? { nick: formatForHumans(data.from) } : {}),
     });
     for (const stanza of stanzas) await transport.send(stanza);
-    if (firstFromContact) await contacts.remember(o.gatewayId, owner.jid, data.from);
     o.onInbound?.("delivered");
     log.debug({ jobId: job.id, to: owner.jid }, "delivered to XMPP");
   };
