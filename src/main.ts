@@ -22,6 +22,7 @@ import { startOutboundWorker } from "./queue/outbound-worker.js";
 import { Producer } from "./queue/producer.js";
 import { MessageMap } from "./store/message-map.js";
 import { OptOutStore } from "./store/optouts.js";
+import { CachedRegistrationStore } from "./store/registration-cache.js";
 import { RedisRegistrationStore } from "./store/registrations.js";
 import { startComponentRole } from "./xmpp/component-role.js";
 import { XmppTransport } from "./xmpp/transport.js";
@@ -126,7 +127,11 @@ export async function startGateway(
   // order): wait for it, saying clearly what is missing, instead of starting half-seeded.
   await waitForRedis(redis, config.redis.url, logger);
 
-  const registrations = new RedisRegistrationStore(redis, config.redis.prefix);
+  // Changes made by this process apply at once; those of another role process within 5 s.
+  const registrations = new CachedRegistrationStore(
+    new RedisRegistrationStore(redis, config.redis.prefix),
+    5_000,
+  );
   for (const g of config.gateways) {
     for (const u of g.users) {
       await registrations
@@ -143,6 +148,11 @@ export async function startGateway(
     deliveryAttempts: config.queue.deliveryAttempts,
     keepCompleted: config.queue.keepCompleted,
     dedupTtlSeconds: config.queue.dedupTtlSeconds,
+    onSeenMarkerFailed: (err) =>
+      logger.warn(
+        { err: { message: err.message } },
+        "a job was enqueued but its duplicate marker was not written; a resend of it may be sent twice",
+      ),
   });
   const messageMap = new MessageMap(redis, config.redis.prefix, config.queue.messageMapTtlSeconds);
   const optOuts = new OptOutStore(redis, config.redis.prefix);

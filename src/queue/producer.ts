@@ -2,8 +2,13 @@
  * Enqueueing with upstream-derived job ids and a "seen" marker that outlives job retention, so a
  * redelivered webhook or a resent stanza is accepted once. Order matters: the job is added first
  * and marked seen after, so a crash in between can only cause a retry, never a loss.
+ *
+ * Enqueues are batched: everything asked for in one turn of the event loop (the stanzas of one
+ * socket read, the webhooks that arrived together) goes to Redis as one pipeline of seen checks,
+ * one `addBulk` per queue and one pipeline of seen markers, instead of three round trips each.
+ * Callers still get one answer per job.
  */
-import { Queue } from "bullmq";
+import { type JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { storeKey } from "../store/keys.js";
 import { type OutboundJob, outboundJobSchema, type ToXmppJob, toXmppJobSchema } from "./jobs.js";
@@ -15,20 +20,36 @@ export interface ProducerOptions {
   readonly deliveryAttempts: number;
   readonly keepCompleted: number;
   readonly dedupTtlSeconds: number;
+  /** Largest batch sent to Redis at once (default 500). */
+  readonly maxBatch?: number;
+  /** Told when a job got in but its seen marker could not be written (the job is not lost). */
+  readonly onSeenMarkerFailed?: (err: Error) => void;
 }
 
 export type EnqueueOutcome = "enqueued" | "duplicate";
 
+interface Pending {
+  readonly queue: Queue;
+  readonly name: string;
+  readonly data: object;
+  readonly opts: JobsOptions;
+  readonly seenKey: string;
+  readonly resolve: (outcome: EnqueueOutcome) => void;
+  readonly reject: (err: Error) => void;
+}
+
 export class Producer {
   private readonly outbound = new Map<string, Queue>();
   private readonly toXmpp = new Map<string, Queue>();
+  private pending: Pending[] = [];
+  private flushScheduled = false;
 
   constructor(
     private readonly redis: Redis,
     private readonly options: ProducerOptions,
   ) {}
 
-  async enqueueOutbound(job: OutboundJob, jobId: string): Promise<EnqueueOutcome> {
+  enqueueOutbound(job: OutboundJob, jobId: string): Promise<EnqueueOutcome> {
     const data = outboundJobSchema.parse(job);
     return this.addOnce(this.queue(this.outbound, outboundQueueName(data.gatewayId)), "send", data, jobId, {
       attempts: this.options.outboundAttempts,
@@ -36,7 +57,7 @@ export class Producer {
     });
   }
 
-  async enqueueToXmpp(gatewayId: string, job: ToXmppJob, jobId: string): Promise<EnqueueOutcome> {
+  enqueueToXmpp(gatewayId: string, job: ToXmppJob, jobId: string): Promise<EnqueueOutcome> {
     const data = toXmppJobSchema.parse(job);
     return this.addOnce(this.queue(this.toXmpp, toXmppQueueName(gatewayId)), data.kind, data, jobId, {
       attempts: this.options.deliveryAttempts,
@@ -50,6 +71,7 @@ export class Producer {
   }
 
   async close(): Promise<void> {
+    if (this.pending.length > 0) await this.flush();
     await Promise.all(this.queues().map((q) => q.close()));
   }
 
@@ -65,23 +87,114 @@ export class Producer {
     return q;
   }
 
-  private async addOnce(
+  private addOnce(
     queue: Queue,
     name: string,
     data: object,
     jobId: string,
     opts: { attempts: number; gatewayId: string },
   ): Promise<EnqueueOutcome> {
-    const seenKey = storeKey(this.options.prefix, "seen", opts.gatewayId, jobId);
-    if ((await this.redis.exists(seenKey)) === 1) return "duplicate";
-    await queue.add(name, data, {
-      jobId,
-      attempts: opts.attempts,
-      backoff: { type: "jittered" },
-      removeOnComplete: { count: this.options.keepCompleted },
-      removeOnFail: false,
+    return new Promise<EnqueueOutcome>((resolve, reject) => {
+      this.pending.push({
+        queue,
+        name,
+        data,
+        seenKey: storeKey(this.options.prefix, "seen", opts.gatewayId, jobId),
+        opts: {
+          jobId,
+          attempts: opts.attempts,
+          backoff: { type: "jittered" },
+          removeOnComplete: { count: this.options.keepCompleted },
+          removeOnFail: false,
+        },
+        resolve,
+        reject,
+      });
+      if (this.pending.length >= (this.options.maxBatch ?? 500)) {
+        void this.flush();
+      } else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          void this.flush();
+        });
+      }
     });
-    await this.redis.set(seenKey, "1", "EX", this.options.dedupTtlSeconds);
-    return "enqueued";
+  }
+
+  /** Sends the pending batch; every entry is resolved or rejected, never left hanging. */
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    let fresh: Pending[];
+    try {
+      fresh = await this.unseen(batch);
+    } catch (err) {
+      for (const p of batch) p.reject(err as Error);
+      return;
+    }
+    const byQueue = new Map<Queue, Pending[]>();
+    for (const p of fresh) {
+      const jobs = byQueue.get(p.queue);
+      if (jobs) jobs.push(p);
+      else byQueue.set(p.queue, [p]);
+    }
+    const added: Pending[] = [];
+    await Promise.all(
+      [...byQueue].map(async ([queue, jobs]) => {
+        try {
+          await queue.addBulk(jobs.map((p) => ({ name: p.name, data: p.data, opts: p.opts })));
+          added.push(...jobs);
+        } catch (err) {
+          if (jobs.length === 1) {
+            (jobs[0] as Pending).reject(err as Error);
+            return;
+          }
+          // One bad entry must not sink the others: each goes alone, with its own answer.
+          await Promise.all(
+            jobs.map((p) =>
+              queue.add(p.name, p.data, p.opts).then(
+                () => added.push(p),
+                (e: Error) => p.reject(e),
+              ),
+            ),
+          );
+        }
+      }),
+    );
+    if (added.length === 0) return;
+    try {
+      const marks = this.redis.pipeline();
+      for (const p of added) marks.set(p.seenKey, "1", "EX", this.options.dedupTtlSeconds);
+      const results = (await marks.exec()) ?? [];
+      const failed = results.find(([e]) => e !== null)?.[0];
+      if (failed) throw failed;
+    } catch (err) {
+      // The jobs are in the queue (and BullMQ refuses their ids again while it keeps them): telling
+      // the sender "try again later" would invite a duplicate, so they count as enqueued.
+      this.options.onSeenMarkerFailed?.(err as Error);
+    }
+    for (const p of added) p.resolve("enqueued");
+  }
+
+  /** Answers "duplicate" for entries seen before (or twice in this batch); returns the rest. */
+  private async unseen(batch: Pending[]): Promise<Pending[]> {
+    const checks = this.redis.pipeline();
+    for (const p of batch) checks.exists(p.seenKey);
+    const results = (await checks.exec()) ?? [];
+    const fresh: Pending[] = [];
+    const inBatch = new Set<string>();
+    for (const [i, p] of batch.entries()) {
+      const [err, exists] = results[i] ?? [new Error("no answer from Redis"), null];
+      if (err) throw err;
+      if (exists === 1 || inBatch.has(p.seenKey)) {
+        p.resolve("duplicate");
+      } else {
+        inBatch.add(p.seenKey);
+        fresh.push(p);
+      }
+    }
+    return fresh;
   }
 }

@@ -1,0 +1,117 @@
+/**
+ * The producer against real Redis: enqueues asked for together go out as one batch, each caller
+ * still gets its own answer, and the seen marker outlives the job.
+ */
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type OutboundJob, outboundJobId } from "../../src/queue/jobs.js";
+import { Producer } from "../../src/queue/producer.js";
+import { freePort } from "../harness/ports.js";
+import { redisUrl, uniquePrefix } from "../harness/redis.js";
+import { withTimeout } from "../harness/wait.js";
+
+const id = (n: number) => outboundJobId("alice@localhost", `s${n}`);
+const job = (n: number): OutboundJob => ({
+  gatewayId: "sms",
+  stanzaId: `s${n}`,
+  senderJid: "alice@localhost/phone",
+  senderBare: "alice@localhost",
+  contactLocalpart: "+15557654321",
+  to: "+15557654321",
+  from: "+15550001111",
+  body: `hello ${n}`,
+  mediaUrls: [],
+  receipt: false,
+});
+
+describe("Producer (batched enqueues, real Redis)", () => {
+  let redis: Redis;
+  let producer: Producer;
+  let queue: Queue;
+  const prefix = uniquePrefix("producer");
+
+  beforeAll(() => {
+    redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
+    producer = new Producer(redis, {
+      prefix,
+      outboundAttempts: 3,
+      deliveryAttempts: 3,
+      keepCompleted: 10,
+      dedupTtlSeconds: 3600,
+    });
+    queue = new Queue("outbound-sms", { connection: redis, prefix: `{${prefix}}` });
+  });
+
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await queue.close();
+    await producer.close();
+    redis.disconnect();
+  });
+
+  it("sends the enqueues of one turn as one addBulk and answers each caller", async () => {
+    const addBulk = vi.spyOn(Queue.prototype, "addBulk");
+    const outcomes = await Promise.all(
+      Array.from({ length: 120 }, (_, i) => producer.enqueueOutbound(job(i), id(i))),
+    );
+    expect(outcomes).toEqual(Array(120).fill("enqueued"));
+    expect(addBulk).toHaveBeenCalledTimes(1);
+    expect(await queue.getWaitingCount()).toBe(120);
+    const stored = await queue.getJob(id(7));
+    expect(stored?.data).toMatchObject({ body: "hello 7", stanzaId: "s7" });
+    expect(stored?.opts.attempts).toBe(3);
+    addBulk.mockRestore();
+  });
+
+  it("answers 'duplicate' for an id seen before, and for the second of one id in the same batch", async () => {
+    const [a, b] = await Promise.all([
+      producer.enqueueOutbound(job(500), id(500)),
+      producer.enqueueOutbound(job(500), id(500)),
+    ]);
+    expect([a, b]).toEqual(["enqueued", "duplicate"]);
+    expect(await producer.enqueueOutbound(job(7), id(7))).toBe("duplicate");
+  });
+
+  it("keeps refusing an id after its job is gone from the queue (the marker outlives retention)", async () => {
+    expect(await producer.enqueueOutbound(job(600), id(600))).toBe("enqueued");
+    await (await queue.getJob(id(600)))?.remove();
+    expect(await queue.getJob(id(600))).toBeUndefined();
+    expect(await producer.enqueueOutbound(job(600), id(600))).toBe("duplicate");
+    expect(await queue.getJob(id(600))).toBeUndefined();
+  });
+
+  it("isolates an entry BullMQ refuses: the rest of its batch still gets in", async () => {
+    const [good, bad] = await Promise.allSettled([
+      producer.enqueueOutbound(job(700), id(700)),
+      producer.enqueueOutbound(job(701), "has:colon"),
+    ]);
+    expect(good).toEqual({ status: "fulfilled", value: "enqueued" });
+    expect(bad.status).toBe("rejected");
+    expect(await queue.getJob(id(700))).toBeDefined();
+  });
+
+  it("rejects every caller of a batch when Redis cannot be reached (nothing hangs)", async () => {
+    const dead = new Redis({
+      port: await freePort(),
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    const p = new Producer(dead, {
+      prefix,
+      outboundAttempts: 1,
+      deliveryAttempts: 1,
+      keepCompleted: 1,
+      dedupTtlSeconds: 60,
+    });
+    const results = await withTimeout(
+      Promise.allSettled([1, 2, 3].map((i) => p.enqueueOutbound(job(900 + i), id(900 + i)))),
+      5_000,
+      "the batch to be answered",
+    );
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+    dead.disconnect();
+  });
+});
