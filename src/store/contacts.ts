@@ -5,7 +5,13 @@
 import type { Redis } from "ioredis";
 import { storeKey } from "./keys.js";
 
+/** How many user/contact pairs are remembered in memory as "heard from already". */
+const KNOWN_PAIRS = 100_000;
+
 export class ContactBook {
+  /** Pairs known to be in Redis already: the mark is never removed, so no need to ask again. */
+  private readonly known = new Set<string>();
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -16,11 +22,17 @@ export class ContactBook {
   }
 
   /**
-   * Records that `jid` heard from `address`; true the first time. One round trip (HSETNX) on
-   * every inbound message. Marked before the delivery is written, so a delivery retried after a
-   * failed write goes out without the nickname: cosmetic, and cheaper than a second call.
+   * Records that `jid` heard from `address`; true the first time. One round trip (HSETNX) the
+   * first time this process sees the pair, none after. Marked before the delivery is written, so a
+   * delivery retried after a failed write goes out without the nickname: cosmetic, and cheaper
+   * than a second call.
    */
   async firstTime(gatewayId: string, jid: string, address: string): Promise<boolean> {
-    return (await this.redis.hsetnx(this.key(gatewayId, jid), address, String(Date.now()))) === 1;
+    const pair = `${gatewayId}\n${jid}\n${address}`;
+    if (this.known.has(pair)) return false;
+    const first = (await this.redis.hsetnx(this.key(gatewayId, jid), address, String(Date.now()))) === 1;
+    if (this.known.size >= KNOWN_PAIRS) this.known.clear();
+    this.known.add(pair);
+    return first;
   }
 }
