@@ -2,9 +2,23 @@
 import { escapeLocalpart, unescapeLocalpart } from "./localpart.js";
 import { isE164, type PhoneOptions, toE164 } from "./phone.js";
 
-/** JID localpart -> E.164; throws AddressError (jid-malformed) when it is not a phone number. */
+/** Localparts parsed before, by options: people write to the same few numbers over and over. */
+const parsed = new Map<string, string>();
+const PARSED_MAX = 10_000;
+
+/**
+ * JID localpart -> E.164; throws AddressError (jid-malformed) when it is not a phone number.
+ * Numbers that parsed are remembered (bounded), so libphonenumber runs once per contact, not once
+ * per message.
+ */
 export function parseSmsLocalpart(localpart: string, options: PhoneOptions): string {
-  return toE164(unescapeLocalpart(localpart), options);
+  const key = `${options.defaultRegion ?? ""}\n${options.check}\n${localpart}`;
+  const known = parsed.get(key);
+  if (known !== undefined) return known;
+  const number = toE164(unescapeLocalpart(localpart), options);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(key, number);
+  return number;
 }
 
 /**
