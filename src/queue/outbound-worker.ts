@@ -10,10 +10,12 @@
  *   a recorded id, and does not resend a part whose request was in flight when the worker died
  *   (the provider may have accepted it; resending could deliver it twice). Such a part is logged,
  *   counted as "uncertain", and the sender gets an error stanza saying it may not have arrived.
+ * - Redis: two round trips per part on the happy path, each one pipeline: the opt-out check (first
+ *   part only) with the claim before the request, and the id, message map record and early
+ *   delivery report after it.
  * - Permanent errors and exhausted retries become an error stanza for the sender (via the to-xmpp
  *   queue, so it survives a component that is offline), and the job stays in the failed set.
  */
-import { randomUUID } from "node:crypto";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { NetworkAdapter } from "../core/adapter.js";
@@ -21,13 +23,12 @@ import { OptedOutError, Refusal, type RefusalCondition, RetryableError } from ".
 import type { Logger } from "../core/logger.js";
 import { optedOutText } from "../core/optout.js";
 import { splitText } from "../core/segments.js";
-import { storeKey } from "../store/keys.js";
-import type { MessageMap, SentRecord } from "../store/message-map.js";
+import { type MessageMap, SentParts, type SentRecord } from "../store/message-map.js";
 import type { OptOutStore } from "../store/optouts.js";
 import { errorJobId, type OutboundJob, outboundJobSchema } from "./jobs.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
 import type { Producer } from "./producer.js";
-import { takeAndApply } from "./reports.js";
+import { applyTaken } from "./reports.js";
 import { backoffStrategy } from "./retry.js";
 
 export type OutboundOutcome = "sent" | "failed" | "retried" | "uncertain" | "opted-out";
@@ -62,11 +63,12 @@ export interface OutboundResult {
   readonly uncertainParts: number;
 }
 
-const IN_FLIGHT = "in-flight";
 export const CORRECTION_PREFIX = "Correction: ";
 
 export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const log = o.logger.child({ gateway: o.gatewayId, role: "worker" });
+  const sentParts = new SentParts(o.redis, o.prefix, o.dedupTtlSeconds);
+  const reportDeps = { gatewayId: o.gatewayId, producer: o.producer, messageMap: o.messageMap };
 
   const refuse = async (job: Job, data: OutboundJob, condition: RefusalCondition, text: string) => {
     await o.producer.enqueueToXmpp(
@@ -106,13 +108,42 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     return splitText(body, max);
   };
 
+  /**
+   * One round trip after a part was accepted: its id replaces its claim, the message map gets the
+   * record, and a delivery report that arrived before the record is taken and applied.
+   */
+  const recordSent = async (part: number, providerMessageId: string, record: SentRecord) => {
+    const batch = o.redis.pipeline();
+    const recorded = sentParts.recordIn(batch, o.gatewayId, record.jobId, part, providerMessageId);
+    const mapped = o.messageMap.putIn(batch, o.gatewayId, providerMessageId, record);
+    const early = o.messageMap.takeEarlyIn(batch, o.gatewayId, providerMessageId);
+    const replies = await batch.exec();
+    try {
+      // Before the checks below: a report taken here is no longer held anywhere else.
+      await applyTaken(reportDeps, record, early(replies));
+    } catch (err) {
+      log.warn({ jobId: record.jobId, reason: String(err) }, "early delivery report not applied");
+    }
+    recorded(replies);
+    mapped(replies);
+  };
+
   const process = async (job: Job): Promise<OutboundResult> => {
     const parsed = outboundJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed job: ${parsed.error.message}`);
     const data = parsed.data;
     const jobId = job.id ?? "";
+    /** The part this attempt claimed and has not handed to the provider: released on failure. */
+    let unsent: number | undefined;
     try {
-      if (await o.optOuts.get(o.gatewayId, data.from, data.to)) {
+      // One round trip for the opt-out check and the first part's claim.
+      const before = o.redis.pipeline();
+      const optedOut = o.optOuts.getIn(before, o.gatewayId, data.from, data.to);
+      const firstClaim = sentParts.claimIn(before, o.gatewayId, jobId, 0);
+      const replies = await before.exec();
+      let state = await firstClaim(replies);
+      if (state.kind === "claimed") unsent = 0;
+      if (optedOut(replies)) {
         o.onOutcome?.("opted-out");
         throw new OptedOutError(optedOutText(data.to, data.from));
       }
@@ -120,48 +151,38 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
       const ids: string[] = [];
       let uncertain = 0;
       for (const [i, body] of parts.entries()) {
-        const sentKey = storeKey(o.prefix, "sent", o.gatewayId, jobId, String(i));
-        // Unique per attempt: when Redis fails after storing the claim but before answering, the
-        // client replays the SET; finding our own claim then is not a crashed earlier attempt.
-        const claim = `${IN_FLIGHT}:${randomUUID()}`;
-        const claimed = await o.redis.set(sentKey, claim, "EX", o.dedupTtlSeconds, "NX");
-        const previous = claimed === null ? ((await o.redis.get(sentKey)) ?? IN_FLIGHT) : claim;
-        if (previous !== claim) {
-          if (previous.startsWith(IN_FLIGHT)) {
-            // A previous attempt died while this part was with the provider.
-            log.warn(
-              { jobId, part: i + 1, parts: parts.length },
-              "a crashed attempt may have sent this part already; not resending it",
-            );
-            o.onOutcome?.("uncertain");
-            uncertain++;
-            ids.push("");
-          } else {
-            ids.push(previous);
-          }
+        if (i > 0) {
+          state = await sentParts.claim(o.gatewayId, jobId, i);
+          if (state.kind === "claimed") unsent = i;
+        }
+        if (state.kind === "sent") {
+          ids.push(state.providerMessageId);
           continue;
         }
-        let providerMessageId: string;
-        try {
-          const result = await o.adapter.send(
-            {
-              to: data.to,
-              from: data.from,
-              body,
-              // Media go with the first part.
-              mediaUrls: i === 0 ? data.mediaUrls : [],
-              statusCallbackUrl: o.statusCallbackUrl,
-              messageId: parts.length === 1 ? jobId : `${jobId}-${i + 1}`,
-            },
-            { number: data.from },
+        if (state.kind === "in-flight") {
+          log.warn(
+            { jobId, part: i + 1, parts: parts.length },
+            "a crashed attempt may have sent this part already; not resending it",
           );
-          providerMessageId = result.providerMessageId;
-        } catch (err) {
-          // The provider answered (or never got it): nothing is in flight any more.
-          await o.redis.del(sentKey);
-          throw err;
+          o.onOutcome?.("uncertain");
+          uncertain++;
+          ids.push("");
+          continue;
         }
-        await o.redis.set(sentKey, providerMessageId, "EX", o.dedupTtlSeconds);
+        const { providerMessageId } = await o.adapter.send(
+          {
+            to: data.to,
+            from: data.from,
+            body,
+            // Media go with the first part.
+            mediaUrls: i === 0 ? data.mediaUrls : [],
+            statusCallbackUrl: o.statusCallbackUrl,
+            messageId: parts.length === 1 ? jobId : `${jobId}-${i + 1}`,
+          },
+          { number: data.from },
+        );
+        // Accepted: the claim stays until the id replaces it, even if recording the id fails.
+        unsent = undefined;
         const record: SentRecord = {
           jobId,
           senderJid: data.senderJid,
@@ -170,14 +191,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
           receipt: data.receipt,
           parts: parts.length,
         };
-        await o.messageMap.put(o.gatewayId, providerMessageId, record);
-        await takeAndApply(
-          { gatewayId: o.gatewayId, producer: o.producer, messageMap: o.messageMap },
-          record,
-          providerMessageId,
-        ).catch((err: Error) =>
-          log.warn({ jobId, reason: err.message }, "early delivery report not applied"),
-        );
+        await recordSent(i, providerMessageId, record);
         ids.push(providerMessageId);
         log.info({ jobId, providerMessageId, part: i + 1, parts: parts.length }, "message sent");
       }
@@ -193,6 +207,12 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
       o.onOutcome?.("sent");
       return { providerMessageIds: ids, uncertainParts: uncertain };
     } catch (err) {
+      if (unsent !== undefined) {
+        // The provider refused it or never got it: nothing is in flight any more.
+        await sentParts
+          .release(o.gatewayId, jobId, unsent)
+          .catch((e: Error) => log.warn({ jobId, reason: e.message }, "claim not released"));
+      }
       if (err instanceof Refusal) {
         if (err instanceof OptedOutError) {
           await o.optOuts.record(o.gatewayId, data.from, data.to, "provider-error").catch(() => undefined);

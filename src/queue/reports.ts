@@ -84,7 +84,16 @@ export async function takeAndApply(
   record: SentRecord,
   providerMessageId: string,
 ): Promise<StatusOutcome | undefined> {
-  const held = earlyReportSchema.safeParse(await d.messageMap.takeEarly(d.gatewayId, providerMessageId));
+  return applyTaken(d, record, await d.messageMap.takeEarly(d.gatewayId, providerMessageId));
+}
+
+/** Applies a report already taken with `takeEarly` (or `takeEarlyIn`), if it is one. */
+export async function applyTaken(
+  d: ReportDeps,
+  record: SentRecord,
+  taken: unknown,
+): Promise<StatusOutcome | undefined> {
+  const held = earlyReportSchema.safeParse(taken);
   if (!held.success) return undefined;
   return applyReport(d, record, held.data);
 }

@@ -3,9 +3,10 @@
  * Twilio 21610), so nothing is sent from N to R until R opts back in (START). One hash per
  * (gateway, our number), field = their number, value checked with zod.
  */
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import { z } from "zod";
 import { storeKey } from "./keys.js";
+import { type BatchReplies, replyAt } from "./message-map.js";
 
 const optOutSchema = z
   .object({
@@ -38,18 +39,33 @@ export class OptOutStore {
   }
 
   async get(gatewayId: string, ourNumber: string, theirNumber: string): Promise<OptOut | undefined> {
-    const raw = await this.redis.hget(this.key(gatewayId, ourNumber), theirNumber);
-    if (raw === null) return undefined;
-    try {
-      const parsed = optOutSchema.safeParse(JSON.parse(raw));
-      // An unreadable record still means "opted out": never send to someone who may have said STOP.
-      return parsed.success ? parsed.data : { at: 0, source: "inbound" };
-    } catch {
-      return { at: 0, source: "inbound" };
-    }
+    return readOptOut(await this.redis.hget(this.key(gatewayId, ourNumber), theirNumber));
+  }
+
+  /** `get`, queued on `batch` (see `BatchReplies`). */
+  getIn(
+    batch: ChainableCommander,
+    gatewayId: string,
+    ourNumber: string,
+    theirNumber: string,
+  ): (replies: BatchReplies) => OptOut | undefined {
+    const at = batch.length;
+    batch.hget(this.key(gatewayId, ourNumber), theirNumber);
+    return (replies) => readOptOut(replyAt(replies, at));
   }
 
   private key(gatewayId: string, ourNumber: string): string {
     return storeKey(this.prefix, "optout", gatewayId, ourNumber);
+  }
+}
+
+function readOptOut(raw: unknown): OptOut | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  try {
+    const parsed = optOutSchema.safeParse(JSON.parse(String(raw)));
+    // An unreadable record still means "opted out": never send to someone who may have said STOP.
+    return parsed.success ? parsed.data : { at: 0, source: "inbound" };
+  } catch {
+    return { at: 0, source: "inbound" };
   }
 }
