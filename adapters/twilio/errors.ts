@@ -42,7 +42,7 @@ export class TwilioNetworkError extends Error {
   override readonly name = "TwilioNetworkError";
   constructor(
     message: string,
-    /** The Node/axios error code, e.g. ECONNREFUSED, ECONNABORTED (timeout). */
+    /** The network error code, e.g. ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT (no answer in time). */
     readonly code: string | undefined,
   ) {
     super(message);

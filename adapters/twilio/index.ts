@@ -119,7 +119,7 @@ export function createTwilioAdapter(options: TwilioAdapterOptions, deps: Adapter
       phone,
     }),
     async close() {
-      httpClient.destroy();
+      await httpClient.destroy();
     },
   };
 }

@@ -65,7 +65,7 @@ export function twilioRegistration(o: TwilioRegistrationOptions): RegistrationSp
       } catch (err) {
         throw verificationRefusal(err);
       } finally {
-        httpClient.destroy();
+        void httpClient.destroy();
       }
     },
   };
