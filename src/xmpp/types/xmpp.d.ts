@@ -33,7 +33,8 @@ declare module "@xmpp/component" {
   export interface Component {
     readonly status: string;
     readonly options: { service: string; domain: string };
-    readonly socket: { destroy(): void } | null;
+    /** The net.Socket of the stream, while there is one. */
+    readonly socket: { destroy(): void; cork(): void; uncork(): void } | null;
     start(): Promise<unknown>;
     stop(): Promise<unknown>;
     disconnect(timeoutMs?: number): Promise<void>;
