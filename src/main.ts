@@ -122,6 +122,10 @@ export async function startGateway(
     connectionName: "xgw-worker",
   });
   workerRedis.on("error", redisErrors);
+  // The stores' own commands and pipelines. Not shared with BullMQ: ioredis copies every script
+  // defined on a connection (BullMQ defines dozens) into each pipeline made from it.
+  const storeRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectionName: "xgw-store" });
+  storeRedis.on("error", redisErrors);
 
   // Nothing works without Redis, and it may come up after the gateway (a reboot, a container
   // order): wait for it, saying clearly what is missing, instead of starting half-seeded.
@@ -129,7 +133,7 @@ export async function startGateway(
 
   // Changes made by this process apply at once; those of another role process within 5 s.
   const registrations = new CachedRegistrationStore(
-    new RedisRegistrationStore(redis, config.redis.prefix),
+    new RedisRegistrationStore(storeRedis, config.redis.prefix),
     5_000,
   );
   for (const g of config.gateways) {
@@ -143,6 +147,7 @@ export async function startGateway(
   }
 
   const producer = new Producer(redis, {
+    store: storeRedis,
     prefix: config.redis.prefix,
     outboundAttempts: config.queue.outboundAttempts,
     deliveryAttempts: config.queue.deliveryAttempts,
@@ -154,8 +159,8 @@ export async function startGateway(
         "a job was enqueued but its duplicate marker was not written; a resend of it may be sent twice",
       ),
   });
-  const messageMap = new MessageMap(redis, config.redis.prefix, config.queue.messageMapTtlSeconds);
-  const optOuts = new OptOutStore(redis, config.redis.prefix);
+  const messageMap = new MessageMap(storeRedis, config.redis.prefix, config.queue.messageMapTtlSeconds);
+  const optOuts = new OptOutStore(storeRedis, config.redis.prefix);
   const allowedDomains = new Set(config.allowedDomains);
   const transports = new Map<string, XmppTransport>();
   let rejectFatal: (err: Error) => void = () => {};
@@ -222,6 +227,7 @@ export async function startGateway(
         adapter:
           g.registration.mode === "self-service" ? withOwnAccounts(adapter, registrations, g.id) : adapter,
         redis: workerRedis,
+        store: storeRedis,
         producer,
         logger,
         prefix: config.redis.prefix,
@@ -281,6 +287,7 @@ export async function startGateway(
         await producer.close();
         redis.disconnect();
         workerRedis.disconnect();
+        storeRedis.disconnect();
         logger.info("stopped");
       })();
       return stopped;

@@ -36,7 +36,13 @@ export type OutboundOutcome = "sent" | "failed" | "retried" | "uncertain" | "opt
 export interface OutboundWorkerOptions {
   readonly gatewayId: string;
   readonly adapter: NetworkAdapter;
+  /** The BullMQ worker's connection (maxRetriesPerRequest: null). */
   readonly redis: Redis;
+  /**
+   * The connection for the worker's own bookkeeping; default `redis`. Better one BullMQ does not
+   * use: ioredis copies every script defined on a connection into each pipeline made from it.
+   */
+  readonly store?: Redis;
   readonly producer: Producer;
   readonly logger: Logger;
   readonly prefix: string;
@@ -67,7 +73,8 @@ export const CORRECTION_PREFIX = "Correction: ";
 
 export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const log = o.logger.child({ gateway: o.gatewayId, role: "worker" });
-  const sentParts = new SentParts(o.redis, o.prefix, o.dedupTtlSeconds);
+  const store = o.store ?? o.redis;
+  const sentParts = new SentParts(store, o.prefix, o.dedupTtlSeconds);
   const reportDeps = { gatewayId: o.gatewayId, producer: o.producer, messageMap: o.messageMap };
 
   const refuse = async (job: Job, data: OutboundJob, condition: RefusalCondition, text: string) => {
@@ -113,7 +120,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
    * record, and a delivery report that arrived before the record is taken and applied.
    */
   const recordSent = async (part: number, providerMessageId: string, record: SentRecord) => {
-    const batch = o.redis.pipeline();
+    const batch = store.pipeline();
     const recorded = sentParts.recordIn(batch, o.gatewayId, record.jobId, part, providerMessageId);
     const mapped = o.messageMap.putIn(batch, o.gatewayId, providerMessageId, record);
     const early = o.messageMap.takeEarlyIn(batch, o.gatewayId, providerMessageId);
@@ -137,7 +144,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     let unsent: number | undefined;
     try {
       // One round trip for the opt-out check and the first part's claim.
-      const before = o.redis.pipeline();
+      const before = store.pipeline();
       const optedOut = o.optOuts.getIn(before, o.gatewayId, data.from, data.to);
       const firstClaim = sentParts.claimIn(before, o.gatewayId, jobId, 0);
       const replies = await before.exec();

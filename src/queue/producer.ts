@@ -20,6 +20,11 @@ export interface ProducerOptions {
   readonly deliveryAttempts: number;
   readonly keepCompleted: number;
   readonly dedupTtlSeconds: number;
+  /**
+   * The connection for the seen markers; default the queues' connection. Better one BullMQ does
+   * not use: ioredis copies every script defined on a connection into each pipeline made from it.
+   */
+  readonly store?: Redis;
   /** Largest batch sent to Redis at once (default 500). */
   readonly maxBatch?: number;
   /** Told when a job got in but its seen marker could not be written (the job is not lost). */
@@ -43,11 +48,14 @@ export class Producer {
   private readonly toXmpp = new Map<string, Queue>();
   private pending: Pending[] = [];
   private flushScheduled = false;
+  private readonly store: Redis;
 
   constructor(
     private readonly redis: Redis,
     private readonly options: ProducerOptions,
-  ) {}
+  ) {
+    this.store = options.store ?? redis;
+  }
 
   enqueueOutbound(job: OutboundJob, jobId: string): Promise<EnqueueOutcome> {
     const data = outboundJobSchema.parse(job);
@@ -165,7 +173,7 @@ export class Producer {
     );
     if (added.length === 0) return;
     try {
-      const marks = this.redis.pipeline();
+      const marks = this.store.pipeline();
       for (const p of added) marks.set(p.seenKey, "1", "EX", this.options.dedupTtlSeconds);
       const results = (await marks.exec()) ?? [];
       const failed = results.find(([e]) => e !== null)?.[0];
@@ -180,7 +188,7 @@ export class Producer {
 
   /** Answers "duplicate" for entries seen before (or twice in this batch); returns the rest. */
   private async unseen(batch: Pending[]): Promise<Pending[]> {
-    const checks = this.redis.pipeline();
+    const checks = this.store.pipeline();
     for (const p of batch) checks.exists(p.seenKey);
     const results = (await checks.exec()) ?? [];
     const fresh: Pending[] = [];
