@@ -13,6 +13,11 @@ export interface ComponentTransport {
   readonly online: boolean;
   /** Throws NotConnectedError while offline; adds `from` = the domain when missing. */
   send(el: Element): Promise<void>;
+  /**
+   * Stops (true) or resumes (false) reading stanzas from the server, so TCP pushes back on it
+   * while the gateway cannot keep up; the server keeps what it has not sent.
+   */
+  holdIncoming(hold: boolean): void;
   /** Answer iq queries <name xmlns=ns> (exactly one reply per iq; see iq.ts). */
   handleIq(type: "get" | "set", ns: string, name: string, handler: IqHandler): void;
   on<K extends keyof TransportEvents>(event: K, listener: Listener<K>): unknown;

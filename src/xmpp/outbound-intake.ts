@@ -18,6 +18,11 @@ export interface IntakeOptions extends RoutingContext {
   readonly producer: Producer;
   readonly logger: Logger;
   readonly onOutbound?: (outcome: "enqueued" | "duplicate" | "refused") => void;
+  /**
+   * Messages being enqueued at once before the intake stops reading from the server (default
+   * 5,000); it reads again once half of them are through. Bounds memory when Redis is slow.
+   */
+  readonly maxInFlight?: number;
 }
 
 /** Returns the handler for message stanzas. */
@@ -27,7 +32,26 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
   const reply = (el: Element) =>
     transport.send(el).catch((err: Error) => log.warn({ err: { message: err.message } }, "reply not sent"));
 
+  const maxInFlight = o.maxInFlight ?? 5_000;
+  let inFlight = 0;
+  let held = false;
+  const hold = (on: boolean) => {
+    held = on;
+    transport.holdIncoming(on);
+    if (on) log.warn({ inFlight }, "Redis is not keeping up: reading no more stanzas until it does");
+    else log.info({ inFlight }, "reading stanzas again");
+  };
+
   const onMessage = async (el: Element) => {
+    if (++inFlight >= maxInFlight && !held) hold(true);
+    try {
+      await handle(el);
+    } finally {
+      if (--inFlight <= maxInFlight / 2 && held) hold(false);
+    }
+  };
+
+  const handle = async (el: Element) => {
     if (el.attrs.type === "error") {
       // A bounce of something we sent (never answered: no loops). Worth an operator's attention.
       const condition = el.getChild("error")?.getChildElements()[0]?.name;

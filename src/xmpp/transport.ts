@@ -45,6 +45,7 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
   private readonly foreignDomains = new Set<string>();
   private isOnline = false;
   private corked = false;
+  private incomingHeld = false;
   private readonly log: Logger;
 
   constructor(
@@ -117,6 +118,13 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     }
   }
 
+  holdIncoming(hold: boolean): void {
+    if (this.incomingHeld === hold) return;
+    this.incomingHeld = hold;
+    if (hold) this.xmpp.socket?.pause();
+    else this.xmpp.socket?.resume();
+  }
+
   /**
    * Stanzas sent in the same turn of the event loop (the deliveries whose Redis answers came in
    * one read) leave in one socket write instead of one write each.
@@ -178,6 +186,7 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.isOnline = true;
     this.attempt = 0;
     this.log.info({ service: this.options.service }, "component online");
+    if (this.incomingHeld) this.xmpp.socket?.pause();
     this.startPing();
     this.emit("online");
   }
@@ -244,6 +253,11 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.stopPing();
     this.pingTimer = setInterval(() => {
       this.ping().catch(() => {
+        // While we hold incoming stanzas the answer cannot be read: no verdict on the link.
+        if (this.incomingHeld) {
+          this.log.debug("ping unanswered while incoming stanzas are held; not judging the link");
+          return;
+        }
         this.log.warn({ timeoutMs: this.options.pingTimeoutMs }, "ping unanswered: dropping the connection");
         this.xmpp.socket?.destroy();
       });

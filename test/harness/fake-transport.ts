@@ -49,6 +49,13 @@ export class FakeTransport extends EventEmitter<TransportEvents> implements Comp
     this.emit("offline");
   }
 
+  /** Every holdIncoming call, in order (true: stop reading, false: read again). */
+  readonly holds: boolean[] = [];
+
+  holdIncoming(hold: boolean): void {
+    this.holds.push(hold);
+  }
+
   handleIq(type: "get" | "set", ns: string, name: string, handler: IqHandler): void {
     this.routes.push({ type, ns, name, handler });
   }

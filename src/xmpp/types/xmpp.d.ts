@@ -34,7 +34,13 @@ declare module "@xmpp/component" {
     readonly status: string;
     readonly options: { service: string; domain: string };
     /** The net.Socket of the stream, while there is one. */
-    readonly socket: { destroy(): void; cork(): void; uncork(): void } | null;
+    readonly socket: {
+      destroy(): void;
+      cork(): void;
+      uncork(): void;
+      pause(): void;
+      resume(): void;
+    } | null;
     start(): Promise<unknown>;
     stop(): Promise<unknown>;
     disconnect(timeoutMs?: number): Promise<void>;
