@@ -134,6 +134,7 @@ export async function startProsody(
       `c2s_ports = { ${c2sPort} }`,
       `component_ports = { ${componentPort} }`,
       "s2s_ports = { }",
+      "network_settings = { nagle = false } -- as config/prosody.cfg.lua recommends",
       "http_ports = { }",
       "https_ports = { }",
       'modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "posix"; "presence"; "message"; "iq"; "offline"; "carbons"; "vcard" }',

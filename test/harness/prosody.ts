@@ -49,6 +49,9 @@ local_interfaces = { "${LOOPBACK}" }
 c2s_ports = { ${c2sPort} }
 component_ports = { ${componentPort} }
 s2s_ports = { }
+-- As config/prosody.cfg.lua recommends: with Nagle on, Prosody holds small writes to a component
+-- that sends nothing back until the delayed ACK (~40 ms). XGW_PROSODY_NAGLE=on measures the default.
+network_settings = { nagle = ${process.env.XGW_PROSODY_NAGLE === "on" ? "true" : "false"} }
 http_ports = { }
 https_ports = { }
 c2s_direct_tls_ports = { }
