@@ -186,6 +186,9 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.isOnline = true;
     this.attempt = 0;
     this.log.info({ service: this.options.service }, "component online");
+    // Our writes are already coalesced per tick (coalesceWrites); Nagle would hold the next one
+    // until the server's delayed ACK (up to 40 ms), since the server rarely answers a message.
+    this.xmpp.socket?.setNoDelay(true);
     if (this.incomingHeld) this.xmpp.socket?.pause();
     this.startPing();
     this.emit("online");

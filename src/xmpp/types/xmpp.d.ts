@@ -40,6 +40,7 @@ declare module "@xmpp/component" {
       uncork(): void;
       pause(): void;
       resume(): void;
+      setNoDelay(noDelay: boolean): void;
     } | null;
     start(): Promise<unknown>;
     stop(): Promise<unknown>;
