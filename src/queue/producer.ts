@@ -1,7 +1,8 @@
 /**
  * Enqueueing with upstream-derived job ids and a "seen" marker that outlives job retention, so a
  * redelivered webhook or a resent stanza is accepted once. Order matters: the job is added first
- * and marked seen after, so a crash in between can only cause a retry, never a loss.
+ * and marked seen after, so a crash in between can only cause a retry, never a loss. Callers are
+ * answered once the job exists; the marker is written right after, off their path.
  *
  * Enqueues are batched: everything asked for in one turn of the event loop (the stanzas of one
  * socket read, the webhooks that arrived together) goes to Redis as one pipeline of seen checks,
@@ -48,6 +49,8 @@ export class Producer {
   private readonly toXmpp = new Map<string, Queue>();
   private pending: Pending[] = [];
   private flushScheduled = false;
+  /** Seen markers being written (close waits for them). */
+  private readonly marking = new Set<Promise<void>>();
   private readonly store: Redis;
 
   constructor(
@@ -80,6 +83,7 @@ export class Producer {
 
   async close(): Promise<void> {
     if (this.pending.length > 0) await this.flush();
+    await Promise.all(this.marking);
     await Promise.all(this.queues().map((q) => q.close()));
   }
 
@@ -172,6 +176,16 @@ export class Producer {
       }),
     );
     if (added.length === 0) return;
+    // The jobs exist: answer now. The markers only matter to a duplicate arriving after BullMQ has
+    // dropped the job; until then BullMQ refuses the same id by itself.
+    for (const p of added) p.resolve("enqueued");
+    const marking = this.mark(added);
+    this.marking.add(marking);
+    await marking;
+    this.marking.delete(marking);
+  }
+
+  private async mark(added: Pending[]): Promise<void> {
     try {
       const marks = this.store.pipeline();
       for (const p of added) marks.set(p.seenKey, "1", "EX", this.options.dedupTtlSeconds);
@@ -179,11 +193,8 @@ export class Producer {
       const failed = results.find(([e]) => e !== null)?.[0];
       if (failed) throw failed;
     } catch (err) {
-      // The jobs are in the queue (and BullMQ refuses their ids again while it keeps them): telling
-      // the sender "try again later" would invite a duplicate, so they count as enqueued.
       this.options.onSeenMarkerFailed?.(err as Error);
     }
-    for (const p of added) p.resolve("enqueued");
   }
 
   /** Answers "duplicate" for entries seen before (or twice in this batch); returns the rest. */

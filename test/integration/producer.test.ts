@@ -91,6 +91,32 @@ describe("Producer (batched enqueues, real Redis)", () => {
     expect(await queue.getJob(id(700))).toBeDefined();
   });
 
+  it("answers 'enqueued' (and says so to the operator) when the job got in but its marker could not be written", async () => {
+    // A Redis user that may do everything but SET: the marker write fails, the add does not.
+    const user = `xgw-nomark-${prefix.replace(/[^a-z0-9]/gi, "")}`;
+    await redis.call("ACL", "SETUSER", user, "on", ">pw", "~*", "&*", "+@all", "-set");
+    const noMarks = new Redis(redisUrl(), { username: user, password: "pw", maxRetriesPerRequest: 1 });
+    const failures: Error[] = [];
+    const p = new Producer(redis, {
+      prefix,
+      store: noMarks,
+      outboundAttempts: 1,
+      deliveryAttempts: 1,
+      keepCompleted: 10,
+      dedupTtlSeconds: 60,
+      onSeenMarkerFailed: (err) => failures.push(err),
+    });
+    try {
+      expect(await p.enqueueOutbound(job(800), id(800))).toBe("enqueued");
+      await p.close(); // waits for the marker write
+      expect(failures.map((e) => e.message).join()).toMatch(/NOPERM/);
+      expect(await queue.getJob(id(800))).toBeDefined();
+    } finally {
+      noMarks.disconnect();
+      await redis.call("ACL", "DELUSER", user);
+    }
+  });
+
   it("rejects every caller of a batch when Redis cannot be reached (nothing hangs)", async () => {
     const dead = new Redis({
       port: await freePort(),
