@@ -9,6 +9,7 @@
  * Environment: BENCH_MESSAGES (default 20000), BENCH_CLIENTS (10), BENCH_RATES ("100,1000,3000"),
  * BENCH_RATE_SECONDS (3), BENCH_INBOUND (10000), BENCH_MEMORY_MESSAGES (200000; 0 skips),
  * BENCH_SERVERS ("prosody,ejabberd"), BENCH_CPU_PROF (a directory: profile the gateway with --cpu-prof),
+ * BENCH_SPLIT_WORKER=1 (the worker role in a second process; CPU and memory are summed),
  * XGW_PROSODY_NAGLE=on (run Prosody with its default Nagle setting instead of the recommended off).
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -34,6 +35,7 @@ const RATES = (process.env.BENCH_RATES ?? "100,1000,3000").split(",").map(Number
 const RATE_SECONDS = env("BENCH_RATE_SECONDS", 3);
 const INBOUND = env("BENCH_INBOUND", 10_000);
 const MEMORY_MESSAGES = env("BENCH_MEMORY_MESSAGES", 200_000);
+const SPLIT_WORKER = process.env.BENCH_SPLIT_WORKER === "1";
 const SERVERS = (process.env.BENCH_SERVERS ?? "prosody,ejabberd").split(",") as XmppServerKind[];
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -54,6 +56,8 @@ interface Rig {
   redisPid: number;
   sink: Sink;
   gateway: ChildProcess;
+  /** Worker-role processes (BENCH_SPLIT_WORKER), counted as part of the gateway. */
+  workers: ChildProcess[];
   echo: ChildProcess;
   httpPort: number;
   clients: TestClient[];
@@ -193,13 +197,15 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
   const profile = process.env.BENCH_CPU_PROF
     ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF]
     : [];
-  const gateway = spawn(
-    process.execPath,
-    [...profile, "--import", "tsx", join(ROOT, "src/cli.ts"), "start", "--config", file],
-    {
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
+  const startGateway = (roles: string[]) =>
+    spawn(
+      process.execPath,
+      [...profile, "--import", "tsx", join(ROOT, "src/cli.ts"), "start", "--config", file, ...roles],
+      { stdio: ["ignore", "ignore", "inherit"] },
+    );
+  // BENCH_SPLIT_WORKER=1: the worker role in a process of its own (a deployment the CLI offers).
+  const gateway = startGateway(SPLIT_WORKER ? ["--role", "component", "webhooks"] : []);
+  const workers = SPLIT_WORKER ? [startGateway(["--role", "worker"])] : [];
   const echo = spawn(
     process.execPath,
     [
@@ -234,14 +240,14 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
   const clients = await Promise.all(
     users.map((u) => connectClient({ server, username: u.user, password: u.password })),
   );
-  return { kind, server, redis, redisPid, sink, gateway, echo, httpPort, clients };
+  return { kind, server, redis, redisPid, sink, gateway, workers, echo, httpPort, clients };
 }
 
 async function stopRig(r: Rig) {
   await Promise.all(r.clients.map((c) => c.stop()));
-  r.gateway.kill("SIGTERM");
+  for (const p of [r.gateway, ...r.workers]) p.kill("SIGTERM");
   r.echo.kill("SIGTERM");
-  await Promise.all([r.gateway, r.echo].map((p) => new Promise((res) => p.once("exit", res))));
+  await Promise.all([r.gateway, ...r.workers, r.echo].map((p) => new Promise((res) => p.once("exit", res))));
   await r.sink.close();
   await r.redis.stop();
   await r.server.stop();
@@ -252,9 +258,12 @@ interface Costs {
   redisCpu: number;
 }
 const costs = (r: Rig): Costs => ({
-  gwCpu: cpuSeconds(r.gateway.pid ?? 0),
+  gwCpu: gatewayPids(r).reduce((sum, pid) => sum + cpuSeconds(pid), 0),
   redisCpu: cpuSeconds(r.redisPid),
 });
+
+const gatewayPids = (r: Rig) => [r.gateway, ...r.workers].map((p) => p.pid ?? 0);
+const gatewayRss = (r: Rig) => gatewayPids(r).reduce((sum, pid) => sum + rssMb(pid), 0);
 
 /** Outbound throughput: echo baseline vs gateway -> sink. */
 async function throughput(r: Rig, count: number) {
@@ -387,12 +396,12 @@ async function inbound(r: Rig, count: number, concurrency = 64) {
 }
 
 async function memory(r: Rig, each: number) {
-  const pid = r.gateway.pid ?? 0;
-  const before = rssMb(pid);
+  const rss = () => gatewayRss(r);
+  const before = rss();
   const samples: number[] = [];
   /** RSS right after each chunk (the same moment of the cycle each time: comparable). */
   const checkpoints: number[] = [];
-  const timer = setInterval(() => samples.push(rssMb(pid)), 1000);
+  const timer = setInterval(() => samples.push(rss()), 1000);
   const chunk = 20_000;
   for (let done = 0; done < each; done += chunk) {
     const n = Math.min(chunk, each - done);
@@ -400,9 +409,9 @@ async function memory(r: Rig, each: number) {
     await blast(r.clients, n, () => `${CONTACT}@sms.localhost`);
     await waitCount(() => r.sink.arrivals.size, n, "messages at the sink");
     await inbound(r, n);
-    checkpoints.push(rssMb(pid));
-    samples.push(rssMb(pid));
-    progress(`${fmt(done + n)} each way, gateway RSS ${fmt(rssMb(pid), 1)} MB`);
+    checkpoints.push(rss());
+    samples.push(rss());
+    progress(`${fmt(done + n)} each way, gateway RSS ${fmt(rss(), 1)} MB`);
   }
   clearInterval(timer);
   // RSS right after a burst is the burst; let the gateway sit idle for 10 s (the queues are
@@ -410,7 +419,7 @@ async function memory(r: Rig, each: number) {
   const idle: number[] = [];
   for (let i = 0; i < 10; i++) {
     await new Promise((r) => setTimeout(r, 1000));
-    idle.push(rssMb(pid));
+    idle.push(rss());
   }
   // Trend: least-squares slope of the checkpoints of the second half, in MB per 100,000 each way.
   const half = checkpoints.slice(Math.floor(checkpoints.length / 2));
@@ -427,6 +436,11 @@ async function main() {
   log(`xmpp-gateway benchmark — ${new Date().toISOString()}`);
   log(
     `machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}`,
+  );
+  log(
+    SPLIT_WORKER
+      ? "gateway: two processes, --role component webhooks and --role worker (BENCH_SPLIT_WORKER=1)"
+      : "gateway: one process, all roles (the default)",
   );
   log(
     `Prosody network_settings.nagle = ${process.env.XGW_PROSODY_NAGLE === "on" ? "true (Prosody's default; XGW_PROSODY_NAGLE=on)" : "false (as config/prosody.cfg.lua recommends; XGW_PROSODY_NAGLE=on for the default)"}`,
