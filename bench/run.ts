@@ -7,7 +7,7 @@
  * minimal echo component (the baseline: the XMPP server's own ceiling for this path).
  *
  * Environment: BENCH_MESSAGES (default 20000), BENCH_CLIENTS (10), BENCH_RATES ("100,1000,3000"),
- * BENCH_RATE_SECONDS (3), BENCH_INBOUND (10000), BENCH_MEMORY_MESSAGES (200000; 0 skips),
+ * BENCH_RATE_SECONDS (10), BENCH_INBOUND (10000), BENCH_MEMORY_MESSAGES (200000; 0 skips),
  * BENCH_SERVERS ("prosody,ejabberd"), BENCH_CPU_PROF (a directory: profile the gateway with --cpu-prof),
  * BENCH_SPLIT_WORKER=1 (the worker role in a second process; CPU and memory are summed),
  * XGW_PROSODY_NAGLE=on (run Prosody with its default Nagle setting instead of the recommended off).
@@ -32,7 +32,7 @@ const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const N = env("BENCH_MESSAGES", 20_000);
 const CLIENTS = env("BENCH_CLIENTS", 10);
 const RATES = (process.env.BENCH_RATES ?? "100,1000,3000").split(",").map(Number);
-const RATE_SECONDS = env("BENCH_RATE_SECONDS", 3);
+const RATE_SECONDS = env("BENCH_RATE_SECONDS", 10);
 const INBOUND = env("BENCH_INBOUND", 10_000);
 const MEMORY_MESSAGES = env("BENCH_MEMORY_MESSAGES", 200_000);
 const SPLIT_WORKER = process.env.BENCH_SPLIT_WORKER === "1";
