@@ -265,6 +265,13 @@ const costs = (r: Rig): Costs => ({
 const gatewayPids = (r: Rig) => [r.gateway, ...r.workers].map((p) => p.pid ?? 0);
 const gatewayRss = (r: Rig) => gatewayPids(r).reduce((sum, pid) => sum + rssMb(pid), 0);
 
+/** The gateway's JS heap in use, from its /metrics (prom-client's default metrics). */
+async function heapUsedMb(r: Rig): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${r.httpPort}/metrics`)).text();
+  const m = /^xgw_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  return m?.[1] ? Number(m[1]) / 2 ** 20 : Number.NaN;
+}
+
 /** Outbound throughput: echo baseline vs gateway -> sink. */
 async function throughput(r: Rig, count: number) {
   let echoed = 0;
@@ -411,7 +418,9 @@ async function memory(r: Rig, each: number) {
     await inbound(r, n);
     checkpoints.push(rss());
     samples.push(rss());
-    progress(`${fmt(done + n)} each way, gateway RSS ${fmt(rss(), 1)} MB`);
+    progress(
+      `${fmt(done + n)} each way, gateway RSS ${fmt(rss(), 1)} MB, JS heap used ${fmt(await heapUsedMb(r), 1)} MB`,
+    );
   }
   clearInterval(timer);
   // RSS right after a burst is the burst; let the gateway sit idle for 10 s (the queues are

@@ -12,11 +12,11 @@ import { parseConfigText } from "../../src/config/load.js";
 import { WebhookAuthError, WebhookInputError } from "../../src/core/adapter.js";
 import { AddressError } from "../../src/core/errors.js";
 import { escapeLocalpart, unescapeLocalpart } from "../../src/core/localpart.js";
-import type { Logger } from "../../src/core/logger.js";
 import { toE164 } from "../../src/core/phone.js";
 import { parseForm } from "../../src/http/form.js";
 import { adapterSchemas } from "../../src/main.js";
 import { decodeMessage } from "../../src/xmpp/decode.js";
+import { silentLogger } from "../harness/silent-logger.js";
 import {
   configureProperties,
   element,
@@ -30,16 +30,6 @@ import {
 beforeAll(() => configureProperties(300));
 
 const DOMAIN = "sms.example.org";
-const silent: Logger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  fatal: () => {},
-  child: () => silent,
-};
-
 describe("decodeMessage", () => {
   const message = fc
     .record(
@@ -427,7 +417,7 @@ describe("Twilio webhook parsing", () => {
   });
 
   it("the routes throw nothing but WebhookAuthError or WebhookInputError, signed or not", async () => {
-    const routes = createTwilioWebhooks(TOKEN, silent, async (n) =>
+    const routes = createTwilioWebhooks(TOKEN, silentLogger, async (n) =>
       n === "+15550001111" ? { accountSid: `AC${"b".repeat(32)}`, authToken: "own-token" } : undefined,
     );
     await fc.assert(

@@ -9,29 +9,19 @@
 import { type Element, xml } from "@xmpp/component";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Logger } from "../../src/core/logger.js";
 import type { OutboundJob } from "../../src/queue/jobs.js";
 import type { EnqueueOutcome, Producer } from "../../src/queue/producer.js";
 import { startFeatures } from "../../src/xmpp/features.js";
 import { outboundIntake } from "../../src/xmpp/outbound-intake.js";
 import { FakeTransport } from "../harness/fake-transport.js";
 import { MemoryRegistrationStore } from "../harness/memory-registrations.js";
+import { silentLogger } from "../harness/silent-logger.js";
 import { fakeAdapter } from "../unit/xmpp/setup.js";
 import { configureProperties, stanzaTo } from "./arbitraries.js";
 
 const DOMAIN = "sms.example.org";
 const ALICE = "alice@example.org/phone";
 const USERS = [ALICE, "bob@example.org/pc", "root@example.org/desk"];
-
-const silent: Logger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  fatal: () => {},
-  child: () => silent,
-};
 
 /** The Producer surface the intake uses, in memory: job ids are the dedup key, as in BullMQ. */
 class MemoryProducer {
@@ -67,7 +57,7 @@ async function gateway() {
     adapter: fakeAdapter(),
     registrations,
     allowedDomains: new Set(["example.org"]),
-    logger: silent,
+    logger: silentLogger,
   };
   const features = startFeatures({
     ...context,

@@ -1,23 +1,13 @@
 /** The intake stops reading from the server while too many messages are being enqueued, and loses none. */
 import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
-import type { Logger } from "../../../src/core/logger.js";
 import type { OutboundJob } from "../../../src/queue/jobs.js";
 import type { EnqueueOutcome, Producer } from "../../../src/queue/producer.js";
 import { outboundIntake } from "../../../src/xmpp/outbound-intake.js";
 import { FakeTransport } from "../../harness/fake-transport.js";
 import { MemoryRegistrationStore } from "../../harness/memory-registrations.js";
+import { silentLogger } from "../../harness/silent-logger.js";
 import { DOMAIN, fakeAdapter } from "./setup.js";
-
-const silent: Logger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  fatal: () => {},
-  child: () => silent,
-};
 
 /** Holds every enqueue until released, like a Redis that has stopped answering. */
 class SlowProducer {
@@ -49,7 +39,7 @@ describe("intake backpressure", () => {
       adapter: fakeAdapter(),
       registrations,
       allowedDomains: new Set(["example.org"]),
-      logger: silent,
+      logger: silentLogger,
       producer: producer as unknown as Producer,
       maxInFlight: 10,
     });

@@ -2,27 +2,17 @@
 import { type Element, xml } from "@xmpp/component";
 import type { NetworkAdapter, RegistrationSpec } from "../../../src/core/adapter.js";
 import type { RegistrationMode } from "../../../src/core/enrolment.js";
-import type { Logger } from "../../../src/core/logger.js";
 import { formatSmsAddress, parseSmsLocalpart } from "../../../src/core/sms-address.js";
 import type { QueueAdmin } from "../../../src/xmpp/commands/queue-admin.js";
 import { type Features, startFeatures } from "../../../src/xmpp/features.js";
 import { FakeTransport } from "../../harness/fake-transport.js";
 import { MemoryRegistrationStore } from "../../harness/memory-registrations.js";
+import { silentLogger } from "../../harness/silent-logger.js";
 
 export const DOMAIN = "sms.example.org";
 export const ALICE = "alice@example.org/phone";
 export const ADMIN = "root@example.org/desk";
 export const MALLORY = "mallory@evil.example/x";
-
-const silent: Logger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  fatal: () => {},
-  child: () => silent,
-};
 
 export function fakeAdapter(registration?: RegistrationSpec): NetworkAdapter {
   const phone = { defaultRegion: "US", check: "possible" as const };
@@ -63,7 +53,7 @@ export function setup(
     admins: new Set(["root@example.org"]),
     mode: o.mode ?? "self-service",
     name: "SMS gateway",
-    logger: silent,
+    logger: silentLogger,
     ...(o.queues ? { queues: o.queues } : {}),
   });
   return { transport, registrations, features };
