@@ -23,8 +23,9 @@ import { OptedOutError, Refusal, type RefusalCondition, RetryableError } from ".
 import type { Logger } from "../core/logger.js";
 import { optedOutText } from "../core/optout.js";
 import { splitText } from "../core/segments.js";
-import { type MessageMap, SentParts, type SentRecord } from "../store/message-map.js";
+import type { MessageMap, SentRecord } from "../store/message-map.js";
 import type { OptOutStore } from "../store/optouts.js";
+import { SentParts } from "../store/sent-parts.js";
 import { errorJobId, type OutboundJob, outboundJobSchema } from "./jobs.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
 import type { Producer } from "./producer.js";

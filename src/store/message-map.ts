@@ -3,13 +3,12 @@
  * error stanzas). Records expire after a TTL; a message split into parts maps every part's id to
  * the same record and is reported delivered once every part is.
  *
- * Also the outbound worker's per-part send state (`SentParts`). The worker batches these commands
- * with others into pipelines: a `...In(batch, ...)` method queues its commands on `batch` and
- * returns a function that reads its own replies out of the batch's `exec()` result.
+ * The `...In(batch, ...)` methods queue their commands on a pipeline shared with other stores
+ * (see batch.ts).
  */
-import { randomUUID } from "node:crypto";
 import type { ChainableCommander, Redis } from "ioredis";
 import { z } from "zod";
+import { type BatchReplies, replyAt } from "./batch.js";
 import { storeKey } from "./keys.js";
 
 const sentRecordSchema = z
@@ -25,17 +24,6 @@ const sentRecordSchema = z
   })
   .strict();
 export type SentRecord = z.infer<typeof sentRecordSchema>;
-
-/** What `exec()` of a pipeline resolves to: one [error, reply] per queued command, in order. */
-export type BatchReplies = readonly (readonly [Error | null, unknown])[] | null;
-
-/** The reply of the command queued at `index`; throws that command's error. */
-export function replyAt(replies: BatchReplies, index: number): unknown {
-  const reply = replies?.[index];
-  if (reply === undefined) throw new Error(`no reply to pipelined command #${index}`);
-  if (reply[0]) throw reply[0];
-  return reply[1];
-}
 
 function parseJson(raw: unknown): unknown {
   if (typeof raw !== "string") return undefined;
@@ -131,85 +119,5 @@ export class MessageMap {
 
   private key(gatewayId: string, providerMessageId: string): string {
     return storeKey(this.prefix, "msgmap", gatewayId, providerMessageId);
-  }
-}
-
-const IN_FLIGHT = "in-flight";
-
-/** Where a part of an outbound job stands, as a `SentParts.claimIn` found it. */
-export type PartState =
-  /** Ours to send: nobody sent it or is sending it. */
-  | { readonly kind: "claimed" }
-  /** An earlier attempt sent it and recorded the provider's id. */
-  | { readonly kind: "sent"; readonly providerMessageId: string }
-  /** An earlier attempt died while its request was with the provider: it may have been sent. */
-  | { readonly kind: "in-flight" };
-
-const CLAIMED: PartState = { kind: "claimed" };
-
-/**
- * The send state of each part of an outbound job: "in flight" (with a claim unique to the
- * attempt) while its provider request runs, then the provider's id. A retried job skips recorded
- * parts and does not resend one that was in flight when its attempt died.
- */
-export class SentParts {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-    private readonly ttlSeconds: number,
-  ) {}
-
-  /**
-   * Queues the claim of a part on `batch`. Reading the replies costs one more round trip only
-   * when the claim failed (a retried job), to see what the earlier attempt left.
-   */
-  claimIn(
-    batch: ChainableCommander,
-    gatewayId: string,
-    jobId: string,
-    part: number,
-  ): (replies: BatchReplies) => Promise<PartState> {
-    const key = this.key(gatewayId, jobId, part);
-    // Unique per attempt: when Redis fails after storing the claim but before answering, the
-    // client replays the SET; finding our own claim then is not a crashed earlier attempt.
-    const claim = `${IN_FLIGHT}:${randomUUID()}`;
-    const at = batch.length;
-    batch.set(key, claim, "EX", this.ttlSeconds, "NX");
-    return async (replies) => {
-      if (replyAt(replies, at) !== null) return CLAIMED;
-      // Gone meanwhile (expired or released): assume in flight rather than risk a second send.
-      const current = (await this.redis.get(key)) ?? IN_FLIGHT;
-      if (current === claim) return CLAIMED;
-      if (current.startsWith(IN_FLIGHT)) return { kind: "in-flight" };
-      return { kind: "sent", providerMessageId: current };
-    };
-  }
-
-  async claim(gatewayId: string, jobId: string, part: number): Promise<PartState> {
-    const batch = this.redis.pipeline();
-    const read = this.claimIn(batch, gatewayId, jobId, part);
-    return read(await batch.exec());
-  }
-
-  /** Gives up a claim whose provider request failed or was never made. */
-  async release(gatewayId: string, jobId: string, part: number): Promise<void> {
-    await this.redis.del(this.key(gatewayId, jobId, part));
-  }
-
-  /** Queues replacing the claim with the provider's id, once the provider accepted the part. */
-  recordIn(
-    batch: ChainableCommander,
-    gatewayId: string,
-    jobId: string,
-    part: number,
-    providerMessageId: string,
-  ): (replies: BatchReplies) => void {
-    const at = batch.length;
-    batch.set(this.key(gatewayId, jobId, part), providerMessageId, "EX", this.ttlSeconds);
-    return (replies) => void replyAt(replies, at);
-  }
-
-  private key(gatewayId: string, jobId: string, part: number): string {
-    return storeKey(this.prefix, "sent", gatewayId, jobId, String(part));
   }
 }

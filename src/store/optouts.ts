@@ -5,8 +5,8 @@
  */
 import type { ChainableCommander, Redis } from "ioredis";
 import { z } from "zod";
+import { type BatchReplies, replyAt } from "./batch.js";
 import { storeKey } from "./keys.js";
-import { type BatchReplies, replyAt } from "./message-map.js";
 
 const optOutSchema = z
   .object({
