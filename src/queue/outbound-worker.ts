@@ -10,6 +10,9 @@
  *   a recorded id, and does not resend a part whose request was in flight when the worker died
  *   (the provider may have accepted it; resending could deliver it twice). Such a part is logged,
  *   counted as "uncertain", and the sender gets an error stanza saying it may not have arrived.
+ *   An attempt that fails while it knows its claim was never sent (Redis failed before the
+ *   request, or while the claim was taken back) names the claim in its error, and the next
+ *   attempt sends that part.
  * - Redis: two round trips per part on the happy path, each one pipeline: the opt-out check (first
  *   part only) with the claim before the request, and the id, message map record and early
  *   delivery report after it.
@@ -25,7 +28,7 @@ import { optedOutText } from "../core/optout.js";
 import { splitText } from "../core/segments.js";
 import type { MessageMap, SentRecord } from "../store/message-map.js";
 import type { OptOutStore } from "../store/optouts.js";
-import { SentParts } from "../store/sent-parts.js";
+import { type PartState, SentParts } from "../store/sent-parts.js";
 import { errorJobId, type OutboundJob, outboundJobSchema } from "./jobs.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
 import type { Producer } from "./producer.js";
@@ -71,6 +74,15 @@ export interface OutboundResult {
 }
 
 export const CORRECTION_PREFIX = "Correction: ";
+
+/**
+ * Added to the error of an attempt that failed holding a claim it never sent (Redis failed before
+ * the provider request, or while the claim was being taken back). BullMQ keeps the error as the
+ * job's failedReason, so the next attempt, in this process or another, may send that part instead
+ * of taking the leftover claim for a crash in mid-request.
+ */
+const neverSentNote = (claims: readonly string[]) => ` [never sent: ${claims.join(" ")}]`;
+const NEVER_SENT = /\[never sent: ((?:in-flight:[0-9a-f-]+ ?)+)\]/;
 
 export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const log = o.logger.child({ gateway: o.gatewayId, role: "worker" });
@@ -141,16 +153,29 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     if (!parsed.success) throw new UnrecoverableError(`malformed job: ${parsed.error.message}`);
     const data = parsed.data;
     const jobId = job.id ?? "";
-    /** The part this attempt claimed and has not handed to the provider: released on failure. */
-    let unsent: number | undefined;
+    // Claims the previous attempt named as never sent (see neverSentNote).
+    const abandoned =
+      NEVER_SENT.exec(job.failedReason ?? "")?.[1]
+        ?.trim()
+        .split(" ") ?? [];
+    /**
+     * The part this attempt claimed (or was claiming: `confirmed` false while Redis has not
+     * answered) and has not handed to the provider. Released on failure, or named as never sent.
+     */
+    let unsent: { part: number; claim: string; confirmed: boolean } | undefined;
+    const claimed = (state: PartState) => {
+      if (unsent && state.kind === "claimed") unsent.confirmed = true;
+      else unsent = undefined;
+      return state;
+    };
     try {
       // One round trip for the opt-out check and the first part's claim.
       const before = store.pipeline();
       const optedOut = o.optOuts.getIn(before, o.gatewayId, data.from, data.to);
-      const firstClaim = sentParts.claimIn(before, o.gatewayId, jobId, 0);
+      unsent = { part: 0, claim: SentParts.newClaim(), confirmed: false };
+      const firstClaim = sentParts.claimIn(before, o.gatewayId, jobId, 0, unsent.claim, abandoned);
       const replies = await before.exec();
-      let state = await firstClaim(replies);
-      if (state.kind === "claimed") unsent = 0;
+      let state = claimed(await firstClaim(replies));
       if (optedOut(replies)) {
         o.onOutcome?.("opted-out");
         throw new OptedOutError(optedOutText(data.to, data.from));
@@ -160,8 +185,8 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
       let uncertain = 0;
       for (const [i, body] of parts.entries()) {
         if (i > 0) {
-          state = await sentParts.claim(o.gatewayId, jobId, i);
-          if (state.kind === "claimed") unsent = i;
+          unsent = { part: i, claim: SentParts.newClaim(), confirmed: false };
+          state = claimed(await sentParts.claim(o.gatewayId, jobId, i, unsent.claim, abandoned));
         }
         if (state.kind === "sent") {
           ids.push(state.providerMessageId);
@@ -215,11 +240,18 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
       o.onOutcome?.("sent");
       return { providerMessageIds: ids, uncertainParts: uncertain };
     } catch (err) {
-      if (unsent !== undefined) {
-        // The provider refused it or never got it: nothing is in flight any more.
-        await sentParts
-          .release(o.gatewayId, jobId, unsent)
-          .catch((e: Error) => log.warn({ jobId, reason: e.message }, "claim not released"));
+      // The provider refused the part or never got it: nothing of it is in flight any more.
+      let note = "";
+      if (unsent?.confirmed) {
+        const { part, claim } = unsent;
+        await sentParts.release(o.gatewayId, jobId, part).catch((e: Error) => {
+          log.warn({ jobId, reason: e.message }, "claim not released");
+          note = neverSentNote([claim]);
+        });
+      } else if (unsent) {
+        // Redis may have stored the claim without answering, or the key may still hold one an
+        // earlier attempt never sent: the next attempt may take back either.
+        note = neverSentNote([unsent.claim, ...abandoned]);
       }
       if (err instanceof Refusal) {
         if (err instanceof OptedOutError) {
@@ -245,7 +277,12 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
         log.warn({ jobId, attempt: job.attemptsMade + 1, reason }, "send failed, will retry");
         o.onOutcome?.("retried");
       }
-      throw err instanceof RetryableError ? err : new RetryableError(reason);
+      if (note === "" && err instanceof RetryableError) throw err;
+      throw new RetryableError(
+        `${reason}${note}`,
+        err instanceof RetryableError ? err.retryAfterMs : undefined,
+        err instanceof RetryableError ? err.providerCode : undefined,
+      );
     }
   };
 

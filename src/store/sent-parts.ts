@@ -33,20 +33,29 @@ export class SentParts {
     private readonly ttlSeconds: number,
   ) {}
 
+  /** A claim value, unique to one attempt at one part. */
+  static newClaim(): string {
+    return `${IN_FLIGHT}:${randomUUID()}`;
+  }
+
   /**
    * Queues the claim of a part on `batch`. Reading the replies costs one more round trip only
    * when the claim failed (a retried job), to see what the earlier attempt left.
+   *
+   * `claim` is unique per attempt: when Redis fails after storing it but before answering, the
+   * client replays the SET, and finding our own claim then is not a crashed earlier attempt.
+   * `abandoned` are claims earlier attempts reported as never sent (their Redis round trip failed
+   * before the request, and they could not take the claim back): a part holding one is ours.
    */
   claimIn(
     batch: ChainableCommander,
     gatewayId: string,
     jobId: string,
     part: number,
+    claim: string,
+    abandoned: readonly string[] = [],
   ): (replies: BatchReplies) => Promise<PartState> {
     const key = this.key(gatewayId, jobId, part);
-    // Unique per attempt: when Redis fails after storing the claim but before answering, the
-    // client replays the SET; finding our own claim then is not a crashed earlier attempt.
-    const claim = `${IN_FLIGHT}:${randomUUID()}`;
     const at = batch.length;
     batch.set(key, claim, "EX", this.ttlSeconds, "NX");
     return async (replies) => {
@@ -54,14 +63,25 @@ export class SentParts {
       // Gone meanwhile (expired or released): assume in flight rather than risk a second send.
       const current = (await this.redis.get(key)) ?? IN_FLIGHT;
       if (current === claim) return CLAIMED;
+      if (abandoned.includes(current)) {
+        // Ours now: a crash from here on must find this attempt's claim, not the abandoned one.
+        await this.redis.set(key, claim, "EX", this.ttlSeconds);
+        return CLAIMED;
+      }
       if (current.startsWith(IN_FLIGHT)) return { kind: "in-flight" };
       return { kind: "sent", providerMessageId: current };
     };
   }
 
-  async claim(gatewayId: string, jobId: string, part: number): Promise<PartState> {
+  async claim(
+    gatewayId: string,
+    jobId: string,
+    part: number,
+    claim: string,
+    abandoned: readonly string[] = [],
+  ): Promise<PartState> {
     const batch = this.redis.pipeline();
-    const read = this.claimIn(batch, gatewayId, jobId, part);
+    const read = this.claimIn(batch, gatewayId, jobId, part, claim, abandoned);
     return read(await batch.exec());
   }
 

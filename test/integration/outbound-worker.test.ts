@@ -126,7 +126,7 @@ describe("outbound worker", () => {
   const run = async (
     stanzaId: string,
     fields: Partial<OutboundJob> = {},
-    options: { corrections?: "send" | "refuse" } = {},
+    options: { corrections?: "send" | "refuse"; store?: Redis } = {},
   ): Promise<{ id: string; result?: OutboundResult; failed?: string }> => {
     requests = [];
     commands.length = 0;
@@ -146,6 +146,7 @@ describe("outbound worker", () => {
       optOuts,
       longMessages: "split",
       corrections: options.corrections ?? "send",
+      ...(options.store ? { store: options.store } : {}),
     });
     worker = w;
     const settled = new Promise<{ result?: OutboundResult; failed?: string }>((resolve) => {
@@ -245,5 +246,34 @@ describe("outbound worker", () => {
     expect(failed).toBeDefined();
     expect(requests).toEqual([]);
     expect(await redis.exists(sentKey(id, 0))).toBe(0);
+  });
+
+  it("takes back a claim Redis stored without answering, and sends the part once", async () => {
+    // The first pipeline runs in Redis, then its answer is lost (a restart at the wrong moment).
+    let loseNextAnswer = true;
+    const flaky = new Proxy(workerRedis, {
+      get(target, prop, receiver) {
+        if (prop !== "pipeline") return Reflect.get(target, prop, receiver);
+        return () => {
+          const batch = target.pipeline();
+          const exec = batch.exec.bind(batch);
+          batch.exec = (async () => {
+            const replies = await exec();
+            if (!loseNextAnswer) return replies;
+            loseNextAnswer = false;
+            throw new Error("Connection is closed.");
+          }) as typeof batch.exec;
+          return batch;
+        };
+      },
+    });
+    answers = ["SMtaken-back"];
+    logLines.length = 0;
+    const { id, result } = await run("lost-answer", {}, { store: flaky });
+    expect(loseNextAnswer).toBe(false);
+    expect(logLines.join("\n")).toContain("will retry");
+    expect(result).toEqual({ providerMessageIds: ["SMtaken-back"], uncertainParts: 0 });
+    expect(requests.map((r) => r.messageId)).toEqual([id]);
+    expect(await redis.get(sentKey(id, 0))).toBe("SMtaken-back");
   });
 });
