@@ -241,6 +241,38 @@ export async function existingJobs(
   return out;
 }
 
+/** For a failure message: each job's state, attempts and last error, as BullMQ keeps them. */
+export async function describeJobs(
+  redis: Redis,
+  prefix: string,
+  queueName: string,
+  jobIds: readonly string[],
+): Promise<string> {
+  const lines: string[] = [];
+  for (const id of jobIds) {
+    const key = `${bullPrefix(prefix)}:${queueName}:${id}`;
+    const [fields, state] = await Promise.all([
+      redis.hmget(key, "attemptsMade", "failedReason", "finishedOn", "returnvalue"),
+      Promise.all(
+        ["wait", "active", "delayed", "completed", "failed"].map(async (s) =>
+          s === "wait" || s === "active"
+            ? (await redis.lpos(`${bullPrefix(prefix)}:${queueName}:${s}`, id)) !== null
+              ? s
+              : ""
+            : (await redis.zscore(`${bullPrefix(prefix)}:${queueName}:${s}`, id)) !== null
+              ? s
+              : "",
+        ),
+      ),
+    ]);
+    const [attemptsMade, failedReason, finishedOn, returnvalue] = fields;
+    lines.push(
+      `${id}: state=${state.filter(Boolean).join(",") || "?"} attemptsMade=${attemptsMade} finishedOn=${finishedOn} failedReason=${failedReason} returnvalue=${returnvalue}`,
+    );
+  }
+  return lines.join("\n");
+}
+
 /** Resolves once the gateway's queues hold no waiting, delayed or active job (bounded). */
 export async function queuesDrained(redis: Redis, prefix: string, timeoutMs = 30_000): Promise<void> {
   const queues = [outboundQueueName(GATEWAY_ID), toXmppQueueName(GATEWAY_ID)].map(

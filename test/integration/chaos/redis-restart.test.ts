@@ -14,6 +14,7 @@ import {
   AUTH_TOKEN,
   COMPONENT,
   CONTACT,
+  describeJobs,
   existingJobs,
   GATEWAY_ID,
   pace,
@@ -168,6 +169,12 @@ describe("chaos: Redis restarted mid-run (AOF, appendfsync always)", () => {
       webhookRetries,
       ms: Date.now() - started,
     });
+    if (lost.length > 0) {
+      const ids = [...jobIds].filter(([, s]) => lost.includes(s.body)).map(([id]) => id);
+      process.stdout.write(
+        `LOST JOBS\n${await describeJobs(redis, prefix, outboundQueueName(GATEWAY_ID), ids)}\n`,
+      );
+    }
     expect(lost).toEqual([]);
     expect(unanswered).toEqual([]);
     expect(unexpected).toEqual([]);
