@@ -158,12 +158,10 @@ export class Producer {
         try {
           await queue.addBulk(jobs.map((p) => ({ name: p.name, data: p.data, opts: p.opts })));
           added.push(...jobs);
-        } catch (err) {
-          if (jobs.length === 1) {
-            (jobs[0] as Pending).reject(err as Error);
-            return;
-          }
-          // One bad entry must not sink the others: each goes alone, with its own answer.
+        } catch {
+          // Each goes once more alone, with its own answer: one bad entry must not sink the
+          // others, and when Redis stored the batch but its answer was lost (a restart), the
+          // retry finds the job by its id instead of telling the sender to send it again.
           await Promise.all(
             jobs.map((p) =>
               queue.add(p.name, p.data, p.opts).then(
