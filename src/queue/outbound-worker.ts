@@ -10,9 +10,9 @@
  *   a recorded id, and does not resend a part whose request was in flight when the worker died
  *   (the provider may have accepted it; resending could deliver it twice). Such a part is logged,
  *   counted as "uncertain", and the sender gets an error stanza saying it may not have arrived.
- *   An attempt that fails while it knows its claim was never sent (Redis failed before the
- *   request, or while the claim was taken back) names the claim in its error, and the next
- *   attempt sends that part.
+ *   An attempt that fails knowing more leaves notes for the next one in its error (see
+ *   attempt-notes.ts): a claim it never sent is taken and sent; a part the provider accepted
+ *   whose id it could not record is recorded, not reported as uncertain.
  * - Redis: two round trips per part on the happy path, each one pipeline: the opt-out check (first
  *   part only) with the claim before the request, and the id, message map record and early
  *   delivery report after it.
@@ -29,6 +29,7 @@ import { splitText } from "../core/segments.js";
 import type { MessageMap, SentRecord } from "../store/message-map.js";
 import type { OptOutStore } from "../store/optouts.js";
 import { type PartState, SentParts } from "../store/sent-parts.js";
+import { readNotes, writeNotes } from "./attempt-notes.js";
 import { errorJobId, type OutboundJob, outboundJobSchema } from "./jobs.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
 import type { Producer } from "./producer.js";
@@ -74,15 +75,6 @@ export interface OutboundResult {
 }
 
 export const CORRECTION_PREFIX = "Correction: ";
-
-/**
- * Added to the error of an attempt that failed holding a claim it never sent (Redis failed before
- * the provider request, or while the claim was being taken back). BullMQ keeps the error as the
- * job's failedReason, so the next attempt, in this process or another, may send that part instead
- * of taking the leftover claim for a crash in mid-request.
- */
-const neverSentNote = (claims: readonly string[]) => ` [never sent: ${claims.join(" ")}]`;
-const NEVER_SENT = /\[never sent: ((?:in-flight:[0-9a-f-]+ ?)+)\]/;
 
 export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const log = o.logger.child({ gateway: o.gatewayId, role: "worker" });
@@ -153,16 +145,16 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     if (!parsed.success) throw new UnrecoverableError(`malformed job: ${parsed.error.message}`);
     const data = parsed.data;
     const jobId = job.id ?? "";
-    // Claims the previous attempt named as never sent (see neverSentNote).
-    const abandoned =
-      NEVER_SENT.exec(job.failedReason ?? "")?.[1]
-        ?.trim()
-        .split(" ") ?? [];
+    // What the previous attempt, if it failed, knew about its parts (see attempt-notes.ts).
+    const previous = readNotes(job.failedReason);
+    const abandoned = previous.neverSent;
     /**
      * The part this attempt claimed (or was claiming: `confirmed` false while Redis has not
      * answered) and has not handed to the provider. Released on failure, or named as never sent.
      */
     let unsent: { part: number; claim: string; confirmed: boolean } | undefined;
+    /** A part the provider accepted whose id is not recorded yet. */
+    let accepted: { claim: string; providerMessageId: string } | undefined;
     const claimed = (state: PartState) => {
       if (unsent && state.kind === "claimed") unsent.confirmed = true;
       else unsent = undefined;
@@ -181,6 +173,14 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
         throw new OptedOutError(optedOutText(data.to, data.from));
       }
       const parts = partsOf(data);
+      const record: SentRecord = {
+        jobId,
+        senderJid: data.senderJid,
+        ...(data.stanzaId === undefined ? {} : { stanzaId: data.stanzaId }),
+        contactLocalpart: data.contactLocalpart,
+        receipt: data.receipt,
+        parts: parts.length,
+      };
       const ids: string[] = [];
       let uncertain = 0;
       for (const [i, body] of parts.entries()) {
@@ -190,6 +190,14 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
         }
         if (state.kind === "sent") {
           ids.push(state.providerMessageId);
+          continue;
+        }
+        const sentBefore = state.kind === "in-flight" ? previous.sent.get(state.claim) : undefined;
+        if (sentBefore !== undefined) {
+          // The previous attempt sent it and could not record the id: record it now.
+          await recordSent(i, sentBefore, record);
+          ids.push(sentBefore);
+          log.info({ jobId, providerMessageId: sentBefore, part: i + 1 }, "recorded a part sent earlier");
           continue;
         }
         if (state.kind === "in-flight") {
@@ -215,16 +223,10 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
           { number: data.from },
         );
         // Accepted: the claim stays until the id replaces it, even if recording the id fails.
+        accepted = { claim: unsent?.claim ?? "", providerMessageId };
         unsent = undefined;
-        const record: SentRecord = {
-          jobId,
-          senderJid: data.senderJid,
-          ...(data.stanzaId === undefined ? {} : { stanzaId: data.stanzaId }),
-          contactLocalpart: data.contactLocalpart,
-          receipt: data.receipt,
-          parts: parts.length,
-        };
         await recordSent(i, providerMessageId, record);
+        accepted = undefined;
         ids.push(providerMessageId);
         log.info({ jobId, providerMessageId, part: i + 1, parts: parts.length }, "message sent");
       }
@@ -240,19 +242,23 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
       o.onOutcome?.("sent");
       return { providerMessageIds: ids, uncertainParts: uncertain };
     } catch (err) {
-      // The provider refused the part or never got it: nothing of it is in flight any more.
-      let note = "";
+      // Notes for the next attempt; the previous attempt's are carried on (a stale one no longer
+      // matches anything).
+      const neverSent = [...abandoned];
+      const sent = new Map(previous.sent);
       if (unsent?.confirmed) {
+        // The provider refused the part or never got it: nothing of it is in flight any more.
         const { part, claim } = unsent;
         await sentParts.release(o.gatewayId, jobId, part).catch((e: Error) => {
           log.warn({ jobId, reason: e.message }, "claim not released");
-          note = neverSentNote([claim]);
+          neverSent.push(claim);
         });
       } else if (unsent) {
-        // Redis may have stored the claim without answering, or the key may still hold one an
-        // earlier attempt never sent: the next attempt may take back either.
-        note = neverSentNote([unsent.claim, ...abandoned]);
+        // Redis may have stored the claim without answering.
+        neverSent.push(unsent.claim);
       }
+      if (accepted) sent.set(accepted.claim, accepted.providerMessageId);
+      const note = writeNotes({ neverSent, sent });
       if (err instanceof Refusal) {
         if (err instanceof OptedOutError) {
           await o.optOuts.record(o.gatewayId, data.from, data.to, "provider-error").catch(() => undefined);

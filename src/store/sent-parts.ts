@@ -17,7 +17,7 @@ export type PartState =
   /** An earlier attempt sent it and recorded the provider's id. */
   | { readonly kind: "sent"; readonly providerMessageId: string }
   /** An earlier attempt died while its request was with the provider: it may have been sent. */
-  | { readonly kind: "in-flight" };
+  | { readonly kind: "in-flight"; readonly claim: string };
 
 const CLAIMED: PartState = { kind: "claimed" };
 
@@ -68,7 +68,7 @@ export class SentParts {
         await this.redis.set(key, claim, "EX", this.ttlSeconds);
         return CLAIMED;
       }
-      if (current.startsWith(IN_FLIGHT)) return { kind: "in-flight" };
+      if (current.startsWith(IN_FLIGHT)) return { kind: "in-flight", claim: current };
       return { kind: "sent", providerMessageId: current };
     };
   }

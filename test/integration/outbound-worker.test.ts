@@ -276,4 +276,32 @@ describe("outbound worker", () => {
     expect(requests.map((r) => r.messageId)).toEqual([id]);
     expect(await redis.get(sentKey(id, 0))).toBe("SMtaken-back");
   });
+
+  it("records the id of a part the provider accepted when Redis failed before recording it", async () => {
+    // The second pipeline (the one recording the id) never reaches Redis.
+    let pipelines = 0;
+    const flaky = new Proxy(workerRedis, {
+      get(target, prop, receiver) {
+        if (prop !== "pipeline") return Reflect.get(target, prop, receiver);
+        return () => {
+          const batch = target.pipeline();
+          if (++pipelines === 2) {
+            batch.exec = (async () => {
+              throw new Error("Connection is closed.");
+            }) as typeof batch.exec;
+          }
+          return batch;
+        };
+      },
+    });
+    answers = ["SMaccepted"];
+    logLines.length = 0;
+    const { id, result } = await run("record-later", {}, { store: flaky });
+    expect(pipelines).toBeGreaterThanOrEqual(3);
+    expect(result).toEqual({ providerMessageIds: ["SMaccepted"], uncertainParts: 0 });
+    expect(requests.map((r) => r.messageId)).toEqual([id]);
+    expect(await redis.get(sentKey(id, 0))).toBe("SMaccepted");
+    expect(await readMap.get(GATEWAY, "SMaccepted")).toMatchObject({ jobId: id, parts: 1 });
+    expect(await toXmpp.getJob(errorJobId(id))).toBeUndefined();
+  });
 });
