@@ -52,6 +52,31 @@ function roundTrips(sent: readonly Sent[]): number {
   return new Set(sent.map((s, i) => s.batch ?? i)).size;
 }
 
+/**
+ * `redis` whose n-th pipeline (counting from 1) goes wrong as `fault(n)` says: "lose-answer" runs
+ * in Redis and then fails as a dropped connection would; "not-sent" fails without reaching Redis.
+ */
+function faultyPipelines(redis: Redis, fault: (n: number) => "ok" | "lose-answer" | "not-sent") {
+  let made = 0;
+  const proxy = new Proxy(redis, {
+    get(target, prop, receiver) {
+      if (prop !== "pipeline") return Reflect.get(target, prop, receiver);
+      return () => {
+        const batch = target.pipeline();
+        const how = fault(++made);
+        if (how === "ok") return batch;
+        const exec = batch.exec.bind(batch);
+        batch.exec = (async () => {
+          if (how === "lose-answer") await exec();
+          throw new Error("Connection is closed.");
+        }) as typeof batch.exec;
+        return batch;
+      };
+    },
+  });
+  return { redis: proxy, made: () => made };
+}
+
 const logLines: string[] = [];
 const logger: Logger = {
   trace: () => undefined,
@@ -250,27 +275,11 @@ describe("outbound worker", () => {
 
   it("takes back a claim Redis stored without answering, and sends the part once", async () => {
     // The first pipeline runs in Redis, then its answer is lost (a restart at the wrong moment).
-    let loseNextAnswer = true;
-    const flaky = new Proxy(workerRedis, {
-      get(target, prop, receiver) {
-        if (prop !== "pipeline") return Reflect.get(target, prop, receiver);
-        return () => {
-          const batch = target.pipeline();
-          const exec = batch.exec.bind(batch);
-          batch.exec = (async () => {
-            const replies = await exec();
-            if (!loseNextAnswer) return replies;
-            loseNextAnswer = false;
-            throw new Error("Connection is closed.");
-          }) as typeof batch.exec;
-          return batch;
-        };
-      },
-    });
+    const flaky = faultyPipelines(workerRedis, (n) => (n === 1 ? "lose-answer" : "ok"));
     answers = ["SMtaken-back"];
     logLines.length = 0;
-    const { id, result } = await run("lost-answer", {}, { store: flaky });
-    expect(loseNextAnswer).toBe(false);
+    const { id, result } = await run("lost-answer", {}, { store: flaky.redis });
+    expect(flaky.made()).toBeGreaterThanOrEqual(2);
     expect(logLines.join("\n")).toContain("will retry");
     expect(result).toEqual({ providerMessageIds: ["SMtaken-back"], uncertainParts: 0 });
     expect(requests.map((r) => r.messageId)).toEqual([id]);
@@ -279,25 +288,11 @@ describe("outbound worker", () => {
 
   it("records the id of a part the provider accepted when Redis failed before recording it", async () => {
     // The second pipeline (the one recording the id) never reaches Redis.
-    let pipelines = 0;
-    const flaky = new Proxy(workerRedis, {
-      get(target, prop, receiver) {
-        if (prop !== "pipeline") return Reflect.get(target, prop, receiver);
-        return () => {
-          const batch = target.pipeline();
-          if (++pipelines === 2) {
-            batch.exec = (async () => {
-              throw new Error("Connection is closed.");
-            }) as typeof batch.exec;
-          }
-          return batch;
-        };
-      },
-    });
+    const flaky = faultyPipelines(workerRedis, (n) => (n === 2 ? "not-sent" : "ok"));
     answers = ["SMaccepted"];
     logLines.length = 0;
-    const { id, result } = await run("record-later", {}, { store: flaky });
-    expect(pipelines).toBeGreaterThanOrEqual(3);
+    const { id, result } = await run("record-later", {}, { store: flaky.redis });
+    expect(flaky.made()).toBeGreaterThanOrEqual(3);
     expect(result).toEqual({ providerMessageIds: ["SMaccepted"], uncertainParts: 0 });
     expect(requests.map((r) => r.messageId)).toEqual([id]);
     expect(await redis.get(sentKey(id, 0))).toBe("SMaccepted");
