@@ -16,6 +16,7 @@ import { stringify } from "yaml";
 import { outboundJobId } from "../../src/queue/jobs.js";
 import { Producer } from "../../src/queue/producer.js";
 import { storeKey } from "../../src/store/keys.js";
+import { outboundJob } from "../harness/outbound-job.js";
 import { type ManagedProcess, makeTempDir, spawnManaged } from "../harness/process.js";
 import { redisUrl, uniquePrefix } from "../harness/redis.js";
 import { startTwilioStandIn, type TwilioStandIn, twilioSpecPath } from "../harness/twilio-standin.js";
@@ -87,18 +88,7 @@ describe.skipIf(!twilioSpecPath())("outbound worker crash safety (SIGKILL)", () 
     return w;
   };
 
-  const job = (stanzaId: string, body: string) => ({
-    gatewayId: "sms",
-    stanzaId,
-    senderJid: "alice@localhost/phone",
-    senderBare: "alice@localhost",
-    contactLocalpart: "+15557654321",
-    to: "+15557654321",
-    from: ALICE_NUMBER,
-    body,
-    mediaUrls: [],
-    receipt: false,
-  });
+  const job = (stanzaId: string, body: string) => outboundJob(stanzaId, { from: ALICE_NUMBER, body });
 
   const completed = (id: string) =>
     waitFor(

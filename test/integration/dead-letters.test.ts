@@ -14,6 +14,7 @@ import { stringify } from "yaml";
 import { outboundJobId } from "../../src/queue/jobs.js";
 import { Producer } from "../../src/queue/producer.js";
 import { startTestGateway, type TestGateway } from "../harness/gateway.js";
+import { outboundJob } from "../harness/outbound-job.js";
 import { makeTempDir } from "../harness/process.js";
 import { redisUrl } from "../harness/redis.js";
 import { startTwilioStandIn, type TwilioStandIn, twilioSpecPath } from "../harness/twilio-standin.js";
@@ -86,21 +87,7 @@ describe.skipIf(!twilioSpecPath())("dead letters: queue failed | retry | purge",
 
   const send = async (stanzaId: string, body: string) => {
     const id = outboundJobId("alice@localhost", stanzaId);
-    await producer.enqueueOutbound(
-      {
-        gatewayId: "sms",
-        stanzaId,
-        senderJid: "alice@localhost/phone",
-        senderBare: "alice@localhost",
-        contactLocalpart: "+15557654321",
-        to: "+15557654321",
-        from: ALICE_NUMBER,
-        body,
-        mediaUrls: [],
-        receipt: false,
-      },
-      id,
-    );
+    await producer.enqueueOutbound(outboundJob(stanzaId, { from: ALICE_NUMBER, body }), id);
     return id;
   };
 

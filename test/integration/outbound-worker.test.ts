@@ -17,6 +17,7 @@ import { EARLY_REPORT_TTL_SECONDS } from "../../src/queue/reports.js";
 import { storeKey } from "../../src/store/keys.js";
 import { MessageMap } from "../../src/store/message-map.js";
 import { OptOutStore } from "../../src/store/optouts.js";
+import { outboundJob } from "../harness/outbound-job.js";
 import { redisUrl, uniquePrefix } from "../harness/redis.js";
 import { withTimeout } from "../harness/wait.js";
 
@@ -184,19 +185,14 @@ describe("outbound worker", () => {
         void job.getState().then((state) => state === "failed" && resolve({ failed: err.message }));
       });
     });
-    const job: OutboundJob = {
+    const job = outboundJob(stanzaId, {
       gatewayId: GATEWAY,
-      stanzaId,
-      senderJid: "alice@localhost/phone",
-      senderBare: "alice@localhost",
-      contactLocalpart: TO,
-      to: TO,
       from: FROM,
-      body: "hello",
-      mediaUrls: [],
+      to: TO,
+      contactLocalpart: TO,
       receipt: true,
       ...fields,
-    };
+    });
     expect(await producer.enqueueOutbound(job, id)).toBe("enqueued");
     return { id, ...(await withTimeout(settled, 10_000, `job ${stanzaId} to settle`)) };
   };

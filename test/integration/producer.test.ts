@@ -5,25 +5,15 @@
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type OutboundJob, outboundJobId } from "../../src/queue/jobs.js";
+import { outboundJobId } from "../../src/queue/jobs.js";
 import { Producer } from "../../src/queue/producer.js";
+import { outboundJob } from "../harness/outbound-job.js";
 import { freePort } from "../harness/ports.js";
 import { redisUrl, uniquePrefix } from "../harness/redis.js";
 import { withTimeout } from "../harness/wait.js";
 
 const id = (n: number) => outboundJobId("alice@localhost", `s${n}`);
-const job = (n: number): OutboundJob => ({
-  gatewayId: "sms",
-  stanzaId: `s${n}`,
-  senderJid: "alice@localhost/phone",
-  senderBare: "alice@localhost",
-  contactLocalpart: "+15557654321",
-  to: "+15557654321",
-  from: "+15550001111",
-  body: `hello ${n}`,
-  mediaUrls: [],
-  receipt: false,
-});
+const job = (n: number) => outboundJob(`s${n}`, { body: `hello ${n}` });
 
 describe("Producer (batched enqueues, real Redis)", () => {
   let redis: Redis;
