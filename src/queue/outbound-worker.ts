@@ -16,6 +16,10 @@
  * - Redis: two round trips per part on the happy path, each one pipeline: the opt-out check (first
  *   part only) with the claim before the request, and the id, message map record and early
  *   delivery report after it.
+ * - A message accepted for the sender's own provider account (self-service) is sent with that
+ *   account or fails ("no longer registered"), never with the gateway's (`accounts`, looked up
+ *   once per job before its first request). The message map records which account sent it, so
+ *   only that account's delivery reports apply.
  * - Permanent errors and exhausted retries become an error stanza for the sender (via the to-xmpp
  *   queue, so it survives a component that is offline), and the job stays in the failed set.
  */
@@ -25,6 +29,7 @@ import type { NetworkAdapter } from "../core/adapter.js";
 import { OptedOutError, Refusal, type RefusalCondition, RetryableError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { optedOutText } from "../core/optout.js";
+import { type AccountResolver, gatewayAccounts, type ResolvedAccount } from "../core/own-accounts.js";
 import { splitText } from "../core/segments.js";
 import type { MessageMap, SentRecord } from "../store/message-map.js";
 import type { OptOutStore } from "../store/optouts.js";
@@ -33,7 +38,7 @@ import { readNotes, writeNotes } from "./attempt-notes.js";
 import { errorJobId, type OutboundJob, outboundJobSchema } from "./jobs.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
 import type { Producer } from "./producer.js";
-import { applyTaken } from "./reports.js";
+import { applyTaken, type StatusOutcome } from "./reports.js";
 import { backoffStrategy } from "./retry.js";
 
 export type OutboundOutcome = "sent" | "failed" | "retried" | "uncertain" | "opted-out";
@@ -64,7 +69,11 @@ export interface OutboundWorkerOptions {
   readonly stalledIntervalMs?: number;
   /** Where the provider posts delivery reports, or undefined when it has none. */
   readonly statusCallbackUrl?: string;
+  /** The account each job is sent with (default: the gateway's own for every job). */
+  readonly accounts?: AccountResolver;
   readonly onOutcome?: (outcome: OutboundOutcome) => void;
+  /** Told the outcome of a delivery report that arrived before its message was recorded. */
+  readonly onReport?: (outcome: StatusOutcome) => void;
 }
 
 /** What a completed job returns (kept with the completed job). */
@@ -81,6 +90,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const store = o.store ?? o.redis;
   const sentParts = new SentParts(store, o.prefix, o.dedupTtlSeconds);
   const reportDeps = { gatewayId: o.gatewayId, producer: o.producer, messageMap: o.messageMap };
+  const accounts = o.accounts ?? gatewayAccounts;
 
   const refuse = async (job: Job, data: OutboundJob, condition: RefusalCondition, text: string) => {
     await o.producer.enqueueToXmpp(
@@ -132,7 +142,14 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     const replies = await batch.exec();
     try {
       // Before the checks below: a report taken here is no longer held anywhere else.
-      await applyTaken(reportDeps, record, early(replies));
+      const outcome = await applyTaken(reportDeps, record, early(replies));
+      if (outcome !== undefined) o.onReport?.(outcome);
+      if (outcome === "wrong-account") {
+        log.warn(
+          { jobId: record.jobId, providerMessageId },
+          "delivery report signed by another account than the message was sent with: dropped",
+        );
+      }
     } catch (err) {
       log.warn({ jobId: record.jobId, reason: String(err) }, "early delivery report not applied");
     }
@@ -155,6 +172,11 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     let unsent: { part: number; claim: string; confirmed: boolean } | undefined;
     /** A part the provider accepted whose id is not recorded yet. */
     let accepted: { claim: string; providerMessageId: string } | undefined;
+    let resolved: Promise<ResolvedAccount> | undefined;
+    const account = () => {
+      resolved ??= accounts(data);
+      return resolved;
+    };
     const claimed = (state: PartState) => {
       if (unsent && state.kind === "claimed") unsent.confirmed = true;
       else unsent = undefined;
@@ -173,6 +195,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
         throw new OptedOutError(optedOutText(data.to, data.from));
       }
       const parts = partsOf(data);
+      const sentWith = data.account === undefined ? (await account()).id : accountName(data.account);
       const record: SentRecord = {
         jobId,
         senderJid: data.senderJid,
@@ -180,6 +203,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
         contactLocalpart: data.contactLocalpart,
         receipt: data.receipt,
         parts: parts.length,
+        ...(sentWith === undefined ? {} : { account: sentWith }),
       };
       const ids: string[] = [];
       let uncertain = 0;
@@ -220,7 +244,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
             statusCallbackUrl: o.statusCallbackUrl,
             messageId: parts.length === 1 ? jobId : `${jobId}-${i + 1}`,
           },
-          { number: data.from },
+          (await account()).account,
         );
         // Accepted: the claim stays until the id replaces it, even if recording the id fails.
         accepted = { claim: unsent?.claim ?? "", providerMessageId };
@@ -302,4 +326,9 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   });
   worker.on("error", (err) => log.error({ err: { message: err.message } }, "outbound worker error"));
   return worker;
+}
+
+/** The name of the user's own account a job was accepted for; undefined for the gateway's. */
+function accountName(account: NonNullable<OutboundJob["account"]>): string | undefined {
+  return account.kind === "self-service" ? account.id : undefined;
 }

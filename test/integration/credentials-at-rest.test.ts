@@ -114,7 +114,9 @@ describe("credentials at rest", () => {
     const r = await cli(["credentials", "re-encrypt", "--config", rotated], env);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/gateway sms: 4 registration\(s\): 3 re-encrypted with key "new" \(1 was plaintext\), 0 already current, 1 without credentials/);
+    expect(r.stdout).toMatch(
+      /gateway sms: 4 registration\(s\): 3 re-encrypted with key "new" \(1 was plaintext\), 0 already current, 1 without credentials/,
+    );
     expect(r.stdout + r.stderr).not.toContain(OLD_KEY);
     expect(r.stdout + r.stderr).not.toContain(carolToken);
     expect(JSON.stringify(await redis.hgetall(byJid()))).not.toContain(carolToken);
@@ -144,7 +146,9 @@ describe("credentials at rest", () => {
       { XGW_NEW_KEY: NEW_KEY },
     );
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/1 registration\(s\) of gateway sms are encrypted with key "gone", which is not configured/);
+    expect(r.stderr).toMatch(
+      /1 registration\(s\) of gateway sms are encrypted with key "gone", which is not configured/,
+    );
     expect(r.stdout + r.stderr).not.toContain(OLD_KEY);
     expect(r.stdout + r.stderr).not.toContain(NEW_KEY);
   });

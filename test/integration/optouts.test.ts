@@ -93,8 +93,9 @@ describe("opt-out store", () => {
     expect(await store.migrateLegacy()).toBe(1);
     expect(await redis.exists(legacy)).toBe(0);
     expect(await store.get(GATEWAY, OURS, them)).toEqual({ at: 5_000, source: "inbound" });
-    // An older START still cannot undo it; a migration run again changes nothing.
+    // An older START still cannot undo it; the migration runs once per installation.
     expect(await store.apply(GATEWAY, OURS, them, "start", 4_000, "inbound")).toBe("stale");
+    await redis.hset(legacy, theirs(), JSON.stringify({ at: 6_000, source: "inbound" }));
     expect(await store.migrateLegacy()).toBe(0);
     expect(await redis.ttl(`{${prefix}}:optout:${GATEWAY}:${OURS}:${them}`)).toBeGreaterThan(0);
   });

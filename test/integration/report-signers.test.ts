@@ -123,7 +123,9 @@ describe("delivery reports and their signers", () => {
     await ingest([failed("SMearly1", BEA)]);
     expect(outcomes).toEqual(["unknown"]);
     const r = record(ANNA);
-    expect(await takeAndApply({ gatewayId: GATEWAY, producer, messageMap }, r, "SMearly1")).toBe("wrong-account");
+    expect(await takeAndApply({ gatewayId: GATEWAY, producer, messageMap }, r, "SMearly1")).toBe(
+      "wrong-account",
+    );
     expect(await toXmpp.getJob(deliveryErrorJobId(r.jobId))).toBeUndefined();
 
     await ingest([failed("SMearly2", ANNA)]);
@@ -134,9 +136,12 @@ describe("delivery reports and their signers", () => {
   it("holds only so many early reports per self-service account; the gateway's own are not capped", async () => {
     outcomes.length = 0;
     const sids = Array.from({ length: 6 }, (_, i) => `SMflood${i}`);
-    await ingest(sids.map((sid) => failed(sid, BEA)));
+    const flooder = `AC${"c".repeat(32)}`; // no report of it held before
+    await ingest(sids.map((sid) => failed(sid, flooder)));
     expect(outcomes).toEqual(["unknown", "unknown", "unknown", "dropped", "dropped", "dropped"]);
-    const held = await Promise.all(sids.map((sid) => redis.exists(`{${prefix}}:early-report:${GATEWAY}:${sid}`)));
+    const held = await Promise.all(
+      sids.map((sid) => redis.exists(`{${prefix}}:early-report:${GATEWAY}:${sid}`)),
+    );
     expect(held).toEqual([1, 1, 1, 0, 0, 0]);
     outcomes.length = 0;
     await ingest(Array.from({ length: 6 }, (_, i) => failed(`SMown${i}`)));

@@ -136,7 +136,10 @@ describe.skipIf(!twilioSpecPath())("trust under hostile input, end to end on Pro
   async function marker(client: TestClient, to: string, sid: string, token: string) {
     const contact = newContact();
     const body = randomId("marker");
-    expect((await inbound({ AccountSid: sid, To: to, From: contact, MessageSid: newSid(), Body: body }, token)).status).toBe(200);
+    expect(
+      (await inbound({ AccountSid: sid, To: to, From: contact, MessageSid: newSid(), Body: body }, token))
+        .status,
+    ).toBe(200);
     await client.waitFor((el) => el.getChildText("body") === body, 15_000);
   }
 
@@ -190,13 +193,18 @@ describe.skipIf(!twilioSpecPath())("trust under hostile input, end to end on Pro
     redis?.disconnect();
     await Promise.all([server?.stop(), standIn?.stop()]);
     const all = logs.flat().join("");
-    for (const secret of [ANNA_TOKEN, BEA_TOKEN, GATEWAY_TOKEN, CREDENTIALS_KEY]) expect(all).not.toContain(secret);
+    for (const secret of [ANNA_TOKEN, BEA_TOKEN, GATEWAY_TOKEN, CREDENTIALS_KEY])
+      expect(all).not.toContain(secret);
   }, 60_000);
 
   describe("secrets at rest and in replies", () => {
     it("echoes no token in the error reply of a failed registration", async () => {
       // A wrong token (Twilio refuses it) and a real one for a number of another account.
-      const wrong = await register(bea, { number: BEA_NUMBER, accountSid: BEA_SID, authToken: "bea-typo-token-0b1e" });
+      const wrong = await register(bea, {
+        number: BEA_NUMBER,
+        accountSid: BEA_SID,
+        authToken: "bea-typo-token-0b1e",
+      });
       expect(wrong.attrs.type).toBe("error");
       expect(conditionOf(wrong)).toBe("not-authorized");
       expect(wrong.toString()).not.toContain("bea-typo-token-0b1e");
@@ -279,7 +287,9 @@ describe.skipIf(!twilioSpecPath())("trust under hostile input, end to end on Pro
       const id = await anna.sendMessage(`${contact}@${SMS}`, "held at Twilio");
       await standIn.waitForRequest((r) => r.form.To === contact, 15_000);
       const forged = { AccountSid: BEA_SID, From: BEA_NUMBER, To: contact, MessageSid: sid };
-      expect((await status({ ...forged, MessageStatus: "failed", ErrorCode: "30007" }, BEA_TOKEN)).status).toBe(200);
+      expect(
+        (await status({ ...forged, MessageStatus: "failed", ErrorCode: "30007" }, BEA_TOKEN)).status,
+      ).toBe(200);
       release();
       // The worker records the sid and takes the held report: it must not apply bea's.
       const own = { AccountSid: ANNA_SID, From: ANNA_NUMBER, To: contact, MessageSid: sid };
@@ -287,9 +297,9 @@ describe.skipIf(!twilioSpecPath())("trust under hostile input, end to end on Pro
         timeoutMs: 15_000,
         description: "the worker to record the held message's sid",
       });
-      expect((await status({ ...own, MessageStatus: "undelivered", ErrorCode: "30003" }, ANNA_TOKEN)).status).toBe(
-        200,
-      );
+      expect(
+        (await status({ ...own, MessageStatus: "undelivered", ErrorCode: "30003" }, ANNA_TOKEN)).status,
+      ).toBe(200);
       const err = await anna.waitFor(errorOf(id), 15_000);
       expect(errorText(err)).toMatch(/30003/);
       await marker(anna, ANNA_NUMBER, ANNA_SID, ANNA_TOKEN);
@@ -327,7 +337,10 @@ describe.skipIf(!twilioSpecPath())("trust under hostile input, end to end on Pro
       await worker.stop();
       const contact = newContact();
       const body = randomId("queued-then-unregistered");
-      const queue = new Queue(outboundQueueName("sms"), { connection: redis, prefix: bullPrefix(front.prefix) });
+      const queue = new Queue(outboundQueueName("sms"), {
+        connection: redis,
+        prefix: bullPrefix(front.prefix),
+      });
       try {
         const id = await anna.sendMessage(`${contact}@${SMS}`, body);
         const jobId = outboundJobId(anna.bareJid, id);
@@ -341,7 +354,9 @@ describe.skipIf(!twilioSpecPath())("trust under hostile input, end to end on Pro
         expect(removed.attrs.type).toBe("result");
         worker = await startWorker();
         const err = await errorBeforeRequest(anna, id, (r) => r.form.Body === body);
-        expect(errorText(err)).toBe("You are no longer registered on this gateway; the message was not sent.");
+        expect(errorText(err)).toBe(
+          "You are no longer registered on this gateway; the message was not sent.",
+        );
         expect(await (await queue.getJob(jobId))?.getState()).toBe("failed");
         expect(standIn.requests.filter((r) => r.form.Body === body)).toEqual([]);
         expect(standIn.validationFailures()).toEqual([]);

@@ -143,14 +143,20 @@ gateways:
       const found = problems(
         selfService(`credentials: { keys: { a: "${short}", b: "not base64!" }, currentKey: "c" }`),
       );
-      expect(found.map((p) => p.path).sort()).toEqual(["credentials.currentKey", "credentials.keys.a", "credentials.keys.b"]);
+      expect(found.map((p) => p.path).sort()).toEqual([
+        "credentials.currentKey",
+        "credentials.keys.a",
+        "credentials.keys.b",
+      ]);
       expect(JSON.stringify(found)).not.toContain(short);
       expect(found.find((p) => p.path === "credentials.currentKey")?.message).toMatch(/"c" is not one of/);
     });
 
     it("needs no key for provisioned gateways", () => {
       expect(
-        problems("allowedDomains: [example.org]\ngateways:\n  - { id: sms, domain: sms.example.org, secret: s, adapter: simulator }\n"),
+        problems(
+          "allowedDomains: [example.org]\ngateways:\n  - { id: sms, domain: sms.example.org, secret: s, adapter: simulator }\n",
+        ),
       ).toEqual([]);
     });
   });

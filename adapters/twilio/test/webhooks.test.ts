@@ -369,9 +369,15 @@ describe("webhooks of self-service users' own Twilio accounts", () => {
   });
 
   it("says nothing of the signer for a status callback checked with the gateway's token", async () => {
-    const f = { AccountSid: ACCOUNT_SID, From: "+15550001111", MessageSid: SM_SID, MessageStatus: "delivered" };
-    const [event] = (await userRoute("status").handle(request(STATUS_URL, f, sign(STATUS_URL, f, AUTH_TOKEN))))
-      .events;
+    const f = {
+      AccountSid: ACCOUNT_SID,
+      From: "+15550001111",
+      MessageSid: SM_SID,
+      MessageStatus: "delivered",
+    };
+    const [event] = (
+      await userRoute("status").handle(request(STATUS_URL, f, sign(STATUS_URL, f, AUTH_TOKEN)))
+    ).events;
     expect(event).toEqual({ kind: "status", providerMessageId: SM_SID, status: "delivered" });
   });
 

@@ -172,7 +172,9 @@ describe("in-band registration (XEP-0077 with a XEP-0004 form)", () => {
           },
         },
       });
-      const crashed = await broken.transport.iqReply(submit({ number: "+15550009999", token: "secret-crash-1c9d" }));
+      const crashed = await broken.transport.iqReply(
+        submit({ number: "+15550009999", token: "secret-crash-1c9d" }),
+      );
       expect(errorCondition(crashed)).toBe("internal-server-error");
       expect(crashed.toString()).not.toContain("secret-crash-1c9d");
     });
@@ -181,10 +183,15 @@ describe("in-band registration (XEP-0077 with a XEP-0004 form)", () => {
       const { transport } = setup({ registration: spec });
       const CMD = "http://jabber.org/protocol/commands";
       const run = (extra: Record<string, string>, ...children: ReturnType<typeof xml>[]) =>
-        transport.iqReply(iq("set", DOMAIN, ALICE, xml("command", { xmlns: CMD, node: "register", ...extra }, ...children)));
+        transport.iqReply(
+          iq("set", DOMAIN, ALICE, xml("command", { xmlns: CMD, node: "register", ...extra }, ...children)),
+        );
       const first = await run({});
       const sessionid = first.getChild("command", CMD)?.attrs.sessionid ?? "";
-      const bad = await run({ sessionid, action: "complete" }, submitForm({ number: "+15550009999", token: "cmd-typo-77aa" }));
+      const bad = await run(
+        { sessionid, action: "complete" },
+        submitForm({ number: "+15550009999", token: "cmd-typo-77aa" }),
+      );
       expect(errorCondition(bad)).toBe("not-authorized");
       expect(bad.toString()).not.toContain("cmd-typo-77aa");
     });
