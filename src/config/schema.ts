@@ -6,6 +6,7 @@
  * chosen by `gateways[].adapter` (see load.ts); this file names no adapter.
  */
 import { z } from "zod";
+import { checkCredentialKeys, credentialsSchema } from "./credentials.js";
 
 const hostPort = z
   .string()
@@ -133,16 +134,14 @@ export const queueSchema = z
       .number()
       .int()
       .min(60)
-      .default(7 * 24 * 3600)
-      .describe("How long a provider message id or stanza id is remembered to drop duplicates."),
+      .default(30 * 24 * 3600)
+      .describe("How long a provider message id or stanza id is remembered, to drop duplicates and replays."),
     optOutTtlSeconds: z
       .number()
       .int()
       .min(30 * 24 * 3600, "must be at least 30 days (2592000): a STOP must not expire soon")
       .default(3 * 365 * 24 * 3600)
-      .describe(
-        "How long a STOP (or START) of a pair of numbers is kept after its latest event; each new event starts it again.",
-      ),
+      .describe("How long a pair's STOP or START is kept after its latest event (each event restarts it)."),
     messageMapTtlSeconds: z
       .number()
       .int()
@@ -166,37 +165,6 @@ export const queueSchema = z
       .default(30_000)
       .describe(
         "How often workers look for jobs of crashed workers (stalled jobs) and return them to the queue.",
-      ),
-  })
-  .strict()
-  .prefault({});
-
-const KEY_BYTES = 32;
-
-/** A base64 string that decodes to exactly 32 bytes (never echoed in the message: it is a key). */
-const credentialsKey = z
-  .string()
-  .refine(
-    (v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, "base64").length === KEY_BYTES,
-    `must be ${KEY_BYTES} random bytes, base64-encoded (e.g. from \`openssl rand -base64 32\`)`,
-  );
-
-export const credentialsSchema = z
-  .object({
-    keys: z
-      .record(
-        z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "key ids are letters, digits, _ . - (at most 64)"),
-        credentialsKey,
-      )
-      .default({})
-      .describe(
-        'AES-256-GCM keys that encrypt the provider credentials of self-service users in Redis, by key id, e.g. `{ "2026-12": "${XGW_CREDENTIALS_KEY}" }`; each 32 random bytes, base64. Keep a retired key until `xmpp-gateway credentials re-encrypt` has run.',
-      ),
-    currentKey: z
-      .string()
-      .optional()
-      .describe(
-        "The key id that encrypts credentials stored from now on (and by re-encrypt); required when a gateway is self-service.",
       ),
   })
   .strict()
@@ -329,35 +297,6 @@ export const configSchema = z
       });
     });
   });
-
-/** Self-service gateways store users' credentials encrypted: they need a current key. */
-function checkCredentialKeys(
-  cfg: {
-    credentials: z.infer<typeof credentialsSchema>;
-    gateways: { id: string; registration: { mode: string } }[];
-  },
-  ctx: z.RefinementCtx,
-): void {
-  const { keys, currentKey } = cfg.credentials;
-  const path = ["credentials", "currentKey"];
-  if (currentKey !== undefined && !Object.hasOwn(keys, currentKey)) {
-    const ids = Object.keys(keys).map((k) => `"${k}"`);
-    ctx.addIssue({
-      code: "custom",
-      path,
-      message: `"${currentKey}" is not one of credentials.keys (${ids.length > 0 ? ids.join(", ") : "none configured"})`,
-    });
-    return;
-  }
-  const selfService = cfg.gateways.findIndex((g) => g.registration.mode === "self-service");
-  if (currentKey === undefined && selfService >= 0) {
-    ctx.addIssue({
-      code: "custom",
-      path,
-      message: `gateways[${selfService}] (${cfg.gateways[selfService]?.id}) is self-service: users' provider credentials are stored encrypted; set credentials.keys (a key id and 32 random bytes, base64, e.g. from \`openssl rand -base64 32\`) and credentials.currentKey`,
-    });
-  }
-}
 
 export type Config = z.infer<typeof configSchema>;
 export type GatewayConfig = z.infer<typeof gatewaySchema>;

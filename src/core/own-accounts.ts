@@ -42,6 +42,20 @@ export function acceptedAccount(registration: Registration, accountOf: AccountOf
   return credentials ? { kind: "self-service", id: accountOf?.(credentials) ?? "" } : { kind: "gateway" };
 }
 
+/** The name of the user's own account a message was accepted for; undefined for the gateway's. */
+export function accountName(account: AcceptedAccount): string | undefined {
+  return account.kind === "self-service" ? account.id : undefined;
+}
+
+/** `resolve(claim)`, asked once however often it is wanted (the parts of a job share it). */
+export function resolveOnce(resolve: AccountResolver, claim: AccountClaim): () => Promise<ResolvedAccount> {
+  let resolved: Promise<ResolvedAccount> | undefined;
+  return () => {
+    resolved ??= resolve(claim);
+    return resolved;
+  };
+}
+
 /** Every message on the gateway's own account (operator-provisioned gateways). */
 export const gatewayAccounts: AccountResolver = async (claim) => ({ account: { number: claim.from } });
 

@@ -16,10 +16,8 @@
  * - Redis: two round trips per part on the happy path, each one pipeline: the opt-out check (first
  *   part only) with the claim before the request, and the id, message map record and early
  *   delivery report after it.
- * - A message accepted for the sender's own provider account (self-service) is sent with that
- *   account or fails ("no longer registered"), never with the gateway's (`accounts`, looked up
- *   once per job before its first request). The message map records which account sent it, so
- *   only that account's delivery reports apply.
+ * - A message accepted for the sender's own provider account is sent with it or fails, never with
+ *   the gateway's (`accounts`, once per job); the message map names the account (for reports).
  * - Permanent errors and exhausted retries become an error stanza for the sender (via the to-xmpp
  *   queue, so it survives a component that is offline), and the job stays in the failed set.
  */
@@ -29,7 +27,7 @@ import type { NetworkAdapter } from "../core/adapter.js";
 import { OptedOutError, Refusal, type RefusalCondition, RetryableError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { optedOutText } from "../core/optout.js";
-import { type AccountResolver, gatewayAccounts, type ResolvedAccount } from "../core/own-accounts.js";
+import { type AccountResolver, accountName, gatewayAccounts, resolveOnce } from "../core/own-accounts.js";
 import { splitText } from "../core/segments.js";
 import type { MessageMap, SentRecord } from "../store/message-map.js";
 import type { OptOutStore } from "../store/optouts.js";
@@ -38,7 +36,8 @@ import { readNotes, writeNotes } from "./attempt-notes.js";
 import { errorJobId, type OutboundJob, outboundJobSchema } from "./jobs.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
 import type { Producer } from "./producer.js";
-import { applyTaken, type StatusOutcome } from "./reports.js";
+import { sentRecorder } from "./record-sent.js";
+import type { StatusOutcome } from "./reports.js";
 import { backoffStrategy } from "./retry.js";
 
 export type OutboundOutcome = "sent" | "failed" | "retried" | "uncertain" | "opted-out";
@@ -130,32 +129,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     return splitText(body, max);
   };
 
-  /**
-   * One round trip after a part was accepted: its id replaces its claim, the message map gets the
-   * record, and a delivery report that arrived before the record is taken and applied.
-   */
-  const recordSent = async (part: number, providerMessageId: string, record: SentRecord) => {
-    const batch = store.pipeline();
-    const recorded = sentParts.recordIn(batch, o.gatewayId, record.jobId, part, providerMessageId);
-    const mapped = o.messageMap.putIn(batch, o.gatewayId, providerMessageId, record);
-    const early = o.messageMap.takeEarlyIn(batch, o.gatewayId, providerMessageId);
-    const replies = await batch.exec();
-    try {
-      // Before the checks below: a report taken here is no longer held anywhere else.
-      const outcome = await applyTaken(reportDeps, record, early(replies));
-      if (outcome !== undefined) o.onReport?.(outcome);
-      if (outcome === "wrong-account") {
-        log.warn(
-          { jobId: record.jobId, providerMessageId },
-          "delivery report signed by another account than the message was sent with: dropped",
-        );
-      }
-    } catch (err) {
-      log.warn({ jobId: record.jobId, reason: String(err) }, "early delivery report not applied");
-    }
-    recorded(replies);
-    mapped(replies);
-  };
+  const recordSent = sentRecorder({ store, sentParts, reportDeps, log, onReport: o.onReport });
 
   const process = async (job: Job): Promise<OutboundResult> => {
     const parsed = outboundJobSchema.safeParse(job.data);
@@ -172,11 +146,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     let unsent: { part: number; claim: string; confirmed: boolean } | undefined;
     /** A part the provider accepted whose id is not recorded yet. */
     let accepted: { claim: string; providerMessageId: string } | undefined;
-    let resolved: Promise<ResolvedAccount> | undefined;
-    const account = () => {
-      resolved ??= accounts(data);
-      return resolved;
-    };
+    const account = resolveOnce(accounts, data);
     const claimed = (state: PartState) => {
       if (unsent && state.kind === "claimed") unsent.confirmed = true;
       else unsent = undefined;
@@ -326,9 +296,4 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   });
   worker.on("error", (err) => log.error({ err: { message: err.message } }, "outbound worker error"));
   return worker;
-}
-
-/** The name of the user's own account a job was accepted for; undefined for the gateway's. */
-function accountName(account: NonNullable<OutboundJob["account"]>): string | undefined {
-  return account.kind === "self-service" ? account.id : undefined;
 }

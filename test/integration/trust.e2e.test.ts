@@ -152,6 +152,13 @@ describe.skipIf(!twilioSpecPath())("trust under hostile input, end to end on Pro
     return Promise.race([client.waitFor(errorOf(id), 15_000), reached]);
   }
 
+  /** Once the worker has recorded the provider's id of a message it sent. */
+  const recorded = (sid: string) =>
+    waitFor(async () => (await redis.exists(`{${front.prefix}}:msgmap:sms:${sid}`)) === 1, {
+      timeoutMs: 15_000,
+      description: `the worker to record ${sid}`,
+    });
+
   async function register(client: TestClient, values: Record<string, string>): Promise<Element> {
     return client.iq(xml("iq", { type: "set", to: SMS }, submit(values)));
   }
@@ -229,7 +236,8 @@ describe.skipIf(!twilioSpecPath())("trust under hostile input, end to end on Pro
         for (const key of keys) dump.push(key, await dumpKey(redis, key));
       } while (cursor !== "0");
       const text = dump.join("\n");
-      expect(text).toContain(ANNA_SID); // the registrations are there ...
+      expect(text).toContain(ANNA_NUMBER); // the registrations are there ...
+      expect(text).toContain("2026-12"); // sealed with the current key
       expect(text).not.toContain(ANNA_TOKEN); // ... without their tokens
       expect(text).not.toContain(BEA_TOKEN);
     });
@@ -261,6 +269,7 @@ describe.skipIf(!twilioSpecPath())("trust under hostile input, end to end on Pro
       const sent = await standIn.waitForRequest((r) => r.form.To === contact, 15_000);
       expect(sent.accountSid).toBe(ANNA_SID);
       const sid = sidOf(sent);
+      await recorded(sid);
       for (const [MessageStatus, ErrorCode] of [["delivered"], ["undelivered", "30003"]] as const) {
         const forged = { AccountSid: BEA_SID, From: BEA_NUMBER, To: contact, MessageSid: sid, MessageStatus };
         const res = await status(ErrorCode ? { ...forged, ErrorCode } : forged, BEA_TOKEN);
@@ -293,10 +302,7 @@ describe.skipIf(!twilioSpecPath())("trust under hostile input, end to end on Pro
       release();
       // The worker records the sid and takes the held report: it must not apply bea's.
       const own = { AccountSid: ANNA_SID, From: ANNA_NUMBER, To: contact, MessageSid: sid };
-      await waitFor(async () => (await redis.exists(`{${front.prefix}}:msgmap:sms:${sid}`)) === 1, {
-        timeoutMs: 15_000,
-        description: "the worker to record the held message's sid",
-      });
+      await recorded(sid);
       expect(
         (await status({ ...own, MessageStatus: "undelivered", ErrorCode: "30003" }, ANNA_TOKEN)).status,
       ).toBe(200);
