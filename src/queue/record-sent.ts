@@ -24,7 +24,7 @@ export function sentRecorder(d: SentRecorderDeps) {
     const batch = d.store.pipeline();
     const recorded = d.sentParts.recordIn(batch, gatewayId, record.jobId, part, providerMessageId);
     const mapped = messageMap.putIn(batch, gatewayId, providerMessageId, record);
-    const early = messageMap.takeEarlyIn(batch, gatewayId, providerMessageId);
+    const early = messageMap.takeEarlyIn(batch, gatewayId, providerMessageId, record.account);
     const replies = await batch.exec();
     try {
       // Before the checks below: a report taken here is no longer held anywhere else.

@@ -111,17 +111,19 @@ export async function holdOrApply(d: ReportDeps, event: InboundStatusEvent): Pro
   const record = await d.messageMap.get(d.gatewayId, event.providerMessageId);
   if (!held) return record ? applyReport(d, record, event) : "dropped";
   if (!record) return "unknown";
+  // Another account's message: its report stays held until it expires (never taken).
+  if (record.account !== event.signedBy) return "wrong-account";
   // The worker recorded it meanwhile: whoever takes the held report applies it (exactly one side).
   return (await takeAndApply(d, record, event.providerMessageId)) ?? "early";
 }
 
-/** Applies a held report for `providerMessageId`, if there is one (called after recording it). */
+/** Applies a report held for `providerMessageId` by the record's own account, if there is one. */
 export async function takeAndApply(
   d: ReportDeps,
   record: SentRecord,
   providerMessageId: string,
 ): Promise<StatusOutcome | undefined> {
-  return applyTaken(d, record, await d.messageMap.takeEarly(d.gatewayId, providerMessageId));
+  return applyTaken(d, record, await d.messageMap.takeEarly(d.gatewayId, providerMessageId, record.account));
 }
 
 /** Applies a report already taken with `takeEarly` (or `takeEarlyIn`), if it is one. */

@@ -96,9 +96,12 @@ export class MessageMap {
   /**
    * Keeps a delivery report that arrived before its message was recorded (a fast failure can beat
    * the worker's write); `takeEarly` hands it over once, to whichever side gets there first.
-   * The value is stored as given; the caller validates it on the way out. With `limit`, at most
-   * `max` reports of that signer are held per `ttlSeconds` window (a counter with the same life);
-   * returns false when this one was not held.
+   * The value is stored as given; the caller validates it on the way out. Reports are held per
+   * signer (`signer`: the self-service account that signed it; undefined for the gateway's own),
+   * and only the signer the message was sent with is taken: another account's report for the
+   * same id neither replaces nor is handed over, it expires. A self-service signer holds at most
+   * `max` reports per `ttlSeconds` window (a counter with the same life); returns false when
+   * this one was not held.
    */
   async holdEarly(
     gatewayId: string,
@@ -107,7 +110,7 @@ export class MessageMap {
     ttlSeconds: number,
     limit?: { readonly signer: string; readonly max: number },
   ): Promise<boolean> {
-    const key = this.earlyKey(gatewayId, providerMessageId);
+    const key = this.earlyKey(gatewayId, providerMessageId, limit?.signer);
     const value = JSON.stringify(report);
     if (!limit) {
       await this.redis.set(key, value, "EX", ttlSeconds);
@@ -117,8 +120,9 @@ export class MessageMap {
     return (await this.redis.eval(HOLD_CAPPED, 2, key, counter, value, ttlSeconds, limit.max)) === 1;
   }
 
-  async takeEarly(gatewayId: string, providerMessageId: string): Promise<unknown> {
-    return parseJson(await this.redis.getdel(this.earlyKey(gatewayId, providerMessageId)));
+  /** The report `signer` holds for the id (see holdEarly), once. */
+  async takeEarly(gatewayId: string, providerMessageId: string, signer?: string): Promise<unknown> {
+    return parseJson(await this.redis.getdel(this.earlyKey(gatewayId, providerMessageId, signer)));
   }
 
   /** `takeEarly`, queued on `batch` (after the `putIn` of the record, so exactly one side takes it). */
@@ -126,14 +130,16 @@ export class MessageMap {
     batch: ChainableCommander,
     gatewayId: string,
     providerMessageId: string,
+    signer?: string,
   ): (replies: BatchReplies) => unknown {
     const at = batch.length;
-    batch.getdel(this.earlyKey(gatewayId, providerMessageId));
+    batch.getdel(this.earlyKey(gatewayId, providerMessageId, signer));
     return (replies) => parseJson(replyAt(replies, at));
   }
 
-  private earlyKey(gatewayId: string, providerMessageId: string): string {
-    return storeKey(this.prefix, "early-report", gatewayId, providerMessageId);
+  private earlyKey(gatewayId: string, providerMessageId: string, signer: string | undefined): string {
+    const key = storeKey(this.prefix, "early-report", gatewayId, providerMessageId);
+    return signer === undefined ? key : `${key}:${signer}`;
   }
 
   private key(gatewayId: string, providerMessageId: string): string {

@@ -115,7 +115,15 @@ export class OptOutStore {
     let cursor = "0";
     const head = `${hashTagPrefix(this.prefix)}:optout:`;
     do {
-      const [next, keys] = await this.redis.scan(cursor, "MATCH", `${head}*`, "COUNT", 1000, "TYPE", "hash");
+      const [next, keys] = await this.redis.scan(
+        cursor,
+        "MATCH",
+        `${head}*`,
+        "COUNT",
+        10_000,
+        "TYPE",
+        "hash",
+      );
       cursor = next;
       for (const key of keys) {
         const [gatewayId, ourNumber] = key.slice(head.length).split(":");

@@ -122,11 +122,18 @@ describe("delivery reports and their signers", () => {
     outcomes.length = 0;
     await ingest([failed("SMearly1", BEA)]);
     expect(outcomes).toEqual(["unknown"]);
+    const deps = { gatewayId: GATEWAY, producer, messageMap };
+    // Neither anna's message nor one of the gateway's own account is given bea's report.
+    expect(await takeAndApply(deps, record(), "SMearly1")).toBeUndefined();
     const r = record(ANNA);
-    expect(await takeAndApply({ gatewayId: GATEWAY, producer, messageMap }, r, "SMearly1")).toBe(
-      "wrong-account",
-    );
+    expect(await takeAndApply(deps, r, "SMearly1")).toBeUndefined();
     expect(await toXmpp.getJob(deliveryErrorJobId(r.jobId))).toBeUndefined();
+    // Anna's own report for the same id, held beside it, is (bea's did not replace it).
+    await ingest([failed("SMearly1", BEA), { ...failed("SMearly1", ANNA), reason: "anna's own report" }]);
+    expect(await takeAndApply(deps, r, "SMearly1")).toBe("error");
+    expect((await toXmpp.getJob(deliveryErrorJobId(r.jobId)))?.data).toMatchObject({
+      text: expect.stringContaining("anna's own report"),
+    });
 
     await ingest([failed("SMearly2", ANNA)]);
     const own = record(ANNA);
@@ -140,7 +147,7 @@ describe("delivery reports and their signers", () => {
     await ingest(sids.map((sid) => failed(sid, flooder)));
     expect(outcomes).toEqual(["unknown", "unknown", "unknown", "dropped", "dropped", "dropped"]);
     const held = await Promise.all(
-      sids.map((sid) => redis.exists(`{${prefix}}:early-report:${GATEWAY}:${sid}`)),
+      sids.map((sid) => redis.exists(`{${prefix}}:early-report:${GATEWAY}:${sid}:${flooder}`)),
     );
     expect(held).toEqual([1, 1, 1, 0, 0, 0]);
     outcomes.length = 0;
