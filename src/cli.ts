@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-/** `xmpp-gateway start | check-config | queue failed|retry|purge | demo` */
+/** `xmpp-gateway start | check-config | queue failed|retry|purge | credentials re-encrypt | demo` */
 import { Command, Option } from "commander";
 import { Redis } from "ioredis";
 import { formatProblems, loadConfigFile } from "./config/load.js";
 import { parseDuration } from "./core/duration.js";
+import { reencryptCommand } from "./credentials-command.js";
 import { ALL_ROLES, adapterSchemas, configReference, type Role, startGateway } from "./main.js";
 import { QueueAdmin } from "./queue/admin.js";
 
@@ -144,6 +145,16 @@ queueCommand
     }
     const removed = await withQueues(opts.config, opts.gateway, (admin) => admin.purge(ms, opts.gateway));
     process.stdout.write(`${removed} failed job(s) older than ${opts.olderThan} removed\n`);
+  });
+
+program
+  .command("credentials")
+  .description("stored provider credentials of self-service users")
+  .command("re-encrypt")
+  .description("encrypt every stored credential again with credentials.currentKey (then retired keys can go)")
+  .addOption(configOption())
+  .action(async (opts: { config: string }) => {
+    process.exitCode = await reencryptCommand(await load(opts.config), process.stdout, process.stderr);
   });
 
 program

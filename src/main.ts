@@ -13,13 +13,14 @@ import { referenceMarkdown } from "./config/reference.js";
 import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
 import type { Logger } from "./core/logger.js";
-import { withOwnAccounts } from "./core/own-accounts.js";
+import { gatewayAccounts, ownAccounts } from "./core/own-accounts.js";
 import { buildHttpServer, listen } from "./http/server.js";
 import { createLogger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
 import { inboundIngester } from "./queue/ingest.js";
 import { startOutboundWorker } from "./queue/outbound-worker.js";
 import { Producer } from "./queue/producer.js";
+import { cipherFromConfig } from "./store/credential-cipher.js";
 import { MessageMap } from "./store/message-map.js";
 import { OptOutStore } from "./store/optouts.js";
 import { CachedRegistrationStore } from "./store/registration-cache.js";
@@ -84,6 +85,7 @@ export function secretValues(config: LoadedConfig): string[] {
     out.push(g.secret);
     walk(g.adapterConfig, "");
   }
+  out.push(...Object.values(config.credentials.keys));
   const redisPassword = safeUrlPassword(config.redis.url);
   if (redisPassword) out.push(redisPassword);
   return out;
@@ -133,7 +135,7 @@ export async function startGateway(
 
   // Changes made by this process apply at once; those of another role process within 5 s.
   const registrations = new CachedRegistrationStore(
-    new RedisRegistrationStore(storeRedis, config.redis.prefix),
+    new RedisRegistrationStore(storeRedis, config.redis.prefix, cipherFromConfig(config.credentials)),
     5_000,
   );
   for (const g of config.gateways) {
@@ -160,7 +162,9 @@ export async function startGateway(
       ),
   });
   const messageMap = new MessageMap(storeRedis, config.redis.prefix, config.queue.messageMapTtlSeconds);
-  const optOuts = new OptOutStore(storeRedis, config.redis.prefix);
+  const optOuts = new OptOutStore(storeRedis, config.redis.prefix, config.queue.optOutTtlSeconds);
+  const migrated = await optOuts.migrateLegacy();
+  if (migrated > 0) logger.info({ migrated }, "opt-outs moved to per-pair keys with a bounded life");
   const allowedDomains = new Set(config.allowedDomains);
   const transports = new Map<string, XmppTransport>();
   let rejectFatal: (err: Error) => void = () => {};
@@ -223,9 +227,12 @@ export async function startGateway(
       const hasStatusRoute = adapter.webhooks?.some((r) => r.path === "status") ?? false;
       const worker = startOutboundWorker({
         gatewayId: g.id,
+        adapter,
         // Only self-service users carry their own accounts: no lookup per send otherwise.
-        adapter:
-          g.registration.mode === "self-service" ? withOwnAccounts(adapter, registrations, g.id) : adapter,
+        accounts:
+          g.registration.mode === "self-service"
+            ? ownAccounts(registrations, g.id, adapter.registration?.accountOf)
+            : gatewayAccounts,
         redis: workerRedis,
         store: storeRedis,
         producer,
@@ -243,6 +250,7 @@ export async function startGateway(
         stalledIntervalMs: config.queue.stalledIntervalMs,
         statusCallbackUrl: hasStatusRoute ? `${config.http.publicUrl}/webhooks/${g.id}/status` : undefined,
         onOutcome: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
+        onReport: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
       });
       stopWorkers.push(() => worker.close());
     }

@@ -68,6 +68,8 @@ export function twilioRegistration(o: TwilioRegistrationOptions): RegistrationSp
         void httpClient.destroy();
       }
     },
+    // The AccountSid: what the status webhook reports as `signedBy`.
+    accountOf: (credentials) => credentials.accountSid ?? "",
   };
 }
 

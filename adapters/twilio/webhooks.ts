@@ -70,46 +70,60 @@ const FAILED_STATUSES: ReadonlySet<string> = new Set(["undelivered", "failed", "
 
 /**
  * `ownCredentials` finds a self-service user's own Twilio credentials by one of their numbers:
- * Twilio signs webhooks of the user's own numbers with that account's Auth Token. The token is
- * chosen by the AccountSid field only when a number of the request (To, or From for status
- * callbacks) is registered to that very account; everything else is checked with the gateway's.
+ * Twilio signs webhooks of the user's own numbers with that account's Auth Token. A user's token
+ * vouches only for her own number: an inbound message is checked with it only when To (the number
+ * that received it) is hers, a status callback only when From (the number that sent it) is hers,
+ * and only when the AccountSid field names that very account. Everything else is checked with the
+ * gateway's token. A status callback says which account signed it (`signedBy`, the AccountSid;
+ * absent for the gateway's), so the core applies it only to a message that account sent.
  */
 export function createTwilioWebhooks(
   authToken: string,
   logger: Logger,
   ownCredentials?: AdapterDeps["ownCredentials"],
 ): WebhookRoute[] {
-  const tokenFor = async (req: WebhookRequest): Promise<string> => {
+  /** The token to check `req` with, and the self-service account it belongs to (if it is one). */
+  const signerOf = async (req: WebhookRequest, field: "To" | "From"): Promise<Signer> => {
     const accountSid = req.form.AccountSid;
-    if (!ownCredentials || typeof accountSid !== "string") return authToken;
-    for (const field of ["To", "From"]) {
-      const number = req.form[field];
-      if (typeof number !== "string") continue;
-      const creds = await ownCredentials(number);
-      if (creds?.accountSid === accountSid && creds.authToken) return creds.authToken;
+    const number = req.form[field];
+    if (!ownCredentials || typeof accountSid !== "string" || typeof number !== "string") {
+      return { token: authToken };
     }
-    return authToken;
+    const creds = await ownCredentials(number);
+    if (creds?.accountSid === accountSid && creds.authToken) {
+      return { token: creds.authToken, account: accountSid };
+    }
+    return { token: authToken };
   };
   return [
     {
       path: "message",
       async handle(req) {
-        verifySignature(await tokenFor(req), req);
+        verifySignature((await signerOf(req, "To")).token, req);
         return { events: [parseInbound(req.form)], ack: MESSAGE_ACK };
       },
     },
     {
       path: "status",
       async handle(req) {
-        verifySignature(await tokenFor(req), req);
+        const signer = await signerOf(req, "From");
+        verifySignature(signer.token, req);
         const events = parseStatus(req.form);
         if (events.length === 0) {
           logger.debug({ status: req.form.MessageStatus }, "intermediate Twilio status ignored");
         }
-        return { events, ack: STATUS_ACK };
+        const signed =
+          signer.account === undefined ? events : events.map((e) => ({ ...e, signedBy: signer.account }));
+        return { events: signed, ack: STATUS_ACK };
       },
     },
   ];
+}
+
+interface Signer {
+  readonly token: string;
+  /** The self-service AccountSid whose token it is; undefined for the gateway's own. */
+  readonly account?: string;
 }
 
 /** Throws WebhookAuthError unless X-Twilio-Signature signs req.publicUrl and every form field. */

@@ -47,6 +47,8 @@ function typeName(s: z.ZodType): string {
       return `list of ${typeName(unwrap(d.element as z.ZodType).inner)}`;
     case "object":
       return "mapping";
+    case "record":
+      return `mapping of string to ${typeName(unwrap(d.valueType as z.ZodType).inner)}`;
     default:
       return d.type;
   }

@@ -6,6 +6,7 @@
  * chosen by `gateways[].adapter` (see load.ts); this file names no adapter.
  */
 import { z } from "zod";
+import { checkCredentialKeys, credentialsSchema } from "./credentials.js";
 
 const hostPort = z
   .string()
@@ -133,8 +134,14 @@ export const queueSchema = z
       .number()
       .int()
       .min(60)
-      .default(7 * 24 * 3600)
-      .describe("How long a provider message id or stanza id is remembered to drop duplicates."),
+      .default(30 * 24 * 3600)
+      .describe("How long a provider message id or stanza id is remembered, to drop duplicates and replays."),
+    optOutTtlSeconds: z
+      .number()
+      .int()
+      .min(30 * 24 * 3600, "must be at least 30 days (2592000): a STOP must not expire soon")
+      .default(3 * 365 * 24 * 3600)
+      .describe("How long a pair's STOP or START is kept after its latest event (each event restarts it)."),
     messageMapTtlSeconds: z
       .number()
       .int()
@@ -228,6 +235,7 @@ export const configSchema = z
     redis: redisSchema,
     http: httpSchema,
     queue: queueSchema,
+    credentials: credentialsSchema,
     log: z
       .object({
         level: z
@@ -254,6 +262,7 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    checkCredentialKeys(cfg, ctx);
     const seen = { id: new Map<string, number>(), domain: new Map<string, number>() };
     cfg.gateways.forEach((g, i) => {
       for (const key of ["id", "domain"] as const) {

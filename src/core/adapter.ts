@@ -58,6 +58,12 @@ export interface RegistrationSpec {
   readonly instructions: string;
   readonly fields: readonly RegistrationField[];
   verify(values: Readonly<Record<string, string>>): Promise<VerifiedAccount>;
+  /**
+   * A stable, non-secret name of the provider account `credentials` (as `verify` returned them)
+   * belong to, e.g. Twilio's AccountSid. Queued messages remember it (a message accepted for one
+   * account is never sent with another), and webhook routes name the same account as `signedBy`.
+   */
+  accountOf?(credentials: Readonly<Record<string, string>>): string;
 }
 
 export interface OutboundMessage {
@@ -89,6 +95,11 @@ export interface InboundMessageEvent {
   readonly mediaUrls: readonly string[];
   /** The provider recognised an opt-out keyword (Twilio OptOutType STOP / START). */
   readonly optOut?: "stop" | "start";
+  /**
+   * When the provider says the message was received (ms since the epoch), for providers that sign
+   * it; orders opt-outs. Absent (Twilio): the time the gateway received the webhook.
+   */
+  readonly occurredAt?: number;
 }
 
 export interface InboundStatusEvent {
@@ -99,6 +110,12 @@ export interface InboundStatusEvent {
   readonly errorCode?: string;
   /** XMPP condition for a failed delivery (default recipient-unavailable). */
   readonly condition?: RefusalCondition;
+  /**
+   * The self-service account whose credentials verified the report (its `accountOf` name; opaque
+   * to the core), absent when the gateway's own credentials did. A report is applied only to a
+   * message sent with that same account.
+   */
+  readonly signedBy?: string;
 }
 
 export type InboundEvent = InboundMessageEvent | InboundStatusEvent;
@@ -145,7 +162,9 @@ export interface AdapterDeps {
   readonly emit: (events: InboundEvent[]) => Promise<void>;
   /**
    * The stored provider credentials of the user who owns `number` (self-service registrations),
-   * e.g. to check a webhook the provider signed with that user's own account.
+   * e.g. to check a webhook the provider signed with that user's own account. Such credentials
+   * vouch only for their own number: what the user's number received (inbound To), or reports on
+   * what it sent (naming the account as `signedBy`).
    */
   readonly ownCredentials?: (number: Address) => Promise<Readonly<Record<string, string>> | undefined>;
 }

@@ -5,6 +5,7 @@
 import type { NetworkAdapter } from "./adapter.js";
 import { Refusal } from "./errors.js";
 import { bareJid, parseJid } from "./jid.js";
+import { type AcceptedAccount, acceptedAccount } from "./own-accounts.js";
 import type { RegistrationStore } from "./registrations.js";
 
 /** A message a user sent to a contact of the gateway, as decoded from the stanza. */
@@ -30,6 +31,8 @@ export interface RoutedMessage extends OutboundRequest {
   readonly to: string;
   /** The sender's own number. */
   readonly from: string;
+  /** Which provider account it is accepted for (the sender's own, or the gateway's). */
+  readonly account: AcceptedAccount;
 }
 
 export interface RoutingContext {
@@ -58,5 +61,6 @@ export async function routeOutbound(req: OutboundRequest, ctx: RoutingContext): 
   if (req.body.length === 0 && req.mediaUrls.length === 0) {
     throw new Refusal("bad-request", "The message has no text.");
   }
-  return { ...req, gatewayId: ctx.gatewayId, senderBare, to, from: registration.number };
+  const account = acceptedAccount(registration, ctx.adapter.registration?.accountOf);
+  return { ...req, gatewayId: ctx.gatewayId, senderBare, to, from: registration.number, account };
 }

@@ -2,14 +2,16 @@
  * Inbound events from a provider (webhooks, or the simulator) into the to-xmpp queue, with job ids
  * derived from upstream ids so a redelivery is delivered once:
  * - messages: job id from the provider's message id; STOP / START (the provider's flag or the
- *   keywords) are recorded as opt-outs of the sender from the number they wrote to;
+ *   keywords) of a new message (not a duplicate) are recorded as opt-outs of the sender from the
+ *   number they wrote to, unless a newer opt-out event is stored;
  * - delivery reports: mapped back to the user's stanza through the message map; "delivered"
  *   becomes a XEP-0184 receipt when the user asked for one (once every part is delivered), a
  *   failure becomes an error stanza (once per message). Reports for unknown ids are acknowledged
  *   and counted, and kept for a few minutes in case the worker has not recorded the id yet (a fast
- *   failure report can beat it).
+ *   failure report can beat it). A report applies only to a message sent with the account that
+ *   signed it (`signedBy`); others are acknowledged, counted ("wrong-account") and dropped.
  */
-import type { InboundEvent, InboundStatusEvent } from "../core/adapter.js";
+import type { InboundEvent, InboundMessageEvent, InboundStatusEvent } from "../core/adapter.js";
 import type { Logger } from "../core/logger.js";
 import { optOutKeyword } from "../core/optout.js";
 import type { MessageMap } from "../store/message-map.js";
@@ -26,6 +28,8 @@ export interface IngestOptions {
   readonly logger: Logger;
   readonly messageMap: MessageMap;
   readonly optOuts: OptOutStore;
+  /** Reports for ids not (yet) recorded held per self-service account (default 1,000 per 10 min). */
+  readonly earlyReportsPerAccount?: number;
   readonly onOutcome?: (outcome: EnqueueOutcome | "status") => void;
   readonly onStatus?: (outcome: StatusOutcome) => void;
 }
@@ -36,29 +40,44 @@ export function inboundIngester(o: IngestOptions) {
 
   const status = async (event: InboundStatusEvent): Promise<StatusOutcome> => {
     const record = await o.messageMap.get(gatewayId, event.providerMessageId);
-    if (record) return applyReport(o, record, event);
-    const outcome = await holdOrApply(o, event);
+    const outcome = record ? await applyReport(o, record, event) : await holdOrApply(o, event);
+    const about = { providerMessageId: event.providerMessageId, status: event.status };
     if (outcome === "unknown") {
       log.info(
-        { providerMessageId: event.providerMessageId, status: event.status },
+        about,
         "delivery report for a message id not (yet) recorded: acknowledged and kept for a while",
+      );
+    } else if (outcome === "wrong-account") {
+      log.warn(about, "delivery report signed by another account than the message was sent with: dropped");
+    } else if (outcome === "dropped") {
+      log.warn(
+        about,
+        "delivery report for a message id not recorded, from an account holding many such reports already: dropped",
       );
     }
     return outcome;
   };
 
+  /**
+   * STOP / START of a new event (never of a duplicate: a replayed old START must not reopen
+   * sending), applied only if newer than what is stored. The provider's own event time when it
+   * gives one (never in the future), else when the webhook arrived.
+   */
+  const optOut = async (event: InboundMessageEvent, arrivedAt: number): Promise<void> => {
+    const action = event.optOut ?? optOutKeyword(event.body);
+    if (action === undefined) return;
+    const at = Math.min(event.occurredAt ?? arrivedAt, arrivedAt);
+    const applied = await o.optOuts.apply(gatewayId, event.to, event.from, action, at, "inbound");
+    const pair = { ours: event.to, theirs: event.from };
+    if (applied === "stale") log.info(pair, `an older ${action.toUpperCase()} than the stored one: ignored`);
+    else if (action === "stop") log.info(pair, "recipient opted out (STOP)");
+    else log.info(pair, "recipient opted in (START)");
+  };
+
   return async (events: InboundEvent[]): Promise<void> => {
     for (const event of events) {
       if (event.kind === "message") {
-        const optOut = event.optOut ?? optOutKeyword(event.body);
-        if (optOut === "stop") {
-          await o.optOuts.record(gatewayId, event.to, event.from, "inbound");
-          log.info({ ours: event.to, theirs: event.from }, "recipient opted out (STOP)");
-        } else if (optOut === "start") {
-          if (await o.optOuts.clear(gatewayId, event.to, event.from)) {
-            log.info({ ours: event.to, theirs: event.from }, "recipient opted back in (START)");
-          }
-        }
+        const arrivedAt = Date.now();
         const outcome = await producer.enqueueToXmpp(
           gatewayId,
           {
@@ -71,6 +90,9 @@ export function inboundIngester(o: IngestOptions) {
           },
           inboundJobId(event.providerMessageId),
         );
+        // After the job exists: a webhook redelivered because this failed is a duplicate and
+        // changes nothing; the provider's own opt-out list (Twilio 21610) still stops sends.
+        if (outcome === "enqueued") await optOut(event, arrivedAt);
         log.debug({ providerMessageId: event.providerMessageId, outcome }, "inbound message");
         o.onOutcome?.(outcome);
       } else {

@@ -18,6 +18,16 @@ export const outboundJobSchema = z
     receipt: z.boolean().default(false),
     /** XEP-0308: id of the message this one corrects. */
     replaces: z.string().optional(),
+    /**
+     * The provider account it was accepted for: never sent with another (see own-accounts.ts).
+     * Absent on jobs of versions that did not record it.
+     */
+    account: z
+      .discriminatedUnion("kind", [
+        z.object({ kind: z.literal("gateway") }).strict(),
+        z.object({ kind: z.literal("self-service"), id: z.string() }).strict(),
+      ])
+      .optional(),
   })
   .strict();
 export type OutboundJob = z.infer<typeof outboundJobSchema>;

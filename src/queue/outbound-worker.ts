@@ -16,6 +16,8 @@
  * - Redis: two round trips per part on the happy path, each one pipeline: the opt-out check (first
  *   part only) with the claim before the request, and the id, message map record and early
  *   delivery report after it.
+ * - A message accepted for the sender's own provider account is sent with it or fails, never with
+ *   the gateway's (`accounts`, once per job); the message map names the account (for reports).
  * - Permanent errors and exhausted retries become an error stanza for the sender (via the to-xmpp
  *   queue, so it survives a component that is offline), and the job stays in the failed set.
  */
@@ -25,6 +27,7 @@ import type { NetworkAdapter } from "../core/adapter.js";
 import { OptedOutError, Refusal, type RefusalCondition, RetryableError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { optedOutText } from "../core/optout.js";
+import { type AccountResolver, accountName, gatewayAccounts, resolveOnce } from "../core/own-accounts.js";
 import { splitText } from "../core/segments.js";
 import type { MessageMap, SentRecord } from "../store/message-map.js";
 import type { OptOutStore } from "../store/optouts.js";
@@ -33,7 +36,8 @@ import { readNotes, writeNotes } from "./attempt-notes.js";
 import { errorJobId, type OutboundJob, outboundJobSchema } from "./jobs.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
 import type { Producer } from "./producer.js";
-import { applyTaken } from "./reports.js";
+import { sentRecorder } from "./record-sent.js";
+import type { StatusOutcome } from "./reports.js";
 import { backoffStrategy } from "./retry.js";
 
 export type OutboundOutcome = "sent" | "failed" | "retried" | "uncertain" | "opted-out";
@@ -64,7 +68,11 @@ export interface OutboundWorkerOptions {
   readonly stalledIntervalMs?: number;
   /** Where the provider posts delivery reports, or undefined when it has none. */
   readonly statusCallbackUrl?: string;
+  /** The account each job is sent with (default: the gateway's own for every job). */
+  readonly accounts?: AccountResolver;
   readonly onOutcome?: (outcome: OutboundOutcome) => void;
+  /** Told the outcome of a delivery report that arrived before its message was recorded. */
+  readonly onReport?: (outcome: StatusOutcome) => void;
 }
 
 /** What a completed job returns (kept with the completed job). */
@@ -81,6 +89,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const store = o.store ?? o.redis;
   const sentParts = new SentParts(store, o.prefix, o.dedupTtlSeconds);
   const reportDeps = { gatewayId: o.gatewayId, producer: o.producer, messageMap: o.messageMap };
+  const accounts = o.accounts ?? gatewayAccounts;
 
   const refuse = async (job: Job, data: OutboundJob, condition: RefusalCondition, text: string) => {
     await o.producer.enqueueToXmpp(
@@ -120,25 +129,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     return splitText(body, max);
   };
 
-  /**
-   * One round trip after a part was accepted: its id replaces its claim, the message map gets the
-   * record, and a delivery report that arrived before the record is taken and applied.
-   */
-  const recordSent = async (part: number, providerMessageId: string, record: SentRecord) => {
-    const batch = store.pipeline();
-    const recorded = sentParts.recordIn(batch, o.gatewayId, record.jobId, part, providerMessageId);
-    const mapped = o.messageMap.putIn(batch, o.gatewayId, providerMessageId, record);
-    const early = o.messageMap.takeEarlyIn(batch, o.gatewayId, providerMessageId);
-    const replies = await batch.exec();
-    try {
-      // Before the checks below: a report taken here is no longer held anywhere else.
-      await applyTaken(reportDeps, record, early(replies));
-    } catch (err) {
-      log.warn({ jobId: record.jobId, reason: String(err) }, "early delivery report not applied");
-    }
-    recorded(replies);
-    mapped(replies);
-  };
+  const recordSent = sentRecorder({ store, sentParts, reportDeps, log, onReport: o.onReport });
 
   const process = async (job: Job): Promise<OutboundResult> => {
     const parsed = outboundJobSchema.safeParse(job.data);
@@ -155,6 +146,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     let unsent: { part: number; claim: string; confirmed: boolean } | undefined;
     /** A part the provider accepted whose id is not recorded yet. */
     let accepted: { claim: string; providerMessageId: string } | undefined;
+    const account = resolveOnce(accounts, data);
     const claimed = (state: PartState) => {
       if (unsent && state.kind === "claimed") unsent.confirmed = true;
       else unsent = undefined;
@@ -173,6 +165,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
         throw new OptedOutError(optedOutText(data.to, data.from));
       }
       const parts = partsOf(data);
+      const sentWith = data.account === undefined ? (await account()).id : accountName(data.account);
       const record: SentRecord = {
         jobId,
         senderJid: data.senderJid,
@@ -180,6 +173,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
         contactLocalpart: data.contactLocalpart,
         receipt: data.receipt,
         parts: parts.length,
+        ...(sentWith === undefined ? {} : { account: sentWith }),
       };
       const ids: string[] = [];
       let uncertain = 0;
@@ -220,7 +214,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
             statusCallbackUrl: o.statusCallbackUrl,
             messageId: parts.length === 1 ? jobId : `${jobId}-${i + 1}`,
           },
-          { number: data.from },
+          (await account()).account,
         );
         // Accepted: the claim stays until the id replaces it, even if recording the id fails.
         accepted = { claim: unsent?.claim ?? "", providerMessageId };

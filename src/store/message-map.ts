@@ -21,9 +21,23 @@ const sentRecordSchema = z
     receipt: z.boolean(),
     /** How many provider messages the stanza became. */
     parts: z.number().int().min(1),
+    /**
+     * The self-service account it was sent with (the adapter's name for it, e.g. an AccountSid);
+     * absent for the gateway's own account. Only reports signed by this account apply to it.
+     */
+    account: z.string().optional(),
   })
   .strict();
 export type SentRecord = z.infer<typeof sentRecordSchema>;
+
+// KEYS: the report's key, the signer's counter. ARGV: report, ttl seconds, max per window.
+const HOLD_CAPPED = `
+local n = redis.call('INCR', KEYS[2])
+if n == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+if n > tonumber(ARGV[3]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+`;
 
 function parseJson(raw: unknown): unknown {
   if (typeof raw !== "string") return undefined;
@@ -82,24 +96,33 @@ export class MessageMap {
   /**
    * Keeps a delivery report that arrived before its message was recorded (a fast failure can beat
    * the worker's write); `takeEarly` hands it over once, to whichever side gets there first.
-   * The value is stored as given; the caller validates it on the way out.
+   * The value is stored as given; the caller validates it on the way out. Reports are held per
+   * signer (`signer`: the self-service account that signed it; undefined for the gateway's own),
+   * and only the signer the message was sent with is taken: another account's report for the
+   * same id neither replaces nor is handed over, it expires. A self-service signer holds at most
+   * `max` reports per `ttlSeconds` window (a counter with the same life); returns false when
+   * this one was not held.
    */
   async holdEarly(
     gatewayId: string,
     providerMessageId: string,
     report: object,
     ttlSeconds: number,
-  ): Promise<void> {
-    await this.redis.set(
-      this.earlyKey(gatewayId, providerMessageId),
-      JSON.stringify(report),
-      "EX",
-      ttlSeconds,
-    );
+    limit?: { readonly signer: string; readonly max: number },
+  ): Promise<boolean> {
+    const key = this.earlyKey(gatewayId, providerMessageId, limit?.signer);
+    const value = JSON.stringify(report);
+    if (!limit) {
+      await this.redis.set(key, value, "EX", ttlSeconds);
+      return true;
+    }
+    const counter = storeKey(this.prefix, "early-count", gatewayId, limit.signer);
+    return (await this.redis.eval(HOLD_CAPPED, 2, key, counter, value, ttlSeconds, limit.max)) === 1;
   }
 
-  async takeEarly(gatewayId: string, providerMessageId: string): Promise<unknown> {
-    return parseJson(await this.redis.getdel(this.earlyKey(gatewayId, providerMessageId)));
+  /** The report `signer` holds for the id (see holdEarly), once. */
+  async takeEarly(gatewayId: string, providerMessageId: string, signer?: string): Promise<unknown> {
+    return parseJson(await this.redis.getdel(this.earlyKey(gatewayId, providerMessageId, signer)));
   }
 
   /** `takeEarly`, queued on `batch` (after the `putIn` of the record, so exactly one side takes it). */
@@ -107,14 +130,16 @@ export class MessageMap {
     batch: ChainableCommander,
     gatewayId: string,
     providerMessageId: string,
+    signer?: string,
   ): (replies: BatchReplies) => unknown {
     const at = batch.length;
-    batch.getdel(this.earlyKey(gatewayId, providerMessageId));
+    batch.getdel(this.earlyKey(gatewayId, providerMessageId, signer));
     return (replies) => parseJson(replyAt(replies, at));
   }
 
-  private earlyKey(gatewayId: string, providerMessageId: string): string {
-    return storeKey(this.prefix, "early-report", gatewayId, providerMessageId);
+  private earlyKey(gatewayId: string, providerMessageId: string, signer: string | undefined): string {
+    const key = storeKey(this.prefix, "early-report", gatewayId, providerMessageId);
+    return signer === undefined ? key : `${key}:${signer}`;
   }
 
   private key(gatewayId: string, providerMessageId: string): string {

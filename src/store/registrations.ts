@@ -1,10 +1,14 @@
 /**
  * Registrations (jid <-> number per gateway) in Redis: two hashes kept consistent by a Lua script,
- * each value checked with zod on the way in and out.
+ * each value checked with zod on the way in and out. Provider credentials (self-service) are
+ * stored encrypted (`sealed`, see credential-cipher.ts); callers see them decrypted as before.
+ * Records of older versions may hold them in plaintext (`credentials`): still read, and
+ * encrypted by `xmpp-gateway credentials re-encrypt` (reencrypt.ts).
  */
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { NumberTakenError, type Registration, type RegistrationStore } from "../core/registrations.js";
+import { type CredentialCipher, sealedSchema } from "./credential-cipher.js";
 import { storeKey } from "./keys.js";
 
 const registrationSchema = z
@@ -15,6 +19,48 @@ const registrationSchema = z
     credentials: z.record(z.string(), z.string()).optional(),
   })
   .strict();
+
+/** A by-jid hash value: the registration with its credentials sealed (or, from old versions, plain). */
+export const storedSchema = registrationSchema.extend({ sealed: sealedSchema.optional() }).strict();
+export type Stored = z.infer<typeof storedSchema>;
+
+/** What a sealed record is bound to (its additional authenticated data). */
+export function sealingContext(gatewayId: string, jid: string): string {
+  return `${gatewayId}\n${jid}`;
+}
+
+/** The hash value for `registration`, its credentials sealed with the current key. */
+export function encodeRegistration(
+  cipher: CredentialCipher | undefined,
+  gatewayId: string,
+  registration: Registration,
+): string {
+  const { credentials, ...rest } = registrationSchema.parse(registration);
+  if (!credentials) return JSON.stringify(rest);
+  if (!cipher) {
+    throw new Error(
+      "provider credentials are stored encrypted: configure credentials.keys and credentials.currentKey",
+    );
+  }
+  const stored: Stored = { ...rest, sealed: cipher.seal(credentials, sealingContext(gatewayId, rest.jid)) };
+  return JSON.stringify(stored);
+}
+
+/** The registration a hash value holds, credentials decrypted (throws CredentialKeyMissingError). */
+export function decodeRegistration(
+  cipher: CredentialCipher | undefined,
+  gatewayId: string,
+  raw: string,
+): Registration {
+  const { sealed, ...rest } = storedSchema.parse(JSON.parse(raw));
+  if (!sealed) return rest;
+  if (!cipher) {
+    throw new Error(
+      `stored credentials of ${rest.jid} are encrypted (key "${sealed.kid}"): configure credentials.keys and credentials.currentKey`,
+    );
+  }
+  return { ...rest, credentials: cipher.open(sealed, sealingContext(gatewayId, rest.jid)) };
+}
 
 // KEYS: byJid, byNumber. ARGV: jid, number, json. Returns the other owner's jid, or "" when bound.
 const PUT = `
@@ -43,6 +89,7 @@ export class RedisRegistrationStore implements RegistrationStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly cipher?: CredentialCipher,
   ) {}
 
   private keys(gatewayId: string): [string, string] {
@@ -54,7 +101,7 @@ export class RedisRegistrationStore implements RegistrationStore {
 
   async byJid(gatewayId: string, jid: string): Promise<Registration | undefined> {
     const raw = await this.redis.hget(this.keys(gatewayId)[0], jid);
-    return raw === null ? undefined : decode(raw);
+    return raw === null ? undefined : this.decode(gatewayId, raw);
   }
 
   async byNumber(gatewayId: string, number: string): Promise<Registration | undefined> {
@@ -62,22 +109,15 @@ export class RedisRegistrationStore implements RegistrationStore {
     const jid = await this.redis.hget(byNumber, number);
     if (jid === null) return undefined;
     const raw = await this.redis.hget(byJid, jid);
-    return raw === null ? undefined : decode(raw);
+    return raw === null ? undefined : this.decode(gatewayId, raw);
   }
 
   async put(gatewayId: string, registration: Registration): Promise<void> {
-    const value = registrationSchema.parse(registration);
+    const encoded = encodeRegistration(this.cipher, gatewayId, registration);
     const [byJid, byNumber] = this.keys(gatewayId);
-    const owner = (await this.redis.eval(
-      PUT,
-      2,
-      byJid,
-      byNumber,
-      value.jid,
-      value.number,
-      JSON.stringify(value),
-    )) as string | null;
-    if (owner) throw new NumberTakenError(value.number, owner);
+    const { jid, number } = registration;
+    const owner = (await this.redis.eval(PUT, 2, byJid, byNumber, jid, number, encoded)) as string | null;
+    if (owner) throw new NumberTakenError(number, owner);
   }
 
   async remove(gatewayId: string, jid: string): Promise<boolean> {
@@ -87,10 +127,10 @@ export class RedisRegistrationStore implements RegistrationStore {
 
   async list(gatewayId: string): Promise<Registration[]> {
     const all = await this.redis.hvals(this.keys(gatewayId)[0]);
-    return all.map(decode);
+    return all.map((raw) => this.decode(gatewayId, raw));
   }
-}
 
-function decode(raw: string): Registration {
-  return registrationSchema.parse(JSON.parse(raw));
+  private decode(gatewayId: string, raw: string): Registration {
+    return decodeRegistration(this.cipher, gatewayId, raw);
+  }
 }

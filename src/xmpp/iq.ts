@@ -2,7 +2,7 @@
  * The iq contract for handlers (disco, register, gateway, commands, ...): a handler returns the
  * result payload (or `true` for an empty result) or throws IqError for an error reply. The
  * transport sends exactly one reply per iq; unhandled queries get service-unavailable, anything
- * else thrown becomes internal-server-error.
+ * else thrown becomes internal-server-error. Error replies echo the query element emptied.
  */
 import type { Element } from "@xmpp/component";
 import type { RefusalCondition } from "../core/errors.js";
@@ -20,11 +20,16 @@ export class IqError extends Error {
 
 export type IqHandler = (stanza: Element) => Element | true | Promise<Element | true>;
 
-/** Runs a handler and turns its outcome into what @xmpp's iq callee expects (payload or <error>). */
+/**
+ * Runs a handler and turns its outcome into what @xmpp's iq callee expects (payload or <error>).
+ * An error reply carries the query element back (the callee appends it), but never what was in
+ * it: a submitted form may hold a password or a provider token (text-private fields).
+ */
 export async function runIqHandler(handler: IqHandler, stanza: Element): Promise<Element | true> {
   try {
     return await handler(stanza);
   } catch (err) {
+    for (const payload of stanza.getChildElements()) payload.children = [];
     if (err instanceof IqError) return errorElement(err.condition, err.message);
     throw err;
   }

@@ -88,6 +88,7 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
           mediaUrls: [...r.mediaUrls],
           receipt: r.receipt === true,
           ...(r.replaces === undefined ? {} : { replaces: r.replaces }),
+          account: r.account,
         },
         outboundJobId(r.senderBare, r.stanzaId),
       );

@@ -90,6 +90,19 @@ describe("xmpp-gateway CLI", () => {
     expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
 
+  it("check-config and start refuse a self-service gateway without a credentials key (78)", async () => {
+    const file = writeConfig(`
+allowedDomains: [example.org]
+gateways:
+  - { id: sms, domain: sms.example.org, secret: s, adapter: simulator, registration: { mode: self-service } }
+`);
+    for (const command of ["check-config", "start"]) {
+      const r = await cli([command, "--config", file]);
+      expect(r.code).toBe(78);
+      expect(r.stderr).toContain("credentials.currentKey: gateways[0] (sms) is self-service");
+    }
+  });
+
   it("check-config accepts the example config and a missing file is a clear error", async () => {
     const ok = await cli(["check-config", "--config", join(ROOT, "config/gateway.example.yaml")], {
       SMS_COMPONENT_SECRET: SECRET,

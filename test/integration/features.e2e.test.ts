@@ -20,6 +20,7 @@ const ALICE_TOKEN = "alice-own-token-93cd";
 const ALICE_NUMBER = "+15550004141";
 const ALICE_OTHER = "+15550004242";
 const CONTACT = "+15557654321";
+const CREDENTIALS_KEY = Buffer.alloc(32, 4).toString("base64");
 
 const NS = {
   info: "http://jabber.org/protocol/disco#info",
@@ -89,11 +90,12 @@ describe.skipIf(!twilioSpecPath())("component features end to end", () => {
         { user: "feat-admin", password: "admin-pw" },
       ]);
       gw = await startTestGateway({
-        env: { SMS_SECRET: SECRET, TWILIO_TOKEN: GATEWAY_TOKEN },
+        env: { SMS_SECRET: SECRET, TWILIO_TOKEN: GATEWAY_TOKEN, CREDENTIALS_KEY },
         config: {
           xmpp: { service: server.componentService },
           allowedDomains: ["localhost"],
           admins: ["feat-admin@localhost"],
+          credentials: { keys: { k1: "${CREDENTIALS_KEY}" }, currentKey: "k1" },
           gateways: [
             {
               id: "sms",

@@ -110,4 +110,54 @@ gateways:
     expect(result.config.log.level).toBe("warn");
     expect(result.config.gateways[0]?.secret).toBe("a${b}");
   });
+
+  describe("credentials keys", () => {
+    const KEY = Buffer.alloc(32, 3).toString("base64");
+    const selfService = (credentials: string) => `
+allowedDomains: [example.org]
+${credentials}
+gateways:
+  - { id: sms, domain: sms.example.org, secret: s, adapter: simulator, registration: { mode: self-service } }
+`;
+    const problems = (text: string, e: Record<string, string> = {}) => {
+      const result = parseConfigText(text, e, adapterSchemas);
+      return result.ok ? [] : result.problems;
+    };
+
+    it("requires a key for a self-service gateway, naming the gateway and what to set", () => {
+      const found = problems(selfService(""));
+      expect(found.map((p) => p.path)).toEqual(["credentials.currentKey"]);
+      expect(found[0]?.message).toMatch(/gateways\[0\] \(sms\) is self-service/);
+      expect(found[0]?.message).toMatch(/credentials\.keys/);
+    });
+
+    it("accepts a base64 32-byte key from the environment and the current key among them", () => {
+      const text = selfService('credentials: { keys: { "2026-12": "${K}" }, currentKey: "2026-12" }');
+      const result = parseConfigText(text, { K: KEY }, adapterSchemas);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      expect(result.config.credentials).toEqual({ keys: { "2026-12": KEY }, currentKey: "2026-12" });
+    });
+
+    it("refuses a key of the wrong size and a current key that is not configured, without printing keys", () => {
+      const short = Buffer.alloc(16, 9).toString("base64");
+      const found = problems(
+        selfService(`credentials: { keys: { a: "${short}", b: "not base64!" }, currentKey: "c" }`),
+      );
+      expect(found.map((p) => p.path).sort()).toEqual([
+        "credentials.currentKey",
+        "credentials.keys.a",
+        "credentials.keys.b",
+      ]);
+      expect(JSON.stringify(found)).not.toContain(short);
+      expect(found.find((p) => p.path === "credentials.currentKey")?.message).toMatch(/"c" is not one of/);
+    });
+
+    it("needs no key for provisioned gateways", () => {
+      expect(
+        problems(
+          "allowedDomains: [example.org]\ngateways:\n  - { id: sms, domain: sms.example.org, secret: s, adapter: simulator }\n",
+        ),
+      ).toEqual([]);
+    });
+  });
 });

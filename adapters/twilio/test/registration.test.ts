@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Refusal } from "../../../src/core/errors.js";
-import { withOwnAccounts } from "../../../src/core/own-accounts.js";
+import { ownAccounts } from "../../../src/core/own-accounts.js";
 import type { Registration } from "../../../src/core/registrations.js";
 import {
   startTwilioStandIn,
@@ -119,26 +119,37 @@ describe.skipIf(!twilioSpecPath())("Twilio self-service registration (stand-in)"
       },
       { jid: "bob@example.org", number: "+15550001111", source: "config" },
     ];
-    const sender = withOwnAccounts(
-      adapter,
-      { byNumber: async (_g, n) => regs.find((r) => r.number === n) },
+    const accounts = ownAccounts(
+      {
+        byJid: async (_g: string, j: string) => regs.find((r) => r.jid === j),
+        byNumber: async (_g: string, n: string) => regs.find((r) => r.number === n),
+      },
       "sms",
+      adapter.registration?.accountOf,
     );
     try {
       const msg = { to: "+15557654321", body: "own account", mediaUrls: [], messageId: "j1" };
-      await sender.send({ ...msg, from: USER_NUMBER }, { number: USER_NUMBER });
-      await sender.send(
-        { ...msg, from: "+15550001111", body: "gateway account" },
-        { number: "+15550001111" },
-      );
-      const own = await standIn.waitForRequest((r) => r.form.Body === "own account");
-      expect(own.path).toBe(`/2010-04-01/Accounts/${USER_SID}/Messages.json`);
-      expect(own.auth).toEqual({ username: USER_SID, password: USER_TOKEN });
+      const own = await accounts({
+        from: USER_NUMBER,
+        senderBare: "alice@example.org",
+        account: { kind: "self-service", id: USER_SID },
+      });
+      expect(own.id).toBe(USER_SID);
+      await adapter.send({ ...msg, from: USER_NUMBER }, own.account);
+      const gateway = await accounts({
+        from: "+15550001111",
+        senderBare: "bob@example.org",
+        account: { kind: "gateway" },
+      });
+      await adapter.send({ ...msg, from: "+15550001111", body: "gateway account" }, gateway.account);
+      const sentOwn = await standIn.waitForRequest((r) => r.form.Body === "own account");
+      expect(sentOwn.path).toBe(`/2010-04-01/Accounts/${USER_SID}/Messages.json`);
+      expect(sentOwn.auth).toEqual({ username: USER_SID, password: USER_TOKEN });
       const gw = await standIn.waitForRequest((r) => r.form.Body === "gateway account");
       expect(gw.path).toBe(`/2010-04-01/Accounts/${GATEWAY_SID}/Messages.json`);
       expect(standIn.validationFailures()).toEqual([]);
     } finally {
-      await sender.close?.();
+      await adapter.close?.();
     }
   });
 });

@@ -354,7 +354,7 @@ describe("webhooks of self-service users' own Twilio accounts", () => {
     expect(result.events).toHaveLength(1);
   });
 
-  it("checks a status callback by the sender's (From) number", async () => {
+  it("checks a status callback by the sender's (From) number and says which account signed it", async () => {
     const f = {
       AccountSid: USER_SID,
       From: "+15550002222",
@@ -363,6 +363,48 @@ describe("webhooks of self-service users' own Twilio accounts", () => {
       MessageStatus: "delivered",
     };
     const result = await userRoute("status").handle(request(STATUS_URL, f, sign(STATUS_URL, f, USER_TOKEN)));
-    expect(result.events).toMatchObject([{ kind: "status", status: "delivered" }]);
+    expect(result.events).toEqual([
+      { kind: "status", providerMessageId: SM_SID, status: "delivered", signedBy: USER_SID },
+    ]);
+  });
+
+  it("says nothing of the signer for a status callback checked with the gateway's token", async () => {
+    const f = {
+      AccountSid: ACCOUNT_SID,
+      From: "+15550001111",
+      MessageSid: SM_SID,
+      MessageStatus: "delivered",
+    };
+    const [event] = (
+      await userRoute("status").handle(request(STATUS_URL, f, sign(STATUS_URL, f, AUTH_TOKEN)))
+    ).events;
+    expect(event).toEqual({ kind: "status", providerMessageId: SM_SID, status: "delivered" });
+  });
+
+  it("does not let a user's token deliver a message To another user's number (From her own)", async () => {
+    // User B (+15550002222) signs with her own token a message from her number to A's number.
+    const f = { ...sms, AccountSid: USER_SID, From: "+15550002222", To: "+15550003333" };
+    await expect(
+      userRoute("message").handle(request(MESSAGE_URL, f, sign(MESSAGE_URL, f, USER_TOKEN))),
+    ).rejects.toThrow(WebhookAuthError);
+    // Nor To an operator-provisioned number or one nobody holds.
+    const toGateway = { ...f, To: "+15550001111" };
+    await expect(
+      userRoute("message").handle(request(MESSAGE_URL, toGateway, sign(MESSAGE_URL, toGateway, USER_TOKEN))),
+    ).rejects.toThrow(WebhookAuthError);
+  });
+
+  it("does not let a user's token sign a status callback From another user's number", async () => {
+    const f = {
+      AccountSid: USER_SID,
+      From: "+15550003333",
+      To: "+15550002222",
+      MessageSid: SM_SID,
+      MessageStatus: "undelivered",
+      ErrorCode: "30003",
+    };
+    await expect(
+      userRoute("status").handle(request(STATUS_URL, f, sign(STATUS_URL, f, USER_TOKEN))),
+    ).rejects.toThrow(WebhookAuthError);
   });
 });

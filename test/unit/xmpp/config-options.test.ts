@@ -20,7 +20,13 @@ describe("registration and admin options", () => {
 
   it("take self-service and a list of admin JIDs", () => {
     const r = parseConfigText(
-      base({ admins: ["root@example.org"] }, { registration: { mode: "self-service" } }),
+      base(
+        {
+          admins: ["root@example.org"],
+          credentials: { keys: { k1: Buffer.alloc(32, 1).toString("base64") }, currentKey: "k1" },
+        },
+        { registration: { mode: "self-service" } },
+      ),
       {},
       adapterSchemas,
     );

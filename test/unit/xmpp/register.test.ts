@@ -157,5 +157,43 @@ describe("in-band registration (XEP-0077 with a XEP-0004 form)", () => {
         credentials: { token: "good" },
       });
     });
+
+    it("echoes no submitted value in the error reply of a failed registration", async () => {
+      const { transport } = setup({ registration: spec });
+      const bad = await transport.iqReply(submit({ number: "+15550009999", token: "secret-typo-81f2" }));
+      expect(errorCondition(bad)).toBe("not-authorized");
+      expect(bad.toString()).not.toContain("secret-typo-81f2");
+      // A handler that fails unexpectedly (internal-server-error) echoes nothing either.
+      const broken = setup({
+        registration: {
+          ...spec,
+          verify: async () => {
+            throw new Error("boom");
+          },
+        },
+      });
+      const crashed = await broken.transport.iqReply(
+        submit({ number: "+15550009999", token: "secret-crash-1c9d" }),
+      );
+      expect(errorCondition(crashed)).toBe("internal-server-error");
+      expect(crashed.toString()).not.toContain("secret-crash-1c9d");
+    });
+
+    it("echoes no token in the error reply of the register command", async () => {
+      const { transport } = setup({ registration: spec });
+      const CMD = "http://jabber.org/protocol/commands";
+      const run = (extra: Record<string, string>, ...children: ReturnType<typeof xml>[]) =>
+        transport.iqReply(
+          iq("set", DOMAIN, ALICE, xml("command", { xmlns: CMD, node: "register", ...extra }, ...children)),
+        );
+      const first = await run({});
+      const sessionid = first.getChild("command", CMD)?.attrs.sessionid ?? "";
+      const bad = await run(
+        { sessionid, action: "complete" },
+        submitForm({ number: "+15550009999", token: "cmd-typo-77aa" }),
+      );
+      expect(errorCondition(bad)).toBe("not-authorized");
+      expect(bad.toString()).not.toContain("cmd-typo-77aa");
+    });
   });
 });
