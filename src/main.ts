@@ -153,6 +153,8 @@ export async function startGateway(
     deliveryAttempts: config.queue.deliveryAttempts,
     keepCompleted: config.queue.keepCompleted,
     dedupTtlSeconds: config.queue.dedupTtlSeconds,
+    keepFailed: { ageSeconds: config.queue.keepFailedDays * 24 * 3600, count: config.queue.keepFailedCount },
+    confirmWithinMs: config.queue.enqueueConfirmMs,
     onSeenMarkerFailed: (err) =>
       logger.warn(
         { err: { message: err.message } },

@@ -6,6 +6,7 @@
  * chosen by `gateways[].adapter` (see load.ts); this file names no adapter.
  */
 import { z } from "zod";
+import { failedJobFields, mediaSchema, webhookServerFields } from "./bounds.js";
 
 const hostPort = z
   .string()
@@ -92,6 +93,7 @@ export const httpSchema = z
       .min(1024)
       .default(256 * 1024)
       .describe("Largest webhook body accepted; larger ones get 413."),
+    ...webhookServerFields,
   })
   .strict()
   .prefault({});
@@ -159,6 +161,7 @@ export const queueSchema = z
       .describe(
         "How often workers look for jobs of crashed workers (stalled jobs) and return them to the queue.",
       ),
+    ...failedJobFields,
   })
   .strict()
   .prefault({});
@@ -228,6 +231,7 @@ export const configSchema = z
     redis: redisSchema,
     http: httpSchema,
     queue: queueSchema,
+    media: mediaSchema,
     log: z
       .object({
         level: z
