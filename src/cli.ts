@@ -121,11 +121,14 @@ queueCommand
       process.exit(EXIT_USAGE);
     }
     const target = id === undefined ? ({ all: true } as const) : { id };
-    const retried = await withQueues(opts.config, opts.gateway, (admin) => admin.retry(target, opts.gateway));
+    const { retried, skipped } = await withQueues(opts.config, opts.gateway, (admin) =>
+      admin.retry(target, opts.gateway),
+    );
     for (const r of retried) process.stdout.write(`retried ${r}\n`);
+    for (const s of skipped) process.stdout.write(`not retried ${s.id}: ${s.why}\n`);
     process.stdout.write(`${retried.length} job(s) retried\n`);
     if (id !== undefined && retried.length === 0) {
-      process.stderr.write(`no failed job with id ${id}\n`);
+      if (skipped.length === 0) process.stderr.write(`no failed job with id ${id}\n`);
       process.exit(1);
     }
   });

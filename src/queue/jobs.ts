@@ -18,6 +18,8 @@ export const outboundJobSchema = z
     receipt: z.boolean().default(false),
     /** XEP-0308: id of the message this one corrects. */
     replaces: z.string().optional(),
+    /** Set on a refused job whose body was cut to its start (dead-letter.ts): its full length. */
+    bodyChars: z.number().int().min(0).optional(),
   })
   .strict();
 export type OutboundJob = z.infer<typeof outboundJobSchema>;

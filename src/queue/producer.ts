@@ -141,6 +141,8 @@ export class Producer {
           attempts: opts.attempts,
           backoff: { type: "jittered" },
           removeOnComplete: { count: this.options.keepCompleted },
+          // The failed reason is kept; stack traces (one per attempt otherwise) are not.
+          stackTraceLimit: 0,
           removeOnFail: {
             age: this.options.keepFailed?.ageSeconds ?? 14 * 24 * 3600,
             count: this.options.keepFailed?.count ?? 10_000,
