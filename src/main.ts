@@ -256,6 +256,7 @@ export async function startGateway(
     const app = buildHttpServer({
       publicUrl: config.http.publicUrl,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      limits: config.http,
       gateways: webhookGateways,
       logger,
       metrics: metrics.registry,
