@@ -211,6 +211,7 @@ export async function startGateway(
         prefix: config.redis.prefix,
         logger,
         onOutbound: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
+        mediaPolicy: config.media,
         onInbound: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
         lockDurationMs: config.queue.lockDurationMs,
         stalledIntervalMs: config.queue.stalledIntervalMs,

@@ -5,7 +5,7 @@
 import type { Element } from "@xmpp/component";
 import { Refusal, type RefusalCondition } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { checkOutboundMedia } from "../core/media.js";
+import { checkOutboundMedia, type MediaPolicy } from "../core/media.js";
 import { type RoutingContext, routeOutbound } from "../core/outbound.js";
 import { outboundJobId } from "../queue/jobs.js";
 import { EnqueueUncertainError, type Producer } from "../queue/producer.js";
@@ -18,6 +18,8 @@ export interface IntakeOptions extends RoutingContext {
   readonly producer: Producer;
   readonly logger: Logger;
   readonly onOutbound?: (outcome: "enqueued" | "duplicate" | "refused") => void;
+  /** Where media URLs may point (default: public hosts only, no credentials). */
+  readonly mediaPolicy?: MediaPolicy;
   /**
    * Messages being enqueued at once before the intake stops reading from the server (default
    * 5,000); it reads again once half of them are through. Bounds memory when Redis is slow.
@@ -74,7 +76,7 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
     }
     try {
       const r = await routeOutbound(decoded.request, o);
-      checkOutboundMedia(r.mediaUrls, o.adapter.capabilities);
+      checkOutboundMedia(r.mediaUrls, o.adapter.capabilities, o.mediaPolicy);
       const outcome = await o.producer.enqueueOutbound(
         {
           gatewayId: r.gatewayId,

@@ -55,3 +55,40 @@ describe("intake: the answer matches what happened to the enqueue", () => {
     expect(text(el)).not.toMatch(/Redis|o-1/);
   });
 });
+
+describe("intake: media URLs to private hosts", () => {
+  it("refuses an OOB URL to a link-local address with policy-violation, without enqueueing it", async () => {
+    const transport = new FakeTransport(DOMAIN);
+    transport.goOnline();
+    const registrations = new MemoryRegistrationStore();
+    await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
+    const enqueued: unknown[] = [];
+    const producer = {
+      enqueueOutbound: async (job: unknown) => {
+        enqueued.push(job);
+        return "enqueued";
+      },
+    };
+    const adapter = fakeAdapter();
+    const onMessage = outboundIntake({
+      gatewayId: "sms",
+      transport,
+      adapter: { ...adapter, capabilities: { ...adapter.capabilities, media: true, maxMedia: 10 } },
+      registrations,
+      allowedDomains: new Set(["example.org"]),
+      logger: silentLogger,
+      producer: producer as unknown as Producer,
+    });
+    await onMessage(
+      xml(
+        "message",
+        { from: "alice@example.org/phone", to: `+15557654321@${DOMAIN}`, id: "m2", type: "chat" },
+        xml("body", {}, "look"),
+        xml("x", { xmlns: "jabber:x:oob" }, xml("url", {}, "http://169.254.169.254/latest/meta-data/")),
+      ),
+    );
+    expect(enqueued).toEqual([]);
+    expect(errorCondition(transport.sent[0] as Element)).toBe("policy-violation");
+    expect(text(transport.sent[0])).toMatch(/private or local address/);
+  });
+});
