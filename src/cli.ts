@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { Redis } from "ioredis";
 import { formatProblems, loadConfigFile } from "./config/load.js";
 import { parseDuration } from "./core/duration.js";
+import { printable } from "./core/printable.js";
 import { ALL_ROLES, adapterSchemas, configReference, type Role, startGateway } from "./main.js";
 import { QueueAdmin } from "./queue/admin.js";
 
@@ -25,7 +26,7 @@ const EXIT_FATAL = 2;
 async function load(file: string) {
   const result = await loadConfigFile(file, process.env, adapterSchemas);
   if (!result.ok) {
-    process.stderr.write(`${formatProblems(file, result.problems)}\n`);
+    process.stderr.write(`${printable(formatProblems(file, result.problems), { keepNewlines: true })}\n`);
     process.exit(EXIT_CONFIG);
   }
   return result.config;
@@ -79,7 +80,7 @@ async function withQueues<T>(
   const config = await load(file);
   const ids = config.gateways.map((g) => g.id);
   if (gateway !== undefined && !ids.includes(gateway)) {
-    process.stderr.write(`unknown gateway "${gateway}" (configured: ${ids.join(", ")})\n`);
+    process.stderr.write(`unknown gateway "${printable(gateway)}" (configured: ${ids.join(", ")})\n`);
     process.exit(EXIT_USAGE);
   }
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectionName: "xgw-cli" });
@@ -101,9 +102,9 @@ queueCommand
     const jobs = await withQueues(opts.config, opts.gateway, (admin) => admin.failed(opts.gateway));
     for (const j of jobs) {
       const when = j.failedAt === undefined ? "-" : new Date(j.failedAt).toISOString();
-      process.stdout.write(
-        `${j.id}\t${j.queue}\t${when}\tattempts=${j.attemptsMade}\t${j.summary}\t${j.reason}\n`,
-      );
+      // Job data comes from users and providers: escaped, so it cannot drive the terminal.
+      const fields = [j.id, j.queue, when, `attempts=${j.attemptsMade}`, j.summary, j.reason];
+      process.stdout.write(`${fields.map((f) => printable(f)).join("\t")}\n`);
     }
     process.stdout.write(`${jobs.length} failed job(s)\n`);
   });
@@ -124,8 +125,8 @@ queueCommand
     const { retried, skipped } = await withQueues(opts.config, opts.gateway, (admin) =>
       admin.retry(target, opts.gateway),
     );
-    for (const r of retried) process.stdout.write(`retried ${r}\n`);
-    for (const s of skipped) process.stdout.write(`not retried ${s.id}: ${s.why}\n`);
+    for (const r of retried) process.stdout.write(`retried ${printable(r)}\n`);
+    for (const s of skipped) process.stdout.write(`not retried ${printable(s.id)}: ${s.why}\n`);
     process.stdout.write(`${retried.length} job(s) retried\n`);
     if (id !== undefined && retried.length === 0) {
       if (skipped.length === 0) process.stderr.write(`no failed job with id ${id}\n`);

@@ -16,7 +16,10 @@ export interface FailedJob {
   readonly failedAt?: number;
   readonly attemptsMade: number;
   readonly reason: string;
-  /** A one-line summary of what the job carries (never a secret: numbers, JIDs, sizes). */
+  /**
+   * A one-line summary of what the job carries (never a secret: numbers, JIDs, sizes, the start of
+   * the body). Raw: escape it before printing (core/printable.ts).
+   */
   readonly summary: string;
 }
 
@@ -155,7 +158,12 @@ function summarize(job: Job): string {
         ? `${body.length} chars`
         : undefined,
     r.malformed === true ? `malformed, ${String(r.jsonChars)} chars` : undefined,
+    body !== undefined && body.length > 0 ? `"${clipped(body, 40)}"` : undefined,
     Array.isArray(r.mediaUrls) && r.mediaUrls.length > 0 ? `${r.mediaUrls.length} media` : undefined,
   ];
   return parts.filter((p) => p !== undefined).join(", ");
+}
+
+function clipped(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}...` : s;
 }
