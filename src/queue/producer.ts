@@ -26,7 +26,7 @@ import type { Redis } from "ioredis";
 import { storeKey } from "../store/keys.js";
 import { type OutboundJob, outboundJobSchema, type ToXmppJob, toXmppJobSchema } from "./jobs.js";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "./names.js";
-import { DeadlinePassed, isConnectionError, mayHaveReachedRedis, within } from "./redis-outcome.js";
+import { DeadlinePassed, isConnectionError, mayHaveApplied, within } from "./redis-outcome.js";
 
 export interface ProducerOptions {
   readonly prefix: string;
@@ -222,20 +222,19 @@ export class Producer {
    * reached Redis, EnqueueUncertainError when one may have.
    */
   private async addConfirmed(queue: Queue, p: Pending, first: unknown, deadline: number): Promise<void> {
-    let uncertain = mayHaveReachedRedis(first);
+    // A batch BullMQ refused before sending (an invalid job) reached nothing.
+    let uncertain = first instanceof DeadlinePassed || !(first instanceof Error) || mayHaveApplied(first);
     for (let wait = 50; ; wait = Math.min(wait * 2, 1_000)) {
       try {
         await within(deadline, queue.add(p.name, p.data, p.opts));
         return;
       } catch (err) {
         if (!(err instanceof DeadlinePassed) && !isConnectionError(err)) throw err;
-        uncertain ||= mayHaveReachedRedis(err);
+        uncertain ||= err instanceof DeadlinePassed || mayHaveApplied(err);
         const left = deadline - Date.now();
         if (left <= 0 || this.closing || this.redis.status === "end") {
           if (!uncertain) throw err;
-          throw new EnqueueUncertainError(
-            `Redis did not confirm job ${p.opts.jobId ?? ""} (${(err as Error).message})`,
-          );
+          throw new EnqueueUncertainError(`Redis did not confirm job ${p.opts.jobId ?? ""} (${err.message})`);
         }
         await new Promise((resolve) => setTimeout(resolve, Math.min(wait, left)));
       }

@@ -24,7 +24,7 @@ export async function within<T>(deadline: number, work: Promise<T>): Promise<T> 
 }
 
 /** Errors of the connection, not answers of Redis nor refusals of BullMQ: worth asking again. */
-export function isConnectionError(err: unknown): boolean {
+export function isConnectionError(err: unknown): err is Error {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   return (
@@ -38,11 +38,14 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 /**
- * False only for errors of a command that was never written: it sat in ioredis's offline queue
- * (MaxRetriesPerRequestError; with maxRetriesPerRequest 1 or more a written command is kept and
- * resent instead), or the offline queue is off. Anything else may have run in Redis.
+ * Whether a command that failed with `err` may have run in Redis: a reply error (Redis answered;
+ * in a MULTI the other commands still ran) or a connection error other than those of a command
+ * that was never written: one that sat in ioredis's offline queue (MaxRetriesPerRequestError;
+ * with maxRetriesPerRequest 1 or more a written command is kept and resent instead) or found the
+ * offline queue off. BullMQ's own refusals (an invalid job) never reach Redis.
  */
-export function mayHaveReachedRedis(err: unknown): boolean {
-  if (!(err instanceof Error)) return true;
+export function mayHaveApplied(err: Error): boolean {
+  if (err.name === "ReplyError") return true;
+  if (!isConnectionError(err)) return false;
   return !(err.name === "MaxRetriesPerRequestError" || err.message.startsWith("Stream isn't writeable"));
 }
