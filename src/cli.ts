@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import { formatProblems, loadConfigFile } from "./config/load.js";
 import { parseDuration } from "./core/duration.js";
 import { reencryptCommand } from "./credentials-command.js";
+import { printable } from "./core/printable.js";
 import { ALL_ROLES, adapterSchemas, configReference, type Role, startGateway } from "./main.js";
 import { QueueAdmin } from "./queue/admin.js";
 
@@ -26,7 +27,7 @@ const EXIT_FATAL = 2;
 async function load(file: string) {
   const result = await loadConfigFile(file, process.env, adapterSchemas);
   if (!result.ok) {
-    process.stderr.write(`${formatProblems(file, result.problems)}\n`);
+    process.stderr.write(`${printable(formatProblems(file, result.problems), { keepNewlines: true })}\n`);
     process.exit(EXIT_CONFIG);
   }
   return result.config;
@@ -80,7 +81,7 @@ async function withQueues<T>(
   const config = await load(file);
   const ids = config.gateways.map((g) => g.id);
   if (gateway !== undefined && !ids.includes(gateway)) {
-    process.stderr.write(`unknown gateway "${gateway}" (configured: ${ids.join(", ")})\n`);
+    process.stderr.write(`unknown gateway "${printable(gateway)}" (configured: ${ids.join(", ")})\n`);
     process.exit(EXIT_USAGE);
   }
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectionName: "xgw-cli" });
@@ -102,9 +103,9 @@ queueCommand
     const jobs = await withQueues(opts.config, opts.gateway, (admin) => admin.failed(opts.gateway));
     for (const j of jobs) {
       const when = j.failedAt === undefined ? "-" : new Date(j.failedAt).toISOString();
-      process.stdout.write(
-        `${j.id}\t${j.queue}\t${when}\tattempts=${j.attemptsMade}\t${j.summary}\t${j.reason}\n`,
-      );
+      // Job data comes from users and providers: escaped, so it cannot drive the terminal.
+      const fields = [j.id, j.queue, when, `attempts=${j.attemptsMade}`, j.summary, j.reason];
+      process.stdout.write(`${fields.map((f) => printable(f)).join("\t")}\n`);
     }
     process.stdout.write(`${jobs.length} failed job(s)\n`);
   });
@@ -122,11 +123,14 @@ queueCommand
       process.exit(EXIT_USAGE);
     }
     const target = id === undefined ? ({ all: true } as const) : { id };
-    const retried = await withQueues(opts.config, opts.gateway, (admin) => admin.retry(target, opts.gateway));
-    for (const r of retried) process.stdout.write(`retried ${r}\n`);
+    const { retried, skipped } = await withQueues(opts.config, opts.gateway, (admin) =>
+      admin.retry(target, opts.gateway),
+    );
+    for (const r of retried) process.stdout.write(`retried ${printable(r)}\n`);
+    for (const s of skipped) process.stdout.write(`not retried ${printable(s.id)}: ${s.why}\n`);
     process.stdout.write(`${retried.length} job(s) retried\n`);
     if (id !== undefined && retried.length === 0) {
-      process.stderr.write(`no failed job with id ${id}\n`);
+      if (skipped.length === 0) process.stderr.write(`no failed job with id ${id}\n`);
       process.exit(1);
     }
   });

@@ -155,6 +155,8 @@ export async function startGateway(
     deliveryAttempts: config.queue.deliveryAttempts,
     keepCompleted: config.queue.keepCompleted,
     dedupTtlSeconds: config.queue.dedupTtlSeconds,
+    keepFailed: { ageSeconds: config.queue.keepFailedDays * 24 * 3600, count: config.queue.keepFailedCount },
+    confirmWithinMs: config.queue.enqueueConfirmMs,
     onSeenMarkerFailed: (err) =>
       logger.warn(
         { err: { message: err.message } },
@@ -213,6 +215,7 @@ export async function startGateway(
         prefix: config.redis.prefix,
         logger,
         onOutbound: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
+        mediaPolicy: config.media,
         onInbound: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
         lockDurationMs: config.queue.lockDurationMs,
         stalledIntervalMs: config.queue.stalledIntervalMs,
@@ -262,6 +265,7 @@ export async function startGateway(
     const app = buildHttpServer({
       publicUrl: config.http.publicUrl,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      limits: config.http,
       gateways: webhookGateways,
       logger,
       metrics: metrics.registry,

@@ -190,11 +190,9 @@ export function mapHttpFailure(
   if (retryable) {
     const what = code === undefined ? `HTTP ${status}` : `error ${code} (HTTP ${status})`;
     const detail = providerMessage === undefined ? "" : `: ${providerMessage}`;
-    return new RetryableError(
-      `Twilio ${what}${detail}`,
-      parseRetryAfter(failure.retryAfter, now),
-      code ?? status,
-    );
+    // Status, code and Twilio's own text: nothing of the gateway's network, fit for the sender.
+    const text = `Twilio ${what}${detail}`;
+    return new RetryableError(text, parseRetryAfter(failure.retryAfter, now), code ?? status, text);
   }
   if (code === 21610) return new OptedOutError(permanentText(code, status, providerMessage), code);
   const condition = (code === undefined ? undefined : SEND_ERRORS[code]?.condition) ?? "not-acceptable";
@@ -234,7 +232,14 @@ export function toSendError(err: unknown, now: number = Date.now()): PermanentEr
     );
   }
   if (err instanceof TwilioNetworkError) {
-    return new RetryableError(`Twilio unreachable: ${err.message}`, undefined, err.code);
+    // The message names hosts, ports and addresses of the gateway's network: operators only.
+    const timedOut = err.code !== undefined && /TIMEOUT|ETIMEDOUT/.test(err.code);
+    return new RetryableError(
+      `Twilio unreachable: ${err.message}`,
+      undefined,
+      err.code,
+      timedOut ? "Twilio did not answer in time" : "Twilio could not be reached",
+    );
   }
   if (typeof err === "object" && err !== null) {
     const failure = sdkFailure(err);

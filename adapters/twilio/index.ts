@@ -2,6 +2,7 @@
  * The Twilio adapter: SMS/MMS through Twilio Programmable Messaging (or a Twilio-compatible API
  * at another base URL). Sends with the official SDK, receives through signed webhooks.
  */
+import { LRUCache } from "lru-cache";
 import twilio from "twilio";
 import type { MessageListInstanceCreateOptions } from "twilio/lib/rest/api/v2010/account/message.js";
 import { z } from "zod";
@@ -40,6 +41,9 @@ export const TWILIO_CAPABILITIES: Capabilities = {
   maxMedia: 10,
 };
 
+/** Twilio clients of self-service accounts kept in memory at once. */
+export const ACCOUNT_CLIENTS = 1_000;
+
 /** Only the sid of Twilio's answer matters; it must be there. */
 const createdMessageSchema = z.object({ sid: z.string().min(1) });
 
@@ -60,8 +64,9 @@ export function createTwilioAdapter(options: TwilioAdapterOptions, deps: Adapter
     autoRetry: false,
     timeout: config.requestTimeoutMs,
   });
-  // Users who registered their own account (self-service) send with it; one client per account.
-  const accountClients = new Map<string, ReturnType<typeof twilio>>();
+  // Users who registered their own account (self-service) send with it; one client per account,
+  // the least recently used dropped beyond ACCOUNT_CLIENTS (a client is cheap to make again).
+  const accountClients = new LRUCache<string, ReturnType<typeof twilio>>({ max: ACCOUNT_CLIENTS });
   const clientFor = (account: Account): ReturnType<typeof twilio> => {
     const sid = account.credentials?.accountSid;
     const token = account.credentials?.authToken;

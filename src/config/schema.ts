@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { checkCredentialKeys, credentialsSchema } from "./credentials.js";
+import { failedJobFields, mediaSchema, webhookServerFields } from "./bounds.js";
 
 const hostPort = z
   .string()
@@ -93,6 +94,7 @@ export const httpSchema = z
       .min(1024)
       .default(256 * 1024)
       .describe("Largest webhook body accepted; larger ones get 413."),
+    ...webhookServerFields,
   })
   .strict()
   .prefault({});
@@ -166,6 +168,7 @@ export const queueSchema = z
       .describe(
         "How often workers look for jobs of crashed workers (stalled jobs) and return them to the queue.",
       ),
+    ...failedJobFields,
   })
   .strict()
   .prefault({});
@@ -236,6 +239,7 @@ export const configSchema = z
     http: httpSchema,
     queue: queueSchema,
     credentials: credentialsSchema,
+    media: mediaSchema,
     log: z
       .object({
         level: z

@@ -56,13 +56,18 @@ export class OptedOutError extends PermanentError {
   }
 }
 
-/** A passing fault (429, 5xx, network): retry later, no sooner than retryAfterMs when given. */
+/**
+ * A passing fault (429, 5xx, network): retry later, no sooner than retryAfterMs when given. The
+ * message is for operators (it may name internal hosts and addresses); `userReason`, when given,
+ * is what the sender may be told once the attempts run out (a generic reason otherwise).
+ */
 export class RetryableError extends Error {
   override readonly name = "RetryableError";
   constructor(
     message: string,
     readonly retryAfterMs?: number,
     readonly providerCode?: string | number,
+    readonly userReason?: string,
   ) {
     super(message);
   }

@@ -4,6 +4,7 @@
  *
  * A webhook is answered only after its events are safely enqueued; a bad signature gets 403 and
  * nothing is enqueued. Signatures are checked against the configured public URL, never Host.
+ * Limits (WebhookServerLimits, see limits.ts) keep slow or numerous clients from holding it.
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
@@ -15,6 +16,9 @@ import {
 } from "../core/adapter.js";
 import type { Logger } from "../core/logger.js";
 import { parseForm } from "./form.js";
+import { applyLimits, fastifyLimitOptions, type WebhookServerLimits } from "./limits.js";
+
+export type { WebhookServerLimits } from "./limits.js";
 
 export interface WebhookGateway {
   readonly id: string;
@@ -26,6 +30,7 @@ export interface WebhookGateway {
 export interface HttpServerOptions {
   readonly publicUrl: string;
   readonly bodyLimitBytes: number;
+  readonly limits: WebhookServerLimits;
   readonly gateways: readonly WebhookGateway[];
   readonly logger: Logger;
   readonly metrics?: Registry;
@@ -34,8 +39,9 @@ export interface HttpServerOptions {
 }
 
 export function buildHttpServer(o: HttpServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: o.bodyLimitBytes });
+  const app = Fastify({ logger: false, bodyLimit: o.bodyLimitBytes, ...fastifyLimitOptions(o.limits) });
   const log = o.logger.child({ role: "webhooks" });
+  applyLimits(app, o.limits, log);
 
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) =>
     done(null, body),

@@ -5,6 +5,7 @@
  */
 import { type Job, Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import { notReplayable } from "./dead-letter.js";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "./names.js";
 
 export interface FailedJob {
@@ -15,8 +16,17 @@ export interface FailedJob {
   readonly failedAt?: number;
   readonly attemptsMade: number;
   readonly reason: string;
-  /** A one-line summary of what the job carries (never a secret: numbers, JIDs, sizes). */
+  /**
+   * A one-line summary of what the job carries (never a secret: numbers, JIDs, sizes, the start of
+   * the body). Raw: escape it before printing (core/printable.ts).
+   */
   readonly summary: string;
+}
+
+export interface RetryResult {
+  readonly retried: string[];
+  /** Failed jobs that cannot be sent again, and why. */
+  readonly skipped: { readonly id: string; readonly why: string }[];
 }
 
 export const JOB_STATES = ["waiting", "active", "delayed", "failed", "completed", "paused"] as const;
@@ -82,9 +92,13 @@ export class QueueAdmin {
     return out.sort((a, b) => (a.failedAt ?? 0) - (b.failedAt ?? 0));
   }
 
-  /** Moves failed jobs back to their queue with fresh attempts; returns the ids retried. */
-  async retry(target: { id: string } | { all: true }, gatewayId?: string): Promise<string[]> {
+  /**
+   * Moves failed jobs back to their queue with fresh attempts. A refused job that kept only the
+   * start of its body (dead-letter.ts) is not replayable: it is skipped, with the reason.
+   */
+  async retry(target: { id: string } | { all: true }, gatewayId?: string): Promise<RetryResult> {
     const retried: string[] = [];
+    const skipped: { id: string; why: string }[] = [];
     for (const { queue } of this.select(gatewayId)) {
       const jobs =
         "id" in target
@@ -92,11 +106,16 @@ export class QueueAdmin {
           : await queue.getFailed();
       for (const job of jobs) {
         if ((await job.getState()) !== "failed") continue;
+        const why = notReplayable(job.data);
+        if (why !== undefined) {
+          skipped.push({ id: job.id ?? "", why });
+          continue;
+        }
         await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
         retried.push(job.id ?? "");
       }
     }
-    return retried;
+    return { retried, skipped };
   }
 
   /** Removes failed jobs that failed more than `olderThanMs` ago; returns how many. */
@@ -127,13 +146,24 @@ function summarize(job: Job): string {
   const r = d as Record<string, unknown>;
   const str = (k: string) => (typeof r[k] === "string" ? (r[k] as string) : undefined);
   const body = str("body");
+  const bodyChars = typeof r.bodyChars === "number" ? r.bodyChars : undefined;
   const parts = [
     str("kind") ?? job.name,
     str("from") !== undefined ? `from ${str("from")}` : undefined,
     str("to") !== undefined ? `to ${str("to")}` : undefined,
     str("stanzaId") !== undefined ? `stanza ${str("stanzaId")}` : undefined,
-    body !== undefined ? `${body.length} chars` : undefined,
+    bodyChars !== undefined
+      ? `${bodyChars} chars (first ${body?.length ?? 0} kept)`
+      : body !== undefined
+        ? `${body.length} chars`
+        : undefined,
+    r.malformed === true ? `malformed, ${String(r.jsonChars)} chars` : undefined,
+    body !== undefined && body.length > 0 ? `"${clipped(body, 40)}"` : undefined,
     Array.isArray(r.mediaUrls) && r.mediaUrls.length > 0 ? `${r.mediaUrls.length} media` : undefined,
   ];
   return parts.filter((p) => p !== undefined).join(", ");
+}
+
+function clipped(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}...` : s;
 }

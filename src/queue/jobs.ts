@@ -28,6 +28,8 @@ export const outboundJobSchema = z
         z.object({ kind: z.literal("self-service"), id: z.string() }).strict(),
       ])
       .optional(),
+    /** Set on a refused job whose body was cut to its start (dead-letter.ts): its full length. */
+    bodyChars: z.number().int().min(0).optional(),
   })
   .strict();
 export type OutboundJob = z.infer<typeof outboundJobSchema>;

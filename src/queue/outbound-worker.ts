@@ -33,12 +33,14 @@ import type { MessageMap, SentRecord } from "../store/message-map.js";
 import type { OptOutStore } from "../store/optouts.js";
 import { type PartState, SentParts } from "../store/sent-parts.js";
 import { readNotes, writeNotes } from "./attempt-notes.js";
-import { errorJobId, type OutboundJob, outboundJobSchema } from "./jobs.js";
+import { keepLess, refusedJobData, sendableData } from "./dead-letter.js";
+import type { OutboundJob } from "./jobs.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
 import type { Producer } from "./producer.js";
 import { sentRecorder } from "./record-sent.js";
 import type { StatusOutcome } from "./reports.js";
 import { backoffStrategy } from "./retry.js";
+import { givingUpText, tellSender } from "./sender-errors.js";
 
 export type OutboundOutcome = "sent" | "failed" | "retried" | "uncertain" | "opted-out";
 
@@ -91,20 +93,8 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const reportDeps = { gatewayId: o.gatewayId, producer: o.producer, messageMap: o.messageMap };
   const accounts = o.accounts ?? gatewayAccounts;
 
-  const refuse = async (job: Job, data: OutboundJob, condition: RefusalCondition, text: string) => {
-    await o.producer.enqueueToXmpp(
-      o.gatewayId,
-      {
-        kind: "error",
-        to: data.senderJid,
-        contactLocalpart: data.contactLocalpart,
-        stanzaId: data.stanzaId,
-        condition,
-        text,
-      },
-      errorJobId(job.id ?? ""),
-    );
-  };
+  const refuse = (job: Job, data: OutboundJob, condition: RefusalCondition, text: string) =>
+    tellSender(o.producer, job.id ?? "", data, condition, text);
 
   /** The parts to send, or a Refusal. */
   const partsOf = (data: OutboundJob): string[] => {
@@ -132,9 +122,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const recordSent = sentRecorder({ store, sentParts, reportDeps, log, onReport: o.onReport });
 
   const process = async (job: Job): Promise<OutboundResult> => {
-    const parsed = outboundJobSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`malformed job: ${parsed.error.message}`);
-    const data = parsed.data;
+    const data = await sendableData(job, log);
     const jobId = job.id ?? "";
     // What the previous attempt, if it failed, knew about its parts (see attempt-notes.ts).
     const previous = readNotes(job.failedReason);
@@ -259,6 +247,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
         }
         log.warn({ jobId, condition: err.condition, reason: err.message }, "message refused");
         await refuse(job, data, err.condition, err.message);
+        await keepLess(job, refusedJobData(data), log);
         o.onOutcome?.("failed");
         throw new UnrecoverableError(err.message);
       }
@@ -266,12 +255,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
       const reason = err instanceof Error ? err.message : String(err);
       if (job.attemptsMade + 1 >= attempts) {
         log.error({ jobId, attempts, reason }, "giving up after the last attempt");
-        await refuse(
-          job,
-          data,
-          "remote-server-timeout",
-          `The message could not be handed to ${o.adapter.kind} after ${attempts} attempts (${reason}).`,
-        );
+        await refuse(job, data, "remote-server-timeout", givingUpText(o.adapter.kind, attempts, err));
         o.onOutcome?.("failed");
       } else {
         log.warn({ jobId, attempt: job.attemptsMade + 1, reason }, "send failed, will retry");
@@ -282,6 +266,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
         `${reason}${note}`,
         err instanceof RetryableError ? err.retryAfterMs : undefined,
         err instanceof RetryableError ? err.providerCode : undefined,
+        err instanceof RetryableError ? err.userReason : undefined,
       );
     }
   };

@@ -8,12 +8,25 @@
  * socket read, the webhooks that arrived together) goes to Redis as one pipeline of seen checks,
  * one `addBulk` per queue and one pipeline of seen markers, instead of three round trips each.
  * Callers still get one answer per job.
+ *
+ * When Redis drops the connection while an add is on its way, the add may or may not have been
+ * applied. The add is idempotent by job id, so it is repeated until Redis answers (or
+ * `confirmWithinMs` runs out): a caller is refused only when no attempt can have reached Redis.
+ * What ioredis does (main.ts gives the intake connection maxRetriesPerRequest 3):
+ * - a command issued while the connection is down waits in the offline queue and is rejected with
+ *   MaxRetriesPerRequestError after 4 failed reconnects: it was never written, so never applied;
+ * - a command written before the connection closed, with no answer, is kept and written again
+ *   after the reconnect (autoResendUnfulfilledCommands): its promise waits, possibly for ever,
+ *   so each attempt is bounded by the deadline, after which its fate is unknown;
+ * - a pipeline or MULTI partly answered is rejected with AbortError: the rest may have run.
+ * An uncertain outcome is EnqueueUncertainError, never a plain "try again later".
  */
 import { type JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { storeKey } from "../store/keys.js";
 import { type OutboundJob, outboundJobSchema, type ToXmppJob, toXmppJobSchema } from "./jobs.js";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "./names.js";
+import { DeadlinePassed, isConnectionError, mayHaveApplied, within } from "./redis-outcome.js";
 
 export interface ProducerOptions {
   readonly prefix: string;
@@ -28,11 +41,20 @@ export interface ProducerOptions {
   readonly store?: Redis;
   /** Largest batch sent to Redis at once (default 500). */
   readonly maxBatch?: number;
+  /** Failed jobs kept per queue: removed after `ageSeconds` or beyond `count` (default 14 days, 10,000). */
+  readonly keepFailed?: { readonly ageSeconds: number; readonly count: number };
+  /** How long an add whose answer was lost is repeated before giving up (default 15 s). */
+  readonly confirmWithinMs?: number;
   /** Told when a job got in but its seen marker could not be written (the job is not lost). */
   readonly onSeenMarkerFailed?: (err: Error) => void;
 }
 
 export type EnqueueOutcome = "enqueued" | "duplicate";
+
+/** Redis stopped answering after an add may have reached it: the job may or may not exist. */
+export class EnqueueUncertainError extends Error {
+  override readonly name = "EnqueueUncertainError";
+}
 
 interface Pending {
   readonly queue: Queue;
@@ -52,6 +74,7 @@ export class Producer {
   /** Seen markers being written (close waits for them). */
   private readonly marking = new Set<Promise<void>>();
   private readonly store: Redis;
+  private closing = false;
 
   constructor(
     private readonly redis: Redis,
@@ -82,6 +105,7 @@ export class Producer {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.pending.length > 0) await this.flush();
     await Promise.all(this.marking);
     await Promise.all(this.queues().map((q) => q.close()));
@@ -117,7 +141,12 @@ export class Producer {
           attempts: opts.attempts,
           backoff: { type: "jittered" },
           removeOnComplete: { count: this.options.keepCompleted },
-          removeOnFail: false,
+          // The failed reason is kept; stack traces (one per attempt otherwise) are not.
+          stackTraceLimit: 0,
+          removeOnFail: {
+            age: this.options.keepFailed?.ageSeconds ?? 14 * 24 * 3600,
+            count: this.options.keepFailed?.count ?? 10_000,
+          },
         },
         resolve,
         reject,
@@ -153,18 +182,22 @@ export class Producer {
       else byQueue.set(p.queue, [p]);
     }
     const added: Pending[] = [];
+    const deadline = Date.now() + (this.options.confirmWithinMs ?? 15_000);
     await Promise.all(
       [...byQueue].map(async ([queue, jobs]) => {
         try {
-          await queue.addBulk(jobs.map((p) => ({ name: p.name, data: p.data, opts: p.opts })));
+          await within(
+            deadline,
+            queue.addBulk(jobs.map((p) => ({ name: p.name, data: p.data, opts: p.opts }))),
+          );
           added.push(...jobs);
-        } catch {
+        } catch (first) {
           // Each goes once more alone, with its own answer: one bad entry must not sink the
           // others, and when Redis stored the batch but its answer was lost (a restart), the
-          // retry finds the job by its id instead of telling the sender to send it again.
+          // repeated add finds the job by its id instead of telling the sender to send it again.
           await Promise.all(
             jobs.map((p) =>
-              queue.add(p.name, p.data, p.opts).then(
+              this.addConfirmed(queue, p, first, deadline).then(
                 () => added.push(p),
                 (e: Error) => p.reject(e),
               ),
@@ -181,6 +214,31 @@ export class Producer {
     this.marking.add(marking);
     await marking;
     this.marking.delete(marking);
+  }
+
+  /**
+   * Adds one job until Redis answers, at most until `deadline`. Throws the error when Redis
+   * answered with one (or the job is invalid), the last connection error when no attempt can have
+   * reached Redis, EnqueueUncertainError when one may have.
+   */
+  private async addConfirmed(queue: Queue, p: Pending, first: unknown, deadline: number): Promise<void> {
+    // A batch BullMQ refused before sending (an invalid job) reached nothing.
+    let uncertain = first instanceof DeadlinePassed || !(first instanceof Error) || mayHaveApplied(first);
+    for (let wait = 50; ; wait = Math.min(wait * 2, 1_000)) {
+      try {
+        await within(deadline, queue.add(p.name, p.data, p.opts));
+        return;
+      } catch (err) {
+        if (!(err instanceof DeadlinePassed) && !isConnectionError(err)) throw err;
+        uncertain ||= err instanceof DeadlinePassed || mayHaveApplied(err);
+        const left = deadline - Date.now();
+        if (left <= 0 || this.closing || this.redis.status === "end") {
+          if (!uncertain) throw err;
+          throw new EnqueueUncertainError(`Redis did not confirm job ${p.opts.jobId ?? ""} (${err.message})`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(wait, left)));
+      }
+    }
   }
 
   private async mark(added: Pending[]): Promise<void> {

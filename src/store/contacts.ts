@@ -1,6 +1,9 @@
 /**
  * Which network contacts each user has already heard from, so the first message from a number
- * can carry a nickname (XEP-0172). One Redis hash per user; it grows with the user's contacts.
+ * can carry a nickname (XEP-0172). One Redis hash per user. The rule is cosmetic, so the hash has
+ * a bounded life and size: it expires `ttlSeconds` after the user last heard from a new contact,
+ * and a hash that grows past `maxContacts` is started afresh (a contact forgotten this way just
+ * gets its nickname once more).
  */
 import type { Redis } from "ioredis";
 import { storeKey } from "./keys.js";
@@ -8,13 +11,21 @@ import { storeKey } from "./keys.js";
 /** How many user/contact pairs are remembered in memory as "heard from already". */
 const KNOWN_PAIRS = 100_000;
 
+export interface ContactBookLimits {
+  readonly ttlSeconds: number;
+  readonly maxContacts: number;
+}
+
+export const CONTACT_BOOK_LIMITS: ContactBookLimits = { ttlSeconds: 90 * 24 * 3600, maxContacts: 10_000 };
+
 export class ContactBook {
-  /** Pairs known to be in Redis already: the mark is never removed, so no need to ask again. */
+  /** Pairs known to be in Redis already, so no need to ask again (bounded: cleared when full). */
   private readonly known = new Set<string>();
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly limits: ContactBookLimits = CONTACT_BOOK_LIMITS,
   ) {}
 
   private key(gatewayId: string, jid: string): string {
@@ -22,17 +33,29 @@ export class ContactBook {
   }
 
   /**
-   * Records that `jid` heard from `address`; true the first time. One round trip (HSETNX) the
-   * first time this process sees the pair, none after. Marked before the delivery is written, so a
-   * delivery retried after a failed write goes out without the nickname: cosmetic, and cheaper
-   * than a second call.
+   * Records that `jid` heard from `address`; true the first time. One round trip (HSETNX, EXPIRE,
+   * HLEN in a pipeline) the first time this process sees the pair, none after. Marked before the
+   * delivery is written, so a delivery retried after a failed write goes out without the
+   * nickname: cosmetic, and cheaper than a second call.
    */
   async firstTime(gatewayId: string, jid: string, address: string): Promise<boolean> {
     const pair = `${gatewayId}\n${jid}\n${address}`;
     if (this.known.has(pair)) return false;
-    const first = (await this.redis.hsetnx(this.key(gatewayId, jid), address, String(Date.now()))) === 1;
+    const key = this.key(gatewayId, jid);
+    const replies = await this.redis
+      .pipeline()
+      .hsetnx(key, address, String(Date.now()))
+      .expire(key, this.limits.ttlSeconds)
+      .hlen(key)
+      .exec();
+    const [setErr, set] = replies?.[0] ?? [new Error("no answer from Redis"), 0];
+    if (setErr) throw setErr;
+    const size = replies?.[2]?.[1];
+    if (typeof size === "number" && size > this.limits.maxContacts) {
+      await this.redis.del(key);
+    }
     if (this.known.size >= KNOWN_PAIRS) this.known.clear();
     this.known.add(pair);
-    return first;
+    return set === 1;
   }
 }

@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import type { NetworkAdapter } from "../core/adapter.js";
 import type { RegistrationMode } from "../core/enrolment.js";
 import type { Logger } from "../core/logger.js";
+import type { MediaPolicy } from "../core/media.js";
 import type { RegistrationStore } from "../core/registrations.js";
 import { QueueAdmin } from "../queue/admin.js";
 import type { Producer } from "../queue/producer.js";
@@ -34,6 +35,8 @@ export interface ComponentRoleOptions {
   readonly prefix: string;
   readonly logger: Logger;
   readonly onOutbound?: (outcome: "enqueued" | "duplicate" | "refused") => void;
+  /** Where outbound media URLs may point. */
+  readonly mediaPolicy?: MediaPolicy;
   readonly onInbound?: (outcome: "delivered" | "unroutable") => void;
   /** For the delivery worker: how soon a crashed process's deliveries are retried. */
   readonly lockDurationMs?: number;

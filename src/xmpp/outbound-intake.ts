@@ -5,10 +5,10 @@
 import type { Element } from "@xmpp/component";
 import { Refusal, type RefusalCondition } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { checkOutboundMedia } from "../core/media.js";
+import { checkOutboundMedia, type MediaPolicy } from "../core/media.js";
 import { type RoutingContext, routeOutbound } from "../core/outbound.js";
 import { outboundJobId } from "../queue/jobs.js";
-import type { Producer } from "../queue/producer.js";
+import { EnqueueUncertainError, type Producer } from "../queue/producer.js";
 import type { ComponentTransport } from "./component-transport.js";
 import { decodeMessage } from "./decode.js";
 import { messageError } from "./stanzas.js";
@@ -18,6 +18,8 @@ export interface IntakeOptions extends RoutingContext {
   readonly producer: Producer;
   readonly logger: Logger;
   readonly onOutbound?: (outcome: "enqueued" | "duplicate" | "refused") => void;
+  /** Where media URLs may point (default: public hosts only, no credentials). */
+  readonly mediaPolicy?: MediaPolicy;
   /**
    * Messages being enqueued at once before the intake stops reading from the server (default
    * 5,000); it reads again once half of them are through. Bounds memory when Redis is slow.
@@ -74,7 +76,7 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
     }
     try {
       const r = await routeOutbound(decoded.request, o);
-      checkOutboundMedia(r.mediaUrls, o.adapter.capabilities);
+      checkOutboundMedia(r.mediaUrls, o.adapter.capabilities, o.mediaPolicy);
       const outcome = await o.producer.enqueueOutbound(
         {
           gatewayId: r.gatewayId,
@@ -98,8 +100,17 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
       if (err instanceof Refusal) {
         log.info({ stanzaId: id, condition: err.condition }, "message refused");
         await refuse(err.condition, err.message);
+      } else if (err instanceof EnqueueUncertainError) {
+        // Redis stopped answering after the add may have reached it: the job may exist, and a
+        // resend could arrive twice. Say what is known.
+        log.error({ err: { message: err.message }, stanzaId: id }, "could not confirm the enqueue");
+        await refuse(
+          "remote-server-timeout",
+          "The gateway could not confirm that it accepted this message (its queue stopped answering); it may still be sent. Check with the recipient before sending it again.",
+        );
       } else {
-        // Redis refused or timed out: tell the sender instead of dropping the message silently.
+        // Known not enqueued (Redis refused, or never got the add): tell the sender instead of
+        // dropping the message silently.
         log.error(
           { err: { message: (err as Error).message }, stanzaId: id },
           "could not enqueue the message",

@@ -8,8 +8,14 @@
  * - after a registration the gateway asks to subscribe to the user; on unregistration it says
  *   unavailable and drops both subscriptions; on shutdown it says unavailable to everyone it told
  *   it was available, before the stream closes.
+ *
+ * What it remembers is capped (PRESENCE_LIMITS), per user and in total, oldest out. A contact
+ * capped out loses only its unavailable presence on shutdown or unregistration (the user's client
+ * may show it available until the server or client notices); a session capped out is greeted
+ * again if it sends presence again.
  */
 import { type Element, xml } from "@xmpp/component";
+import { CappedSets } from "../core/capped-sets.js";
 import { requester } from "./access.js";
 import { type FeatureContext, targetOf } from "./feature-context.js";
 
@@ -26,13 +32,21 @@ export interface PresenceService {
   goodbye(): Promise<void>;
 }
 
+/** About 400 bytes each: the total caps are some 20 MB of contacts and 20 MB of sessions. */
+export const PRESENCE_LIMITS = {
+  contactsPerUser: 1_000,
+  total: 50_000,
+  sessionsPerUser: 20,
+  sessionsTotal: 50_000,
+} as const;
+
 export function presenceService(ctx: FeatureContext): PresenceService {
   const { transport, logger } = ctx;
   const domain = transport.domain;
   /** bare user JID -> the JIDs (gateway and contacts) it was told are available. */
-  const shown = new Map<string, Set<string>>();
-  /** Full JIDs of user sessions the gateway has greeted. */
-  const sessions = new Set<string>();
+  const shown = new CappedSets(PRESENCE_LIMITS.contactsPerUser, PRESENCE_LIMITS.total);
+  /** bare user JID -> full JIDs of its sessions the gateway has greeted. */
+  const sessions = new CappedSets(PRESENCE_LIMITS.sessionsPerUser, PRESENCE_LIMITS.sessionsTotal);
 
   const send = async (el: Element) => {
     try {
@@ -43,11 +57,7 @@ export function presenceService(ctx: FeatureContext): PresenceService {
   };
   const presence = (from: string, to: string, type?: string) => xml("presence", { from, to, type });
 
-  const markShown = (user: string, from: string) => {
-    const set = shown.get(user) ?? new Set<string>();
-    set.add(from);
-    shown.set(user, set);
-  };
+  const markShown = (user: string, from: string) => shown.add(user, from);
 
   const isRegistered = async (bare: string) =>
     (await ctx.registrations.byJid(ctx.gatewayId, bare)) !== undefined;
@@ -91,17 +101,17 @@ export function presenceService(ctx: FeatureContext): PresenceService {
       }
       case "unsubscribe":
       case "unsubscribed": {
-        shown.get(r.bare)?.delete(from);
+        shown.delete(r.bare, from);
         return;
       }
       case "unavailable": {
-        sessions.delete(r.full);
+        sessions.delete(r.bare, r.full);
         return;
       }
       case undefined: {
-        if (target.kind !== "gateway" || !r.allowed || sessions.has(r.full)) return;
+        if (target.kind !== "gateway" || !r.allowed || sessions.has(r.bare, r.full)) return;
         if (!(await isRegistered(r.bare))) return;
-        sessions.add(r.full);
+        sessions.add(r.bare, r.full);
         markShown(r.bare, domain);
         await send(presence(domain, r.full));
         return;
@@ -119,11 +129,10 @@ export function presenceService(ctx: FeatureContext): PresenceService {
       await send(presence(domain, bare));
     },
     async unregistered(bare) {
-      const froms = shown.get(bare) ?? new Set([domain]);
-      froms.add(domain);
+      const froms = new Set([...shown.values(bare), domain]);
       for (const from of froms) await send(presence(from, bare, "unavailable"));
-      shown.delete(bare);
-      for (const s of sessions) if (s.startsWith(`${bare}/`)) sessions.delete(s);
+      shown.deleteKey(bare);
+      sessions.deleteKey(bare);
       await send(presence(domain, bare, "unsubscribe"));
       await send(presence(domain, bare, "unsubscribed"));
     },
@@ -139,8 +148,7 @@ export function presenceService(ctx: FeatureContext): PresenceService {
         ...(await ctx.registrations.list(ctx.gatewayId)).map((u) => u.jid),
       ]);
       for (const user of users) {
-        const froms = shown.get(user) ?? new Set<string>();
-        froms.add(domain);
+        const froms = new Set([...shown.values(user), domain]);
         for (const from of froms) await send(presence(from, user, "unavailable"));
       }
       shown.clear();

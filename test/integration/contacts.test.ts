@@ -15,14 +15,14 @@ describe("ContactBook", () => {
 
   it("is true once per user and contact, and asks Redis only the first time", async () => {
     const book = new ContactBook(redis, prefix);
-    const hsetnx = vi.spyOn(redis, "hsetnx");
+    const asked = vi.spyOn(redis, "pipeline");
     expect(await book.firstTime("sms", "alice@localhost", "+15557654321")).toBe(true);
     expect(await book.firstTime("sms", "alice@localhost", "+15557654321")).toBe(false);
     expect(await book.firstTime("sms", "alice@localhost", "+15557654321")).toBe(false);
-    expect(hsetnx).toHaveBeenCalledTimes(1);
+    expect(asked).toHaveBeenCalledTimes(1);
     expect(await book.firstTime("sms", "bob@localhost", "+15557654321")).toBe(true);
     expect(await book.firstTime("sms", "alice@localhost", "+15550000000")).toBe(true);
-    hsetnx.mockRestore();
+    asked.mockRestore();
   });
 
   it("remembers across processes through Redis (a restarted gateway sends no second nickname)", async () => {
@@ -30,5 +30,15 @@ describe("ContactBook", () => {
     expect(await before.firstTime("sms", "carol@localhost", "+15557654321")).toBe(true);
     const restarted = new ContactBook(redis, prefix);
     expect(await restarted.firstTime("sms", "carol@localhost", "+15557654321")).toBe(false);
+  });
+
+  it("gives each user's hash a bounded life and size (the nickname rule is cosmetic)", async () => {
+    const book = new ContactBook(redis, prefix, { ttlSeconds: 3600, maxContacts: 3 });
+    const key = `{${prefix}}:contacts:sms:dave@localhost`;
+    for (let i = 0; i < 10; i++) await book.firstTime("sms", "dave@localhost", `+1555000000${i}`);
+    const ttl = await redis.ttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(3600);
+    expect(await redis.hlen(key)).toBeLessThanOrEqual(3);
   });
 });

@@ -155,4 +155,20 @@ describe.skipIf(!twilioSpecPath())("dead letters: queue failed | retry | purge",
     expect(purged.stdout).toContain("1 failed job(s) older than 0s removed");
     expect((await cli(["queue", "failed", "--config", configFile])).stdout).toContain("0 failed job(s)");
   }, 90_000);
+
+  it("prints job data with its control characters escaped (a body holding ESC[2J cannot clear the screen)", async () => {
+    standIn.enqueueResponse({ status: 400, code: 21211 });
+    const id = await send(`esc-\u001b[2J-${gw.prefix}`, "\u001b[2J\u001b]0;owned\u0007 hello");
+    await inState(id, "failed");
+    const listed = await cli(["queue", "failed", "--config", configFile]);
+    expect(listed.code).toBe(0);
+    const line = listed.stdout.split("\n").find((l) => l.startsWith(id)) ?? "";
+    expect(line).toContain('"\\x1b[2J\\x1b]0;owned\\x07 hello"');
+    expect(line).toContain("stanza esc-\\x1b[2J-");
+    const controls = [...listed.stdout].filter((c) => {
+      const n = c.codePointAt(0) ?? 0;
+      return (n < 0x20 && c !== "\n" && c !== "\t") || (n >= 0x7f && n <= 0x9f);
+    });
+    expect(controls).toEqual([]);
+  }, 60_000);
 });

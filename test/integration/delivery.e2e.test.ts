@@ -259,7 +259,7 @@ describe.skipIf(!twilioSpecPath())("delivery end to end on Prosody (issue #4)", 
   describe("MMS", () => {
     it("sends an OOB URL as MediaUrl with the body text", async () => {
       const contact = newContact();
-      const url = `https://upload.localhost/${randomId("f")}/photo.jpg`;
+      const url = `https://upload.example.net/${randomId("f")}/photo.jpg`;
       await alice.send(
         xml(
           "message",
@@ -276,7 +276,7 @@ describe.skipIf(!twilioSpecPath())("delivery end to end on Prosody (issue #4)", 
 
     it("sends an upload whose body only repeats the URL as media without a body", async () => {
       const contact = newContact();
-      const url = `https://upload.localhost/${randomId("f")}/clip.mp4`;
+      const url = `https://upload.example.net/${randomId("f")}/clip.mp4`;
       await alice.send(
         xml(
           "message",

@@ -6,7 +6,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { outboundJobId } from "../../src/queue/jobs.js";
-import { Producer } from "../../src/queue/producer.js";
+import { EnqueueUncertainError, Producer } from "../../src/queue/producer.js";
 import { outboundJob } from "../harness/outbound-job.js";
 import { freePort } from "../harness/ports.js";
 import { redisUrl, uniquePrefix } from "../harness/redis.js";
@@ -129,5 +129,92 @@ describe("Producer (batched enqueues, real Redis)", () => {
     );
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
     dead.disconnect();
+  });
+
+  describe("when Redis drops the connection during an add", () => {
+    /** An error as ioredis rejects a command with: `name` says which (see producer.ts). */
+    const redisError = (name: "AbortError" | "MaxRetriesPerRequestError") =>
+      Object.assign(
+        new Error(name === "AbortError" ? "Command aborted due to connection close" : "max retries"),
+        {
+          name,
+        },
+      );
+
+    it("finds the job Redis stored although the answer was lost, instead of refusing it", async () => {
+      const realAddBulk = Queue.prototype.addBulk;
+      vi.spyOn(Queue.prototype, "addBulk").mockImplementationOnce(async function (this: Queue, jobs) {
+        await realAddBulk.call(this, jobs);
+        throw redisError("AbortError");
+      });
+      // Redis is still down for the first repeat (never written), answers the second.
+      vi.spyOn(Queue.prototype, "add")
+        .mockRejectedValueOnce(redisError("MaxRetriesPerRequestError"))
+        .mockRejectedValueOnce(redisError("MaxRetriesPerRequestError"));
+      try {
+        expect(await producer.enqueueOutbound(job(1000), id(1000))).toBe("enqueued");
+        expect((await queue.getJob(id(1000)))?.data).toMatchObject({ body: "hello 1000" });
+        expect(await queue.getJobCountByTypes("waiting")).toBeGreaterThan(0);
+      } finally {
+        vi.restoreAllMocks();
+      }
+    });
+
+    it("refuses, within the bound, when no attempt can have reached Redis (the job is known absent)", async () => {
+      const p = new Producer(redis, {
+        prefix,
+        outboundAttempts: 1,
+        deliveryAttempts: 1,
+        keepCompleted: 1,
+        dedupTtlSeconds: 60,
+        confirmWithinMs: 300,
+      });
+      vi.spyOn(Queue.prototype, "addBulk").mockRejectedValue(redisError("MaxRetriesPerRequestError"));
+      vi.spyOn(Queue.prototype, "add").mockRejectedValue(redisError("MaxRetriesPerRequestError"));
+      try {
+        const outcome = await withTimeout(
+          p.enqueueOutbound(job(1001), id(1001)).then(
+            () => "enqueued",
+            (e: Error) => e,
+          ),
+          5_000,
+          "the answer",
+        );
+        expect(outcome).toBeInstanceOf(Error);
+        expect(outcome).not.toBeInstanceOf(EnqueueUncertainError);
+        expect((outcome as Error).name).toBe("MaxRetriesPerRequestError");
+      } finally {
+        vi.restoreAllMocks();
+        await p.close();
+      }
+      expect(await queue.getJob(id(1001))).toBeUndefined();
+    });
+
+    it("says the outcome is uncertain, not 'refused', when an attempt may have reached Redis and it never answered", async () => {
+      const p = new Producer(redis, {
+        prefix,
+        outboundAttempts: 1,
+        deliveryAttempts: 1,
+        keepCompleted: 1,
+        dedupTtlSeconds: 60,
+        confirmWithinMs: 300,
+      });
+      vi.spyOn(Queue.prototype, "addBulk").mockRejectedValue(redisError("AbortError"));
+      vi.spyOn(Queue.prototype, "add").mockRejectedValue(redisError("MaxRetriesPerRequestError"));
+      try {
+        const outcome = await withTimeout(
+          p.enqueueOutbound(job(1002), id(1002)).then(
+            () => "enqueued",
+            (e: Error) => e,
+          ),
+          5_000,
+          "the answer",
+        );
+        expect(outcome).toBeInstanceOf(EnqueueUncertainError);
+      } finally {
+        vi.restoreAllMocks();
+        await p.close();
+      }
+    });
   });
 });

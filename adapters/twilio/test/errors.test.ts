@@ -135,6 +135,25 @@ describe("toSendError", () => {
     },
   );
 
+  it.each([
+    ["getaddrinfo ENOTFOUND internal-proxy", "ENOTFOUND", "Twilio could not be reached"],
+    ["connect ECONNREFUSED 10.0.0.5:443", "ECONNREFUSED", "Twilio could not be reached"],
+    [
+      "Connect Timeout Error (attempted address: 10.0.0.5:443)",
+      "UND_ERR_CONNECT_TIMEOUT",
+      "Twilio did not answer in time",
+    ],
+  ])("keeps %j for operators and tells the sender %j", (message, code, userReason) => {
+    const err = toSendError(new TwilioNetworkError(message, code)) as RetryableError;
+    expect(err.message).toContain(message);
+    expect(err.userReason).toBe(userReason);
+  });
+
+  it("tells the sender an HTTP failure as Twilio gave it (status, code, Twilio's text)", () => {
+    const err = toSendError(new TwilioHttpError(503, undefined, "Service Unavailable", undefined), NOW);
+    expect((err as RetryableError).userReason).toBe("Twilio HTTP 503: Service Unavailable");
+  });
+
   it("maps an SDK RestException-like error by status and code", () => {
     const restException = Object.assign(new Error("x"), {
       status: 400,

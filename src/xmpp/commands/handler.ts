@@ -14,6 +14,11 @@ import { NS } from "../namespaces.js";
 import { type Command, type CommandOutcome, mayRun } from "./command.js";
 
 const SESSION_TTL_MS = 10 * 60_000;
+/**
+ * Open sessions (a form shown, not yet submitted) per user and in all. Over either cap a new
+ * session is refused (resource-constraint), never made room for by ending someone else's.
+ */
+export const SESSIONS_PER_USER = 5;
 const MAX_SESSIONS = 1000;
 
 const commandAttrs = z.object({
@@ -33,10 +38,22 @@ export function handleCommands(ctx: FeatureContext, commands: readonly Command[]
 
   const prune = (now: number) => {
     for (const [id, s] of sessions) if (s.expires <= now) sessions.delete(id);
-    while (sessions.size >= MAX_SESSIONS) {
-      const oldest = sessions.keys().next().value;
-      if (oldest === undefined) break;
-      sessions.delete(oldest);
+  };
+  /** Throws resource-constraint when `owner` may not open one more session. */
+  const mayOpen = (owner: string) => {
+    let own = 0;
+    for (const s of sessions.values()) if (s.owner === owner) own++;
+    if (own >= SESSIONS_PER_USER) {
+      throw new IqError(
+        "resource-constraint",
+        `You have ${own} command sessions open; complete or cancel one first (they end by themselves after 10 minutes).`,
+      );
+    }
+    if (sessions.size >= MAX_SESSIONS) {
+      throw new IqError(
+        "resource-constraint",
+        "Too many command sessions are open; try again in a few minutes.",
+      );
     }
   };
 
@@ -81,6 +98,7 @@ export function handleCommands(ctx: FeatureContext, commands: readonly Command[]
     const id = randomBytes(8).toString("hex");
     const outcome = await run(command, r, undefined);
     if (outcome.status === "executing") {
+      mayOpen(r.bare);
       sessions.set(id, { node, owner: r.bare, expires: now + SESSION_TTL_MS });
     }
     return reply(node, id, outcome);

@@ -32,6 +32,15 @@ const BATCH_EVERY_MS = 30;
 const WEBHOOKS = 200;
 const RESTART_AFTER_DELIVERED = 150;
 
+/** Which answer an error stanza is: the intake's refusal or "could not confirm", or the worker's. */
+function errorKind(el: Element): "refused" | "unconfirmed" | "uncertain-send" | "other" {
+  const text = el.getChild("error")?.getChildText("text") ?? "";
+  if (/send it again later/.test(text)) return "refused";
+  if (/could not confirm/.test(text)) return "unconfirmed";
+  if (/may or may not have been delivered/.test(text)) return "uncertain-send";
+  return "other";
+}
+
 describe("chaos: Redis restarted mid-run (AOF, appendfsync always)", () => {
   const rig = useChaosRig("chaos-redis-restart", { ownRedis: { appendOnly: true }, gateway: true });
 
@@ -84,12 +93,23 @@ describe("chaos: Redis restarted mid-run (AOF, appendfsync always)", () => {
     });
     await ownRedis.kill();
     const downAt = Date.now();
-    // Down long enough for the gateway to give up on a command and refuse a message.
-    await waitFor(() => alice.received.some((el) => el.attrs.type === "error"), {
-      timeoutMs: 10_000,
-      intervalMs: 10,
-      description: "the gateway to refuse a message while Redis is down",
-    });
+    // Down long enough for the gateway to give up on a command and refuse a message (an intake
+    // refusal: other errors, such as a stalled job's uncertain part, do not count). Alice keeps
+    // writing meanwhile: under load the sender may be done before Redis goes down.
+    const errorsBefore = alice.received.length;
+    let whileDown = 0;
+    await waitFor(
+      async () => {
+        const body = `down-${whileDown++}`;
+        sent.push({ id: await alice.sendMessage(to, body, { id: `rr-${prefix}-${body}` }), body });
+        return alice.received.slice(errorsBefore).some((el) => errorKind(el) === "refused");
+      },
+      {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+        description: "the gateway to refuse a message while Redis is down",
+      },
+    );
     await ownRedis.start();
     const downMs = Date.now() - downAt;
     await Promise.all([sender, poster]);
@@ -119,6 +139,8 @@ describe("chaos: Redis restarted mid-run (AOF, appendfsync always)", () => {
     let duplicates = 0;
     let refused = 0;
     let acceptedAndRefused = 0;
+    let acceptedButUnconfirmed = 0;
+    let uncertainSends = 0;
     const lost: string[] = [];
     const unanswered: string[] = [];
     const unexpected: string[] = [];
@@ -128,8 +150,14 @@ describe("chaos: Redis restarted mid-run (AOF, appendfsync always)", () => {
       if (accepted.has(jobId)) {
         if (n > 0) delivered++;
         else lost.push(s.body);
+        const error = errors.get(s.id);
         // Refused at intake although the job got in (Redis stored it, the answer was lost).
-        if (errors.has(s.id)) acceptedAndRefused++;
+        if (error && errorKind(error) === "refused") acceptedAndRefused++;
+        // Told the gateway could not confirm it (Redis silent for all of enqueueConfirmMs).
+        if (error && errorKind(error) === "unconfirmed") acceptedButUnconfirmed++;
+        // The worker's "may or may not have been delivered": a part in flight when its job
+        // stalled (a lock lost while the event loop or Redis was held up), not an intake answer.
+        if (error && errorKind(error) === "uncertain-send") uncertainSends++;
       } else {
         if (n > 0) unexpected.push(s.body);
         if (errors.has(s.id)) refused++;
@@ -157,7 +185,10 @@ describe("chaos: Redis restarted mid-run (AOF, appendfsync always)", () => {
       lost: lost.length,
       refusedWithError: refused,
       acceptedButAlsoRefused: acceptedAndRefused,
+      acceptedButUnconfirmed,
+      uncertainSends,
       unanswered: unanswered.length,
+      sentWhileDown: whileDown,
       redisDownMs: downMs,
     });
     reportCounts("redis-restart inbound", {
@@ -179,6 +210,9 @@ describe("chaos: Redis restarted mid-run (AOF, appendfsync always)", () => {
     expect(unanswered).toEqual([]);
     expect(unexpected).toEqual([]);
     expect(duplicates).toBe(0);
+    // Told "send it again later" although the job got in: a resend would arrive twice.
+    expect(acceptedAndRefused).toBe(0);
+    expect(acceptedButUnconfirmed).toBe(0);
     expect(refused).toBeGreaterThan(0);
     expect(accepted.size).toBeGreaterThan(RESTART_AFTER_DELIVERED);
     expect(answered.size).toBe(WEBHOOKS);
