@@ -4,8 +4,8 @@ import { Command, Option } from "commander";
 import { Redis } from "ioredis";
 import { formatProblems, loadConfigFile } from "./config/load.js";
 import { parseDuration } from "./core/duration.js";
-import { reencryptCommand } from "./credentials-command.js";
 import { printable } from "./core/printable.js";
+import { reencryptCommand } from "./credentials-command.js";
 import { ALL_ROLES, adapterSchemas, configReference, type Role, startGateway } from "./main.js";
 import { QueueAdmin } from "./queue/admin.js";
 

@@ -6,8 +6,8 @@
  * chosen by `gateways[].adapter` (see load.ts); this file names no adapter.
  */
 import { z } from "zod";
-import { checkCredentialKeys, credentialsSchema } from "./credentials.js";
 import { failedJobFields, mediaSchema, webhookServerFields } from "./bounds.js";
+import { checkCredentialKeys, credentialsSchema } from "./credentials.js";
 
 const hostPort = z
   .string()
