@@ -28,6 +28,8 @@ export interface IngestOptions {
   readonly optOuts: OptOutStore;
   readonly onOutcome?: (outcome: EnqueueOutcome | "status") => void;
   readonly onStatus?: (outcome: StatusOutcome) => void;
+  /** Seconds from the part's send to this report (reports of recorded parts only). */
+  readonly onReportDelay?: (seconds: number, status: "delivered" | "failed") => void;
 }
 
 export function inboundIngester(o: IngestOptions) {
@@ -36,6 +38,19 @@ export function inboundIngester(o: IngestOptions) {
 
   const status = async (event: InboundStatusEvent): Promise<StatusOutcome> => {
     const record = await o.messageMap.get(gatewayId, event.providerMessageId);
+    if (event.status === "failed") {
+      // The operator hears of every failed delivery, not only the sender.
+      log.warn(
+        {
+          providerMessageId: event.providerMessageId,
+          errorCode: event.errorCode,
+          sender: record?.senderJid,
+          reason: event.reason,
+        },
+        `delivery failed${event.errorCode === undefined ? "" : ` (${event.errorCode})`}: ${event.reason ?? "no reason given"}`,
+      );
+    }
+    if (record?.sentAt !== undefined) o.onReportDelay?.((Date.now() - record.sentAt) / 1000, event.status);
     if (record) return applyReport(o, record, event);
     const outcome = await holdOrApply(o, event);
     if (outcome === "unknown") {

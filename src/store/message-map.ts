@@ -21,6 +21,8 @@ const sentRecordSchema = z
     receipt: z.boolean(),
     /** How many provider messages the stanza became. */
     parts: z.number().int().min(1),
+    /** When this part was handed to the provider (ms since the epoch), for the report delay. */
+    sentAt: z.number().optional(),
   })
   .strict();
 export type SentRecord = z.infer<typeof sentRecordSchema>;
@@ -48,7 +50,7 @@ export class MessageMap {
     providerMessageId: string,
     record: SentRecord,
   ): (replies: BatchReplies) => void {
-    const value = JSON.stringify(sentRecordSchema.parse(record));
+    const value = JSON.stringify(sentRecordSchema.parse({ ...record, sentAt: Date.now() }));
     const at = batch.length;
     batch.set(this.key(gatewayId, providerMessageId), value, "EX", this.ttlSeconds);
     return (replies) => void replyAt(replies, at);

@@ -65,7 +65,7 @@ describe("xmpp-gateway CLI", () => {
       "gateways[0].users[1].jid",
       "gateways[0].users[1].number",
     ]) {
-      expect(r.stderr).toContain(`  ${path}: `);
+      expect(r.stderr).toContain(`  ${path} (line `);
     }
     expect(r.stderr).toMatch(/5 problems/);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
@@ -76,7 +76,9 @@ describe("xmpp-gateway CLI", () => {
     const file = writeConfig(BROKEN.replace("nope", ""));
     const r = await cli(["check-config", "--config", file], {});
     expect(r.code).toBe(78);
-    expect(r.stderr).toContain("gateways[0].secret: environment variable SMS_COMPONENT_SECRET is not set");
+    expect(r.stderr).toContain(
+      "gateways[0].secret (line 8): environment variable SMS_COMPONENT_SECRET is not set",
+    );
   });
 
   it("start fails fast with the same problems, before connecting anywhere", async () => {
@@ -86,7 +88,7 @@ describe("xmpp-gateway CLI", () => {
       TWILIO_ACCOUNT_SID: "nope",
     });
     expect(r.code).toBe(78);
-    expect(r.stderr).toContain("gateways[0].twilio.accountSid: ");
+    expect(r.stderr).toContain("gateways[0].twilio.accountSid (line 11): ");
     expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
 
