@@ -56,9 +56,23 @@ export async function loadConfigFile(
     text = await readFile(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "read error";
-    return { ok: false, problems: [{ path: "", message: `cannot read the file (${code})` }] };
+    return { ok: false, problems: [{ path: "", message: `cannot read the file (${readErrorText(code)})` }] };
   }
   return parseConfigText(text, env, adapters);
+}
+
+function readErrorText(code: string): string {
+  switch (code) {
+    case "ENOENT":
+      return "ENOENT: no such file";
+    case "EACCES":
+    case "EPERM":
+      return `${code}: permission denied to uid ${process.getuid?.() ?? "?"}; check the file's owner and mode`;
+    case "EISDIR":
+      return "EISDIR: it is a directory";
+    default:
+      return code;
+  }
 }
 
 export function parseConfigText(

@@ -102,6 +102,6 @@ describe("xmpp-gateway CLI", () => {
     expect(ok.code).toBe(0);
     const missing = await cli(["check-config", "--config", "/nonexistent/gateway.yaml"]);
     expect(missing.code).toBe(78);
-    expect(missing.stderr).toContain("cannot read the file (ENOENT)");
+    expect(missing.stderr).toContain("cannot read the file (ENOENT: no such file)");
   });
 });
