@@ -30,7 +30,7 @@ export function runCli(
       ["--import", "tsx", CLI, ...args],
       { cwd: ROOT, env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: "SIGKILL" },
       (err, stdout, stderr) => {
-        if (err && err.killed)
+        if (err?.killed)
           reject(new Error(`xmpp-gateway ${args.join(" ")} did not end within ${timeoutMs} ms`));
         else resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
       },
