@@ -136,10 +136,10 @@ demoCommand
   .description("make a simulated phone text the demo user (the demo must be running)")
   .argument("<from>", "the phone number that texts, e.g. +15557654321")
   .argument("<body>", "the text")
-  .option("--dir <dir>", "the running demo's directory", ".demo")
-  .action(async (from: string, body: string, opts: { dir: string }) => {
+  .action(async (from: string, body: string) => {
+    // --dir is the demo command's own option (given before or after "text").
     const { demoText } = await import("./dev/demo-text.js");
-    await demoText({ dir: opts.dir, from, body });
+    await demoText({ dir: demoCommand.opts<{ dir: string }>().dir, from, body });
   });
 
 await program.parseAsync(process.argv);
