@@ -13,6 +13,7 @@ import { startXmppServer, type XmppServer } from "../harness/xmpp-server.js";
 
 const SECRET = "metrics-secret-4d2a";
 const COMPONENT = "sms.localhost";
+const UNREACHABLE = "+15550009999";
 
 /** The value of one series (exact labels as Prometheus prints them), or undefined when absent. */
 function sample(text: string, series: string): number | undefined {
@@ -43,7 +44,7 @@ describe("metrics on the internal listener", () => {
             domain: COMPONENT,
             secret: SECRET,
             adapter: "simulator",
-            simulator: { replyDelayMs: 50, reply: "echo" },
+            simulator: { replyDelayMs: 50, reply: "echo", unreachableNumbers: [UNREACHABLE] },
             users: [{ jid: "alice@localhost", number: "+15550001111" }],
           },
         ],
@@ -108,5 +109,26 @@ describe("metrics on the internal listener", () => {
     expect(
       sample(after, 'xgw_inbound_messages_total{gateway="sms",outcome="delivered"}'),
     ).toBeGreaterThanOrEqual(1);
+  });
+
+  it("logs a failed delivery report at warn level for the operator, and times it", async () => {
+    const reports = (t: string) =>
+      sample(t, 'xgw_delivery_report_delay_seconds_count{gateway="sms",status="failed"}') ?? 0;
+    const before = reports(await scrape());
+    const id = await alice.sendMessage(`${UNREACHABLE}@${COMPONENT}`, "are you there?");
+    await alice.waitFor(
+      (el: Element) => el.is("message") && el.attrs.type === "error" && el.attrs.id === id,
+      15_000,
+    );
+    const warn = gw.logLines
+      .map((l) => JSON.parse(l) as { level: number; msg: string; sender?: string; errorCode?: string })
+      .find((l) => l.msg.startsWith("delivery failed"));
+    expect(warn).toMatchObject({
+      level: 40,
+      msg: "delivery failed (30003): Simulator error 30003: unreachable destination handset",
+      sender: alice.jid,
+      errorCode: "30003",
+    });
+    expect(reports(await scrape())).toBe(before + 1);
   });
 });
