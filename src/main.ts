@@ -15,7 +15,6 @@ import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
 import { syncConfigUsers } from "./core/config-users.js";
 import type { Logger } from "./core/logger.js";
 import { withOwnAccounts } from "./core/own-accounts.js";
-import { EXIT, StartupError } from "./core/startup-error.js";
 import { listenOrExplain } from "./http/listen-error.js";
 import { buildHttpServer, buildInternalServer } from "./http/server.js";
 import { createLogger, type GatewayLogger, resolveLogFormat } from "./observability/logger.js";
@@ -25,10 +24,10 @@ import { QueueAdmin } from "./queue/admin.js";
 import { inboundIngester } from "./queue/ingest.js";
 import { startOutboundWorker } from "./queue/outbound-worker.js";
 import { Producer } from "./queue/producer.js";
-import { ComponentLock, ComponentLockConflict } from "./store/component-lock.js";
+import { ComponentLock, ComponentLockConflict, lockConflictError } from "./store/component-lock.js";
 import { MessageMap } from "./store/message-map.js";
 import { OptOutStore } from "./store/optouts.js";
-import { isRedisAuthFailure, redactedRedisUrl, redisStartupError } from "./store/redis-connect.js";
+import { redactedRedisUrl, waitForRedis } from "./store/redis-connect.js";
 import { CachedRegistrationStore } from "./store/registration-cache.js";
 import { RedisRegistrationStore } from "./store/registrations.js";
 import { packageVersion } from "./version.js";
@@ -123,7 +122,7 @@ export async function startGateway(
     return await assemble(config, options, undo);
   } catch (err) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
-    throw err instanceof ComponentLockConflict ? lockConflictError(config, err) : err;
+    throw err instanceof ComponentLockConflict ? lockConflictError(config.redis.prefix, err) : err;
   }
 }
 
@@ -382,58 +381,6 @@ async function assemble(
 
 /** The Redis URL without its password, for log lines. */
 export const redactedUrl = redactedRedisUrl;
-
-/** A second gateway on the same (prefix, gateway id) with another XMPP service: refused. */
-function lockConflictError(config: LoadedConfig, err: ComponentLockConflict): StartupError {
-  const h = err.holder;
-  const who = h ? `${h.service} (${h.domain}), held by pid ${h.pid} on ${h.host}` : "another XMPP service";
-  return new StartupError(
-    `redis.prefix "${config.redis.prefix}" with gateway id "${err.gatewayId}" is in use for ${who}; ` +
-      `two gateways sharing a prefix and id take each other's messages: give this one its own redis.prefix ` +
-      `(or stop the other; its lock expires ${err.ttlSeconds} s after it stops)`,
-    EXIT.config,
-  );
-}
-
-/**
- * Resolves once Redis answers PING. Until then it logs, at once and then every 10 s, which Redis
- * it waits for (URL without password) and why it cannot reach it; it never gives up (an operator
- * or supervisor stops it).
- */
-async function waitForRedis(redis: Redis, url: string, logger: Logger): Promise<void> {
-  const where = redactedUrl(url);
-  let lastConnectionError: string | undefined;
-  const onError = (err: Error) => {
-    lastConnectionError = err.message;
-  };
-  redis.on("error", onError);
-  try {
-    let attempt = 0;
-    let loggedAt = 0;
-    for (;;) {
-      try {
-        await redis.ping();
-        if (attempt > 0) logger.info({ redis: where }, `Redis at ${where} is reachable; starting`);
-        return;
-      } catch (err) {
-        const reason = lastConnectionError ?? (err as Error).message;
-        // A refused password will not change by waiting: a configuration mistake.
-        if (isRedisAuthFailure(reason)) throw redisStartupError(url, reason);
-        if (attempt === 0 || Date.now() - loggedAt >= 10_000) {
-          loggedAt = Date.now();
-          logger.error(
-            { redis: where, reason },
-            `Redis at ${where} is unreachable (${reason}); waiting for it before starting`,
-          );
-        }
-        attempt++;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
-      }
-    }
-  } finally {
-    redis.off("error", onError);
-  }
-}
 
 function rateLimitedLogger(logger: Logger, msg: string) {
   let last = 0;

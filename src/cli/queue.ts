@@ -49,7 +49,7 @@ async function withQueues<T>(o: QueueOptions, run: (admin: QueueAdmin) => Promis
     );
   } finally {
     clearTimeout(timer);
-    await Promise.race([admin.close(), new Promise((r) => setTimeout(r, 2000))]);
+    await Promise.race([admin.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
     redis.disconnect();
   }
 }

@@ -13,6 +13,7 @@
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { EXIT, StartupError } from "../core/startup-error.js";
 import { storeKey } from "./keys.js";
 
 const holderSchema = z.object({
@@ -104,4 +105,16 @@ export class ComponentLock {
     const ttl = await this.redis.ttl(this.key);
     throw new ComponentLockConflict(this.gatewayId, holder, ttl > 0 ? ttl : this.ttlSeconds);
   }
+}
+
+/** A second gateway on the same (prefix, gateway id) with another XMPP service: refused. */
+export function lockConflictError(prefix: string, err: ComponentLockConflict): StartupError {
+  const h = err.holder;
+  const who = h ? `${h.service} (${h.domain}), held by pid ${h.pid} on ${h.host}` : "another XMPP service";
+  return new StartupError(
+    `redis.prefix "${prefix}" with gateway id "${err.gatewayId}" is in use for ${who}; ` +
+      `two gateways sharing a prefix and id take each other's messages: give this one its own redis.prefix ` +
+      `(or stop the other; its lock expires ${err.ttlSeconds} s after it stops)`,
+    EXIT.config,
+  );
 }

@@ -4,6 +4,7 @@
  * simply not up yet.
  */
 import { Redis } from "ioredis";
+import type { Logger } from "../core/logger.js";
 import { EXIT, StartupError } from "../core/startup-error.js";
 
 /** Whether a Redis error means the credentials in redis.url were refused (or missing). */
@@ -67,4 +68,44 @@ export async function connectRedisBounded(url: string, timeoutMs: number, name: 
   }
   redis.options.retryStrategy = (attempt: number) => (attempt > 3 ? null : 200 * attempt);
   return redis;
+}
+
+/**
+ * Resolves once Redis answers PING. Until then it logs, at once and then every 10 s, which Redis
+ * it waits for (URL without password) and why it cannot reach it; it never gives up (an operator
+ * or supervisor stops it).
+ */
+export async function waitForRedis(redis: Redis, url: string, logger: Logger): Promise<void> {
+  const where = redactedRedisUrl(url);
+  let lastConnectionError: string | undefined;
+  const onError = (err: Error) => {
+    lastConnectionError = err.message;
+  };
+  redis.on("error", onError);
+  try {
+    let attempt = 0;
+    let loggedAt = 0;
+    for (;;) {
+      try {
+        await redis.ping();
+        if (attempt > 0) logger.info({ redis: where }, `Redis at ${where} is reachable; starting`);
+        return;
+      } catch (err) {
+        const reason = lastConnectionError ?? (err as Error).message;
+        // A refused password will not change by waiting: a configuration mistake.
+        if (isRedisAuthFailure(reason)) throw redisStartupError(url, reason);
+        if (attempt === 0 || Date.now() - loggedAt >= 10_000) {
+          loggedAt = Date.now();
+          logger.error(
+            { redis: where, reason },
+            `Redis at ${where} is unreachable (${reason}); waiting for it before starting`,
+          );
+        }
+        attempt++;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+  } finally {
+    redis.off("error", onError);
+  }
 }

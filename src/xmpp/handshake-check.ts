@@ -49,7 +49,7 @@ export async function tryHandshake(
     };
   } finally {
     clearTimeout(timer);
-    await Promise.race([xmpp.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    await Promise.race([xmpp.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
     xmpp.socket?.destroy();
   }
 }

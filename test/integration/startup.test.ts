@@ -34,7 +34,8 @@ function oneLine(stderr: string, pattern: RegExp): void {
   expect(lines[0]).toMatch(pattern);
 }
 
-describe("start-up failures: one clear line and an exit code", () => {
+// Each case runs the CLI once or twice: slow on a loaded 2-core machine.
+describe("start-up failures: one clear line and an exit code", { timeout: 120_000 }, () => {
   it("a listen port in use: exit 69", async () => {
     const taken = net.createServer();
     const port = await freePort();
@@ -102,7 +103,7 @@ describe("start-up failures: one clear line and an exit code", () => {
   });
 });
 
-describe("the prefix lock: one XMPP service per (redis.prefix, gateway id)", () => {
+describe("the prefix lock: one XMPP service per (redis.prefix, gateway id)", { timeout: 180_000 }, () => {
   it("refuses a second gateway for another XMPP service, allows one for the same service", async () => {
     const first = await config();
     const gw = await startTestGateway({ config: first, roles: new Set(["component"]) });
