@@ -25,13 +25,14 @@ function withLevel(config: LoadedConfig, level: string | undefined): LoadedConfi
 export async function start(opts: StartOptions): Promise<void> {
   const config = withLevel(await loadOrExit(opts.config), opts.logLevel);
   const { ALL_ROLES, startGateway } = await import("../main.js");
-  let gateway: RunningGateway;
-  try {
-    gateway = await startGateway(config, { roles: new Set((opts.role ?? ALL_ROLES) as Role[]) });
-  } catch (err) {
-    dieOf(err, "start");
-  }
+  // Signals are taken from the start: one that arrives while starting is acted on once started.
+  let gateway: RunningGateway | undefined;
+  let pending: { signal: string; code: number } | undefined;
   const shutdown = async (signal: string, code: number) => {
+    if (!gateway) {
+      pending ??= { signal, code };
+      return;
+    }
     gateway.logger.info({ signal }, "shutting down");
     const force = setTimeout(() => process.exit(code || 1), 15_000);
     force.unref();
@@ -40,8 +41,16 @@ export async function start(opts: StartOptions): Promise<void> {
   };
   process.once("SIGTERM", () => void shutdown("SIGTERM", 0));
   process.once("SIGINT", () => void shutdown("SIGINT", 0));
-  process.on("SIGHUP", () => void reload(gateway, opts));
+  process.on("SIGHUP", () => {
+    if (gateway) void reload(gateway, opts);
+  });
+  try {
+    gateway = await startGateway(config, { roles: new Set((opts.role ?? ALL_ROLES) as Role[]) });
+  } catch (err) {
+    dieOf(err, "start");
+  }
   void gateway.fatal.then(() => shutdown("fatal", EXIT.fatal));
+  if (pending) await shutdown(pending.signal, pending.code);
 }
 
 async function reload(gateway: RunningGateway, opts: StartOptions): Promise<void> {

@@ -17,7 +17,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
     execFile(
       process.execPath,
       ["--import", "tsx", join(ROOT, "src/cli.ts"), ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 },
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -103,5 +103,5 @@ describe("xmpp-gateway CLI", () => {
     const missing = await cli(["check-config", "--config", "/nonexistent/gateway.yaml"]);
     expect(missing.code).toBe(78);
     expect(missing.stderr).toContain("cannot read the file (ENOENT: no such file)");
-  });
+  }, 120_000);
 });

@@ -122,7 +122,7 @@ describe("the prefix lock: one XMPP service per (redis.prefix, gateway id)", { t
       const standby = spawnCli(["start", "--config", writeConfigFile({ ...other, xmpp: first.xmpp })]);
       try {
         await waitFor(() => standby.output().includes("webhook server listening"), {
-          timeoutMs: 30_000,
+          timeoutMs: 90_000,
           description: "the standby to start",
         });
         expect(standby.proc.exitCode).toBeNull();
