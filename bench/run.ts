@@ -60,6 +60,7 @@ interface Rig {
   workers: ChildProcess[];
   echo: ChildProcess;
   httpPort: number;
+  metricsPort: number;
   clients: TestClient[];
 }
 
@@ -172,11 +173,18 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
   await waitForPort(server.componentPort, 30_000);
   const sink = await startSink();
   const httpPort = await freePort();
+  const metricsPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "xgw-bench-"));
   const config = {
     xmpp: { service: server.componentService },
     redis: { url: redis.url, prefix: "bench" },
-    http: { listen: `127.0.0.1:${httpPort}`, publicUrl: PUBLIC_URL, bodyLimitBytes: 65536 },
+    http: {
+      listen: `127.0.0.1:${httpPort}`,
+      publicUrl: PUBLIC_URL,
+      bodyLimitBytes: 65536,
+      // Only the all-in-one (or component + webhooks) process: a split worker would want the port too.
+      ...(SPLIT_WORKER ? {} : { internalListen: `127.0.0.1:${metricsPort}` }),
+    },
     log: { level: "warn" },
     queue: { outboundConcurrency: 100, keepCompleted: 1000 },
     allowedDomains: ["localhost"],
@@ -240,7 +248,7 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
   const clients = await Promise.all(
     users.map((u) => connectClient({ server, username: u.user, password: u.password })),
   );
-  return { kind, server, redis, redisPid, sink, gateway, workers, echo, httpPort, clients };
+  return { kind, server, redis, redisPid, sink, gateway, workers, echo, httpPort, metricsPort, clients };
 }
 
 async function stopRig(r: Rig) {
@@ -267,8 +275,8 @@ const gatewayRss = (r: Rig) => gatewayPids(r).reduce((sum, pid) => sum + rssMb(p
 
 /** The gateway's JS heap in use, from its /metrics (prom-client's default metrics). */
 async function heapUsedMb(r: Rig): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${r.httpPort}/metrics`)).text();
-  const m = /^xgw_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  const text = await (await fetch(`http://127.0.0.1:${r.metricsPort}/metrics`)).text();
+  const m = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
   return m?.[1] ? Number(m[1]) / 2 ** 20 : Number.NaN;
 }
 

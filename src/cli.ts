@@ -1,46 +1,41 @@
 #!/usr/bin/env node
-/** `xmpp-gateway start | check-config | queue failed|retry|purge | credentials re-encrypt | demo` */
+/**
+ * `xmpp-gateway start | check-config | queue failed|retry|purge | credentials re-encrypt | config-reference | demo`
+ *
+ * Only commander is loaded up front: each command imports what it needs when it runs, so
+ * `--help` and `--version` answer without loading the gateway.
+ */
 import { Command, Option } from "commander";
-import { Redis } from "ioredis";
-import { formatProblems, loadConfigFile } from "./config/load.js";
-import { parseDuration } from "./core/duration.js";
-import { printable } from "./core/printable.js";
-import { reencryptCommand } from "./credentials-command.js";
-import { ALL_ROLES, adapterSchemas, configReference, type Role, startGateway } from "./main.js";
-import { QueueAdmin } from "./queue/admin.js";
+import { packageVersion } from "./version.js";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const program = new Command()
   .name("xmpp-gateway")
   .description("XMPP component (XEP-0114) that carries messages between XMPP users and phone networks")
+  .version(packageVersion(), "-v, --version", "print the version and exit")
   .showHelpAfterError();
 
 const configOption = () =>
   new Option("-c, --config <file>", "configuration file (YAML)").env("XGW_CONFIG").makeOptionMandatory();
-
-/** sysexits.h EX_CONFIG: a bad configuration file; restarting will not help. */
-const EXIT_CONFIG = 78;
-/** sysexits.h EX_USAGE: the command line is wrong. */
-const EXIT_USAGE = 64;
-/** A fatal runtime error such as a refused component secret. */
-const EXIT_FATAL = 2;
-
-async function load(file: string) {
-  const result = await loadConfigFile(file, process.env, adapterSchemas);
-  if (!result.ok) {
-    process.stderr.write(`${printable(formatProblems(file, result.problems), { keepNewlines: true })}\n`);
-    process.exit(EXIT_CONFIG);
-  }
-  return result.config;
-}
+const timeoutOption = () =>
+  new Option("--timeout <seconds>", "give up on Redis (or a server) after this long")
+    .default(10)
+    .argParser((v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`--timeout: "${v}" is not a number of seconds`);
+      return n;
+    });
 
 program
   .command("check-config")
-  .description("validate a configuration file and print every problem by path")
+  .description("validate a configuration file and print every problem by path and line")
   .addOption(configOption())
-  .action(async (opts: { config: string }) => {
-    const config = await load(opts.config);
-    const gws = config.gateways.map((g) => `${g.id} (${g.domain}, ${g.adapter})`).join(", ");
-    process.stdout.write(`${opts.config}: OK: ${config.gateways.length} gateway(s): ${gws}\n`);
+  .option("--connect", "also try Redis, the XMPP handshake and the provider credentials")
+  .addOption(timeoutOption())
+  .action(async (opts: { config: string; connect?: boolean; timeout: number }) => {
+    const { checkConfig } = await import("./cli/check-config.js");
+    await checkConfig(opts);
   });
 
 program
@@ -51,63 +46,32 @@ program
     new Option(
       "-r, --role <role...>",
       "run only these roles (scale them across machines on one Redis)",
-    ).choices(ALL_ROLES),
+    ).choices(["component", "worker", "webhooks"]),
   )
-  .action(async (opts: { config: string; role?: Role[] }) => {
-    const config = await load(opts.config);
-    const gateway = await startGateway(config, { roles: new Set(opts.role ?? ALL_ROLES) });
-    const shutdown = async (signal: string, code: number) => {
-      gateway.logger.info({ signal }, "shutting down");
-      const force = setTimeout(() => process.exit(code || 1), 15_000);
-      force.unref();
-      await gateway.stop();
-      process.exit(code);
-    };
-    process.once("SIGTERM", () => void shutdown("SIGTERM", 0));
-    process.once("SIGINT", () => void shutdown("SIGINT", 0));
-    void gateway.fatal.then(() => shutdown("fatal", EXIT_FATAL));
+  .addOption(
+    new Option("--log-level <level>", "override log.level of the config file")
+      .choices(LOG_LEVELS)
+      .env("XGW_LOG_LEVEL"),
+  )
+  .action(async (opts: { config: string; role?: string[]; logLevel?: string }) => {
+    const { start } = await import("./cli/start.js");
+    await start(opts);
   });
 
 const queueCommand = program
   .command("queue")
   .description("dead letters: list, replay and purge failed jobs (failed sends and undeliverable messages)");
 
-/** Opens the gateway's queues for one admin command, always closing them afterwards. */
-async function withQueues<T>(
-  file: string,
-  gateway: string | undefined,
-  run: (admin: QueueAdmin) => Promise<T>,
-) {
-  const config = await load(file);
-  const ids = config.gateways.map((g) => g.id);
-  if (gateway !== undefined && !ids.includes(gateway)) {
-    process.stderr.write(`unknown gateway "${printable(gateway)}" (configured: ${ids.join(", ")})\n`);
-    process.exit(EXIT_USAGE);
-  }
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectionName: "xgw-cli" });
-  const admin = new QueueAdmin(redis, config.redis.prefix, ids);
-  try {
-    return await run(admin);
-  } finally {
-    await admin.close();
-    redis.disconnect();
-  }
-}
-
 queueCommand
   .command("failed")
   .description("list failed jobs with their reason, oldest first")
   .addOption(configOption())
   .option("-g, --gateway <id>", "only this gateway")
-  .action(async (opts: { config: string; gateway?: string }) => {
-    const jobs = await withQueues(opts.config, opts.gateway, (admin) => admin.failed(opts.gateway));
-    for (const j of jobs) {
-      const when = j.failedAt === undefined ? "-" : new Date(j.failedAt).toISOString();
-      // Job data comes from users and providers: escaped, so it cannot drive the terminal.
-      const fields = [j.id, j.queue, when, `attempts=${j.attemptsMade}`, j.summary, j.reason];
-      process.stdout.write(`${fields.map((f) => printable(f)).join("\t")}\n`);
-    }
-    process.stdout.write(`${jobs.length} failed job(s)\n`);
+  .option("--json", "print one JSON document instead of text")
+  .addOption(timeoutOption())
+  .action(async (opts: { config: string; gateway?: string; json?: boolean; timeout: number }) => {
+    const { queueFailed } = await import("./cli/queue.js");
+    await queueFailed(opts);
   });
 
 queueCommand
@@ -117,23 +81,17 @@ queueCommand
   .addOption(configOption())
   .option("--all", "retry every failed job")
   .option("-g, --gateway <id>", "only this gateway")
-  .action(async (id: string | undefined, opts: { config: string; all?: boolean; gateway?: string }) => {
-    if ((id === undefined) === (opts.all !== true)) {
-      process.stderr.write("give either a job id or --all\n");
-      process.exit(EXIT_USAGE);
-    }
-    const target = id === undefined ? ({ all: true } as const) : { id };
-    const { retried, skipped } = await withQueues(opts.config, opts.gateway, (admin) =>
-      admin.retry(target, opts.gateway),
-    );
-    for (const r of retried) process.stdout.write(`retried ${printable(r)}\n`);
-    for (const s of skipped) process.stdout.write(`not retried ${printable(s.id)}: ${s.why}\n`);
-    process.stdout.write(`${retried.length} job(s) retried\n`);
-    if (id !== undefined && retried.length === 0) {
-      if (skipped.length === 0) process.stderr.write(`no failed job with id ${id}\n`);
-      process.exit(1);
-    }
-  });
+  .option("--json", "print one JSON document instead of text")
+  .addOption(timeoutOption())
+  .action(
+    async (
+      id: string | undefined,
+      opts: { config: string; all?: boolean; gateway?: string; json?: boolean; timeout: number },
+    ) => {
+      const { queueRetry } = await import("./cli/queue.js");
+      await queueRetry(id, opts);
+    },
+  );
 
 queueCommand
   .command("purge")
@@ -141,15 +99,20 @@ queueCommand
   .addOption(configOption())
   .requiredOption("--older-than <duration>", "age of the failure, e.g. 7d")
   .option("-g, --gateway <id>", "only this gateway")
-  .action(async (opts: { config: string; olderThan: string; gateway?: string }) => {
-    const ms = parseDuration(opts.olderThan);
-    if (ms === undefined) {
-      process.stderr.write(`--older-than: "${opts.olderThan}" is not a duration such as 7d, 12h, 30m, 45s\n`);
-      process.exit(EXIT_USAGE);
-    }
-    const removed = await withQueues(opts.config, opts.gateway, (admin) => admin.purge(ms, opts.gateway));
-    process.stdout.write(`${removed} failed job(s) older than ${opts.olderThan} removed\n`);
-  });
+  .option("--json", "print one JSON document instead of text")
+  .addOption(timeoutOption())
+  .action(
+    async (opts: {
+      config: string;
+      olderThan: string;
+      gateway?: string;
+      json?: boolean;
+      timeout: number;
+    }) => {
+      const { queuePurge } = await import("./cli/queue.js");
+      await queuePurge(opts);
+    },
+  );
 
 program
   .command("credentials")
@@ -158,23 +121,39 @@ program
   .description("encrypt every stored credential again with credentials.currentKey (then retired keys can go)")
   .addOption(configOption())
   .action(async (opts: { config: string }) => {
-    process.exitCode = await reencryptCommand(await load(opts.config), process.stdout, process.stderr);
+    const [{ loadOrExit }, { reencryptCommand }] = await Promise.all([
+      import("./cli/config-file.js"),
+      import("./cli/credentials.js"),
+    ]);
+    process.exitCode = await reencryptCommand(await loadOrExit(opts.config), process.stdout, process.stderr);
   });
 
 program
   .command("config-reference")
   .description("print the configuration reference (Markdown), generated from the schema")
-  .action(() => {
+  .action(async () => {
+    const { configReference } = await import("./main.js");
     process.stdout.write(configReference());
   });
 
-program
+const demoCommand = program
   .command("demo")
   .description("run a local demo: Redis, Prosody, a demo user and the phone-network simulator")
   .option("--dir <dir>", "where the demo keeps its files", ".demo")
   .action(async (opts: { dir: string }) => {
     const { runDemo } = await import("./dev/demo.js");
     await runDemo({ dir: opts.dir });
+  });
+
+demoCommand
+  .command("text")
+  .description("make a simulated phone text the demo user (the demo must be running)")
+  .argument("<from>", "the phone number that texts, e.g. +15557654321")
+  .argument("<body>", "the text")
+  .action(async (from: string, body: string) => {
+    // --dir is the demo command's own option (given before or after "text").
+    const { demoText } = await import("./dev/demo-text.js");
+    await demoText({ dir: demoCommand.opts<{ dir: string }>().dir, from, body });
   });
 
 await program.parseAsync(process.argv);

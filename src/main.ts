@@ -12,19 +12,26 @@ import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.
 import { referenceMarkdown } from "./config/reference.js";
 import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
+import { syncConfigUsers } from "./core/config-users.js";
 import type { Logger } from "./core/logger.js";
 import { gatewayAccounts, ownAccounts } from "./core/own-accounts.js";
-import { buildHttpServer, listen } from "./http/server.js";
-import { createLogger } from "./observability/logger.js";
+import { listenOrExplain } from "./http/listen-error.js";
+import { buildHttpServer, buildInternalServer } from "./http/server.js";
+import { createLogger, type GatewayLogger, resolveLogFormat } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
+import { timedAdapter } from "./observability/timed-adapter.js";
+import { QueueAdmin } from "./queue/admin.js";
 import { inboundIngester } from "./queue/ingest.js";
 import { startOutboundWorker } from "./queue/outbound-worker.js";
 import { Producer } from "./queue/producer.js";
+import { ComponentLock, ComponentLockConflict, lockConflictError } from "./store/component-lock.js";
 import { cipherFromConfig } from "./store/credential-cipher.js";
 import { MessageMap } from "./store/message-map.js";
 import { OptOutStore } from "./store/optouts.js";
+import { redactedRedisUrl, waitForRedis } from "./store/redis-connect.js";
 import { CachedRegistrationStore } from "./store/registration-cache.js";
 import { RedisRegistrationStore } from "./store/registrations.js";
+import { packageVersion } from "./version.js";
 import { startComponentRole } from "./xmpp/component-role.js";
 import { XmppTransport } from "./xmpp/transport.js";
 
@@ -65,12 +72,16 @@ export interface StartOptions {
 }
 
 export interface RunningGateway {
-  readonly logger: Logger;
+  readonly logger: GatewayLogger;
   /** host:port the webhook server listens on, when the webhooks role runs. */
   readonly httpAddress?: string;
+  /** host:port of the internal listener (/metrics, /healthz, /readyz), when http.internalListen is set. */
+  readonly internalAddress?: string;
   readonly transports: ReadonlyMap<string, XmppTransport>;
   /** Settles when a component hits an unrecoverable error (e.g. a wrong secret). */
   readonly fatal: Promise<Error>;
+  /** Applies what can change while running (log level, config users); returns what changed. */
+  reload(config: LoadedConfig): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -99,17 +110,42 @@ function safeUrlPassword(url: string): string | undefined {
   }
 }
 
+/**
+ * Starts the roles. A start-up failure an operator can fix (a port in use, Redis refusing the
+ * password, another XMPP service holding the gateway id) is a StartupError with its exit code;
+ * whatever had started by then is stopped again first.
+ */
 export async function startGateway(
   config: LoadedConfig,
   options: StartOptions = {},
+): Promise<RunningGateway> {
+  const undo: (() => Promise<void>)[] = [];
+  try {
+    return await assemble(config, options, undo);
+  } catch (err) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw err instanceof ComponentLockConflict ? lockConflictError(config.redis.prefix, err) : err;
+  }
+}
+
+async function assemble(
+  config: LoadedConfig,
+  options: StartOptions,
+  undo: (() => Promise<void>)[],
 ): Promise<RunningGateway> {
   const roles = options.roles ?? new Set(ALL_ROLES);
   const logger = createLogger({
     level: config.log.level,
     secrets: secretValues(config),
     destination: options.logDestination,
+    format: resolveLogFormat(config.log.format, !options.logDestination && process.stdout.isTTY === true),
   });
-  const metrics = createMetrics();
+  // --- metrics: queue depth read on scrape through the admin view ---
+  const queueCounts = { admin: undefined as QueueAdmin | undefined };
+  const metrics = createMetrics({
+    version: packageVersion(),
+    queueCounts: async () => (queueCounts.admin ? queueCounts.admin.counts() : {}),
+  });
   // Stopped in this order: webhooks (providers retry), components, workers, then adapters.
   const stopHttp: (() => Promise<void>)[] = [];
   const stopComponents: (() => Promise<void>)[] = [];
@@ -128,6 +164,9 @@ export async function startGateway(
   // defined on a connection (BullMQ defines dozens) into each pipeline made from it.
   const storeRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectionName: "xgw-store" });
   storeRedis.on("error", redisErrors);
+  undo.push(async () => {
+    for (const r of [redis, workerRedis, storeRedis]) r.disconnect();
+  });
 
   // Nothing works without Redis, and it may come up after the gateway (a reboot, a container
   // order): wait for it, saying clearly what is missing, instead of starting half-seeded.
@@ -138,15 +177,7 @@ export async function startGateway(
     new RedisRegistrationStore(storeRedis, config.redis.prefix, cipherFromConfig(config.credentials)),
     5_000,
   );
-  for (const g of config.gateways) {
-    for (const u of g.users) {
-      await registrations
-        .put(g.id, { jid: u.jid, number: u.number, source: "config" })
-        .catch((err: Error) => {
-          logger.error({ gateway: g.id, jid: u.jid, reason: err.message }, "config user not seeded");
-        });
-    }
-  }
+  await syncConfigUsers(registrations, config.gateways, logger);
 
   const producer = new Producer(redis, {
     store: storeRedis,
@@ -168,7 +199,15 @@ export async function startGateway(
   const migrated = await optOuts.migrateLegacy();
   if (migrated > 0) logger.info({ migrated }, "opt-outs moved to per-pair keys with a bounded life");
   const allowedDomains = new Set(config.allowedDomains);
+  queueCounts.admin = new QueueAdmin(
+    redis,
+    config.redis.prefix,
+    config.gateways.map((g) => g.id),
+  );
   const transports = new Map<string, XmppTransport>();
+  const locks: ComponentLock[] = [];
+  // Started once every listener and lock is in place: nothing connects before start-up can fail.
+  const startTransports: (() => void)[] = [];
   let rejectFatal: (err: Error) => void = () => {};
   const fatal = new Promise<Error>((resolve) => {
     rejectFatal = resolve;
@@ -186,6 +225,7 @@ export async function startGateway(
       optOuts,
       onOutcome: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
       onStatus: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
+      onReportDelay: (seconds, status) => metrics.reportDelay.observe({ gateway: g.id, status }, seconds),
     });
     const adapter = adapterEntry.create(g, g.adapterConfig, {
       logger: logger.child({ adapter: g.adapter }),
@@ -195,6 +235,16 @@ export async function startGateway(
     stopAdapters.push(async () => adapter.close?.());
 
     if (roles.has("component")) {
+      // --- one XMPP service per (prefix, gateway id): see store/component-lock.ts ---
+      const lock = new ComponentLock(storeRedis, config.redis.prefix, g.id, {
+        service: config.xmpp.service,
+        domain: g.domain,
+      });
+      await lock.acquire((conflict) => {
+        logger.error({ gateway: g.id, holder: conflict.holder }, "another XMPP service took this gateway id");
+      });
+      locks.push(lock);
+      undo.push(() => lock.release());
       const transport = new XmppTransport({ ...config.xmpp, domain: g.domain, secret: g.secret }, logger);
       transports.set(g.id, transport);
       transport.on("online", () => metrics.xmppOnline.set({ gateway: g.id }, 1));
@@ -220,17 +270,25 @@ export async function startGateway(
         lockDurationMs: config.queue.lockDurationMs,
         stalledIntervalMs: config.queue.stalledIntervalMs,
       });
-      transport.start();
+      startTransports.push(() => transport.start());
       stopComponents.push(async () => {
+        await role.stop();
+        await transport.stop();
+        await lock.release();
+      });
+      undo.push(async () => {
         await role.stop();
         await transport.stop();
       });
     }
     if (roles.has("worker")) {
       const hasStatusRoute = adapter.webhooks?.some((r) => r.path === "status") ?? false;
+      const timed = timedAdapter(adapter, (seconds, outcome) =>
+        metrics.sendDuration.observe({ gateway: g.id, outcome }, seconds),
+      );
       const worker = startOutboundWorker({
         gatewayId: g.id,
-        adapter,
+        adapter: timed,
         // Only self-service users carry their own accounts: no lookup per send otherwise.
         accounts:
           g.registration.mode === "self-service"
@@ -256,47 +314,74 @@ export async function startGateway(
         onReport: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
       });
       stopWorkers.push(() => worker.close());
+      undo.push(() => worker.close());
     }
     if (adapter.webhooks) webhookGateways.push({ id: g.id, routes: adapter.webhooks, ingest });
   }
 
+  const ready = async () => {
+    const redisOk = await redis.ping().then(
+      () => true,
+      () => false,
+    );
+    const xmpp = Object.fromEntries([...transports].map(([id, t]) => [id, t.online]));
+    return { ok: redisOk && Object.values(xmpp).every(Boolean), detail: { redis: redisOk, xmpp } };
+  };
   let httpAddress: string | undefined;
   if (roles.has("webhooks")) {
+    // No /metrics here: the public listener faces providers (and the internet).
     const app = buildHttpServer({
       publicUrl: config.http.publicUrl,
       bodyLimitBytes: config.http.bodyLimitBytes,
       limits: config.http,
       gateways: webhookGateways,
       logger,
-      metrics: metrics.registry,
       onRequest: (gateway, route, status) => metrics.webhooks.inc({ gateway, route, status: String(status) }),
-      ready: async () => {
-        const redisOk = await redis.ping().then(
-          () => true,
-          () => false,
-        );
-        const xmpp = Object.fromEntries([...transports].map(([id, t]) => [id, t.online]));
-        return { ok: redisOk && Object.values(xmpp).every(Boolean), detail: { redis: redisOk, xmpp } };
-      },
+      ready,
     });
-    const url = await listen(app, config.http.listen);
+    const url = await listenOrExplain(app, config.http.listen, "http.listen");
     httpAddress = new URL(url).host;
     logger.info({ listen: httpAddress, publicUrl: config.http.publicUrl }, "webhook server listening");
     stopHttp.push(() => app.close());
+    undo.push(() => app.close());
   }
+  // --- the internal listener: /metrics and health, in every role ---
+  let internalAddress: string | undefined;
+  if (config.http.internalListen !== undefined) {
+    const internal = buildInternalServer({ metrics: metrics.registry, ready });
+    const url = await listenOrExplain(internal, config.http.internalListen, "http.internalListen");
+    internalAddress = new URL(url).host;
+    logger.info({ listen: internalAddress }, "internal listener (metrics, health) listening");
+    stopHttp.push(() => internal.close());
+    undo.push(() => internal.close());
+  }
+  for (const start of startTransports) start();
 
   let stopped: Promise<void> | undefined;
   return {
     logger,
     httpAddress,
+    internalAddress,
     transports,
     fatal,
+    async reload(next) {
+      const changes: string[] = [];
+      if (next.log.level !== logger.level) {
+        changes.push(`log level ${logger.level} -> ${next.log.level}`);
+        logger.setLevel(next.log.level);
+      }
+      const users = await syncConfigUsers(registrations, next.gateways, logger);
+      if (users.bound + users.unbound > 0)
+        changes.push(`users: ${users.bound} bound, ${users.unbound} unbound`);
+      return changes;
+    },
     stop() {
       stopped ??= (async () => {
         for (const stop of [...stopHttp, ...stopComponents, ...stopWorkers, ...stopAdapters]) {
           await stop().catch((err: Error) => logger.warn({ reason: err.message }, "error while stopping"));
         }
         await producer.close();
+        await queueCounts.admin?.close();
         redis.disconnect();
         workerRedis.disconnect();
         storeRedis.disconnect();
@@ -308,53 +393,7 @@ export async function startGateway(
 }
 
 /** The Redis URL without its password, for log lines. */
-export function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.password = "";
-    return u.toString();
-  } catch {
-    return "(unparsable Redis URL)";
-  }
-}
-
-/**
- * Resolves once Redis answers PING. Until then it logs, at once and then every 10 s, which Redis
- * it waits for (URL without password) and why it cannot reach it; it never gives up (an operator
- * or supervisor stops it).
- */
-async function waitForRedis(redis: Redis, url: string, logger: Logger): Promise<void> {
-  const where = redactedUrl(url);
-  let lastConnectionError: string | undefined;
-  const onError = (err: Error) => {
-    lastConnectionError = err.message;
-  };
-  redis.on("error", onError);
-  try {
-    let attempt = 0;
-    let loggedAt = 0;
-    for (;;) {
-      try {
-        await redis.ping();
-        if (attempt > 0) logger.info({ redis: where }, `Redis at ${where} is reachable; starting`);
-        return;
-      } catch (err) {
-        const reason = lastConnectionError ?? (err as Error).message;
-        if (attempt === 0 || Date.now() - loggedAt >= 10_000) {
-          loggedAt = Date.now();
-          logger.error(
-            { redis: where, reason },
-            `Redis at ${where} is unreachable (${reason}); waiting for it before starting`,
-          );
-        }
-        attempt++;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
-      }
-    }
-  } finally {
-    redis.off("error", onError);
-  }
-}
+export const redactedUrl = redactedRedisUrl;
 
 function rateLimitedLogger(logger: Logger, msg: string) {
   let last = 0;

@@ -27,8 +27,15 @@ export const simulatorConfigSchema = z
       .describe(
         'E.164 numbers that accept a send but then report it "failed" with error 30003 (unreachable).',
       ),
+    inboundToken: z
+      .string()
+      .min(16, "must be at least 16 characters")
+      .optional()
+      .describe(
+        "Enables POST /webhooks/<id>/text (Authorization: Bearer <token>; From, To, Body): a simulated phone texts a user first. Unset: no webhook at all.",
+      ),
   })
-  .describe("A local, in-process phone network for the demo and tests: no provider, no webhooks.");
+  .describe("A local, in-process phone network for the demo and tests: no provider; one optional webhook.");
 
 /** The parsed block, defaults applied. */
 export type SimulatorConfig = z.infer<typeof simulatorConfigSchema>;

@@ -18,6 +18,7 @@ import { PermanentError, RetryableError } from "../../src/core/errors.js";
 import type { NumberCheck } from "../../src/core/phone.js";
 import { formatSmsAddress, parseSmsLocalpart } from "../../src/core/sms-address.js";
 import { type SimulatorConfig, simulatorConfigSchema } from "./config.js";
+import { simulatorTextRoute } from "./text-route.js";
 
 export { type SimulatorConfig, simulatorConfigSchema } from "./config.js";
 
@@ -89,6 +90,19 @@ export function createSimulatorAdapter(options: SimulatorAdapterOptions, deps: A
   function emitLater(events: InboundEvent[]): void {
     const timer = setTimeout(() => {
       timers.delete(timer);
+      for (const e of events) {
+        if (e.kind === "message") {
+          logger.info(
+            { event: "received", from: e.from, to: e.to, body: e.body },
+            "simulated network: incoming text",
+          );
+        } else {
+          logger.info(
+            { event: "report", providerMessageId: e.providerMessageId, status: e.status },
+            "simulated network: delivery report",
+          );
+        }
+      }
       const emitted = deps
         .emit(events)
         .catch((err: unknown) => {
@@ -125,7 +139,18 @@ export function createSimulatorAdapter(options: SimulatorAdapterOptions, deps: A
       throw new PermanentError("Simulator: a message needs a body or media", "SIM-EMPTY");
     }
     const providerMessageId = simulatorMessageId();
-    logger.debug({ messageId: msg.messageId, providerMessageId, to: msg.to }, "simulated send");
+    // The phone network's view of the traffic (the demo prints these lines): no real person's texts.
+    logger.info(
+      {
+        event: "sent",
+        messageId: msg.messageId,
+        providerMessageId,
+        from: msg.from,
+        to: msg.to,
+        body: msg.body,
+      },
+      "simulated network: message sent",
+    );
     emitLater(outcome(msg, account, providerMessageId));
     return { providerMessageId };
   }
@@ -136,6 +161,13 @@ export function createSimulatorAdapter(options: SimulatorAdapterOptions, deps: A
     parseAddress: (localpart) => parseSmsLocalpart(localpart, phone),
     formatAddress: (address) => formatSmsAddress(address),
     send,
+    ...(config.inboundToken === undefined
+      ? {}
+      : {
+          webhooks: [
+            simulatorTextRoute({ token: config.inboundToken, phone, logger, newId: simulatorMessageId }),
+          ],
+        }),
     async close() {
       closed = true;
       for (const timer of timers) clearTimeout(timer);

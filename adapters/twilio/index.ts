@@ -20,7 +20,7 @@ import { formatSmsAddress, parseSmsLocalpart } from "../../src/core/sms-address.
 import { type TwilioConfig, twilioConfigSchema } from "./config.js";
 import { toSendError } from "./errors.js";
 import { GatewayRequestClient } from "./http-client.js";
-import { twilioRegistration } from "./registration.js";
+import { checkTwilioAccount, twilioRegistration } from "./registration.js";
 import { createTwilioWebhooks } from "./webhooks.js";
 
 export { type TwilioConfig, twilioConfigSchema } from "./config.js";
@@ -123,6 +123,7 @@ export function createTwilioAdapter(options: TwilioAdapterOptions, deps: Adapter
       requestTimeoutMs: config.requestTimeoutMs,
       phone,
     }),
+    checkAccount: () => checkTwilioAccount(client, config.accountSid),
     async close() {
       await httpClient.destroy();
     },

@@ -73,6 +73,23 @@ export function twilioRegistration(o: TwilioRegistrationOptions): RegistrationSp
   };
 }
 
+/** The operator's account, fetched with its own credentials: "account AC... (name, status)". */
+export async function checkTwilioAccount(
+  client: ReturnType<typeof twilio>,
+  accountSid: string,
+): Promise<string> {
+  let account: { friendlyName: string; status: string };
+  try {
+    account = await client.api.v2010.accounts(accountSid).fetch();
+  } catch (err) {
+    throw verificationRefusal(err);
+  }
+  if (account.status !== "active") {
+    throw new Refusal("not-authorized", `Twilio account ${accountSid} is ${account.status}, not active.`);
+  }
+  return `account ${accountSid} ("${account.friendlyName}", ${account.status})`;
+}
+
 function verificationRefusal(err: unknown): unknown {
   if (err instanceof Refusal) return err;
   if (err instanceof TwilioHttpError) {

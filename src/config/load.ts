@@ -4,15 +4,20 @@
  * `check-config` and `start` can print them all at once.
  */
 import { readFile } from "node:fs/promises";
-import { LineCounter, parseDocument } from "yaml";
+import { type Document, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { substituteEnv } from "./env.js";
+import { configErrorMap } from "./messages.js";
 import { type Config, configSchema, type GatewayConfig, gatewaySchema } from "./schema.js";
+import { knownKeysAt, unknownOptionText } from "./suggest.js";
+import { lineOf } from "./yaml-lines.js";
 
 export interface ConfigProblem {
   /** Where, e.g. "gateways[0].twilio.accountSid" ("" for the whole file). */
   readonly path: string;
   readonly message: string;
+  /** The line of the YAML document it is about, when known. */
+  readonly line?: number;
 }
 
 export type LoadedGateway = GatewayConfig & { readonly adapterConfig: unknown };
@@ -35,7 +40,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 export function formatProblems(file: string, problems: readonly ConfigProblem[]): string {
-  const lines = problems.map((p) => `  ${p.path || "(file)"}: ${p.message}`);
+  const lines = problems.map(
+    (p) => `  ${p.path || "(file)"}${p.line === undefined ? "" : ` (line ${p.line})`}: ${p.message}`,
+  );
   return `${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n${lines.join("\n")}`;
 }
 
@@ -49,9 +56,23 @@ export async function loadConfigFile(
     text = await readFile(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "read error";
-    return { ok: false, problems: [{ path: "", message: `cannot read the file (${code})` }] };
+    return { ok: false, problems: [{ path: "", message: `cannot read the file (${readErrorText(code)})` }] };
   }
   return parseConfigText(text, env, adapters);
+}
+
+function readErrorText(code: string): string {
+  switch (code) {
+    case "ENOENT":
+      return "ENOENT: no such file";
+    case "EACCES":
+    case "EPERM":
+      return `${code}: permission denied to uid ${process.getuid?.() ?? "?"}; check the file's owner and mode`;
+    case "EISDIR":
+      return "EISDIR: it is a directory";
+    default:
+      return code;
+  }
 }
 
 export function parseConfigText(
@@ -69,6 +90,8 @@ export function parseConfigText(
   }
 }
 
+type PathProblem = { readonly path: readonly PropertyKey[]; readonly message: string };
+
 function parseChecked(
   text: string,
   env: Readonly<Record<string, string | undefined>>,
@@ -76,75 +99,96 @@ function parseChecked(
 ): LoadResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
-  if (doc.errors.length > 0) {
+  const [first, ...more] = doc.errors;
+  if (first) {
+    // The first error only: one stray "[" makes the parser report dozens that follow from it.
     // Only the position and the parser's reason: the offending line may hold a secret.
-    const problems = doc.errors.map((e) => {
-      const pos = lines.linePos(e.pos[0]);
-      const where = `line ${pos.line}, column ${pos.col}`;
-      return { path: where, message: `YAML syntax: ${e.message.split("\n")[0] ?? e.code}` };
-    });
-    return { ok: false, problems };
+    const pos = lines.linePos(first.pos[0]);
+    const after = more.length > 0 ? ` (and ${more.length} more after it, likely caused by it)` : "";
+    const reason = first.message.split("\n")[0] ?? first.code;
+    const path = `line ${pos.line}, column ${pos.col}`;
+    return { ok: false, problems: [{ path, message: `YAML syntax: ${reason}${after}`, line: pos.line }] };
   }
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { ok: false, problems: [{ path: "", message: "the file must hold a YAML mapping (key: value)" }] };
   }
-  const problems: ConfigProblem[] = [];
+  const found: PathProblem[] = [];
   const envProblems: { path: (string | number)[]; message: string }[] = [];
   const substituted = substituteEnv(raw, env, envProblems);
-  for (const p of envProblems) problems.push({ path: formatPath(p.path), message: p.message });
+  found.push(...envProblems);
+  // An unset variable is one problem: not also "must not be empty" at the same place.
+  const envPaths = new Set(envProblems.map((p) => formatPath(p.path)));
+  const schemaProblem = (p: PathProblem) => {
+    if (!envPaths.has(formatPath(p.path))) found.push(p);
+  };
 
-  const parsed = configSchema.safeParse(substituted);
+  const parsed = configSchema.safeParse(substituted, { error: configErrorMap });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      problems.push({ path: formatPath(issue.path), message: issue.message });
+      if (issue.code === "unrecognized_keys") {
+        const known = knownKeysAt(configSchema, issue.path);
+        for (const key of issue.keys) {
+          found.push({ path: [...issue.path, key], message: unknownOptionText(key, known) });
+        }
+      } else schemaProblem({ path: issue.path, message: issue.message });
     }
   }
   const gateways: LoadedGateway[] = [];
   const rawGateways = (substituted as { gateways?: unknown }).gateways;
   if (Array.isArray(rawGateways)) {
     rawGateways.forEach((g: unknown, i) => {
-      const checked = checkAdapterBlock(g, i, adapters, problems);
+      const checked = checkAdapterBlock(g, i, adapters, schemaProblem);
       if (checked && parsed.success) {
         const base = parsed.data.gateways[i];
         if (base) gateways.push({ ...base, adapterConfig: checked.value });
       }
     });
   }
-  if (problems.length > 0 || !parsed.success) return { ok: false, problems: dedupe(problems) };
+  const problems = dedupe(found.map((p) => located(doc, lines, p)));
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems };
   return { ok: true, config: { ...parsed.data, gateways } };
+}
+
+function located(doc: Document, lines: LineCounter, p: PathProblem): ConfigProblem {
+  const line = lineOf(doc, lines, p.path);
+  return { path: formatPath(p.path), message: p.message, ...(line === undefined ? {} : { line }) };
 }
 
 function checkAdapterBlock(
   gateway: unknown,
   index: number,
   adapters: AdapterSchemas,
-  problems: ConfigProblem[],
+  report: (p: PathProblem) => void,
 ): { value: unknown } | undefined {
   if (gateway === null || typeof gateway !== "object") return undefined;
   const g = gateway as Record<string, unknown>;
   const kind = g.adapter;
   const known = Object.keys(adapters);
-  const base = `gateways[${index}]`;
+  const base = ["gateways", index];
   for (const key of Object.keys(g)) {
     if (!Object.hasOwn(gatewaySchema.shape, key) && key !== kind) {
-      const hint = known.includes(key) ? ` (this gateway's adapter is ${String(kind)})` : "";
-      problems.push({ path: `${base}.${key}`, message: `unknown option${hint}` });
+      const message = known.includes(key)
+        ? `unknown option (this gateway's adapter is ${String(kind)})`
+        : unknownOptionText(key, [...Object.keys(gatewaySchema.shape), ...known]);
+      report({ path: [...base, key], message });
     }
   }
   if (typeof kind !== "string") return undefined;
   const schema = Object.hasOwn(adapters, kind) ? adapters[kind] : undefined; // not "toString"
   if (!schema) {
-    problems.push({
-      path: `${base}.adapter`,
-      message: `unknown adapter "${kind}"; known: ${known.join(", ")}`,
-    });
+    report({ path: [...base, "adapter"], message: `unknown adapter "${kind}"; known: ${known.join(", ")}` });
     return undefined;
   }
-  const result = schema.safeParse(g[kind] ?? {});
+  const result = schema.safeParse(g[kind] ?? {}, { error: configErrorMap });
   if (!result.success) {
     for (const issue of result.error.issues) {
-      problems.push({ path: formatPath([`${base}`, kind, ...issue.path]), message: issue.message });
+      if (issue.code === "unrecognized_keys") {
+        const keys = knownKeysAt(schema, issue.path);
+        for (const key of issue.keys) {
+          report({ path: [...base, kind, ...issue.path, key], message: unknownOptionText(key, keys) });
+        }
+      } else report({ path: [...base, kind, ...issue.path], message: issue.message });
     }
     return undefined;
   }

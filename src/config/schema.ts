@@ -8,28 +8,15 @@
 import { z } from "zod";
 import { failedJobFields, mediaSchema, webhookServerFields } from "./bounds.js";
 import { checkCredentialKeys, credentialsSchema } from "./credentials.js";
-
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:8080");
-
-const domainName = z
-  .string()
-  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, {
-    message: "must be a lower-case domain name, e.g. sms.example.org",
-  });
-
-const bareJid = z
-  .string()
-  .regex(/^[^@/\s"&'<>:]+@[a-z0-9.-]+$/, "must be a bare JID, e.g. alice@example.org");
-
-const e164 = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number, e.g. "+15550001111" (quoted)');
+import { crossChecks } from "./cross-checks.js";
+import { bareJid, domainName, e164, hostPort, portInRange, portRangeError, regions } from "./fields.js";
 
 export const xmppSchema = z
   .object({
     service: z
       .string()
       .regex(/^xmpp:\/\/[^/]+:\d+$/, "must look like xmpp://host:port")
+      .refine(portInRange, portRangeError)
       .default("xmpp://127.0.0.1:5347")
       .describe("The XMPP server's component port (XEP-0114), as xmpp://host:port."),
     pingIntervalMs: z
@@ -81,6 +68,11 @@ export const redisSchema = z
 export const httpSchema = z
   .object({
     listen: hostPort.default("127.0.0.1:8080").describe("Where the webhook server listens (host:port)."),
+    internalListen: hostPort
+      .optional()
+      .describe(
+        "Where /metrics, /healthz and /readyz are served for monitoring (host:port, keep it private), in every role. Unset: no /metrics at all; /healthz and /readyz stay on http.listen.",
+      ),
     publicUrl: z
       .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
       .transform((u) => u.replace(/\/+$/, ""))
@@ -197,6 +189,9 @@ export const gatewaySchema = z
     defaultRegion: z
       .string()
       .regex(/^[A-Z]{2}$/, "must be an ISO 3166 region code such as US")
+      .refine((r) => regions.has(r), {
+        error: "is not a region libphonenumber knows (use a code such as US, GB, DE)",
+      })
       .optional()
       .describe("Region for numbers typed without a country code (turned into E.164)."),
     numberCheck: z
@@ -245,7 +240,13 @@ export const configSchema = z
         level: z
           .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
           .default("info")
-          .describe("Log level (JSON lines on stdout)."),
+          .describe("Log level; overridden by --log-level or XGW_LOG_LEVEL."),
+        format: z
+          .enum(["auto", "json", "pretty"])
+          .default("auto")
+          .describe(
+            "json: one JSON object a line; pretty: readable lines (pino-pretty); auto: pretty on a terminal, json otherwise.",
+          ),
       })
       .strict()
       .prefault({}),
@@ -267,39 +268,7 @@ export const configSchema = z
   .strict()
   .superRefine((cfg, ctx) => {
     checkCredentialKeys(cfg, ctx);
-    const seen = { id: new Map<string, number>(), domain: new Map<string, number>() };
-    cfg.gateways.forEach((g, i) => {
-      for (const key of ["id", "domain"] as const) {
-        const first = seen[key].get(g[key]);
-        if (first !== undefined) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["gateways", i, key],
-            message: `duplicate ${key} "${g[key]}" (also gateways.${first}.${key})`,
-          });
-        } else seen[key].set(g[key], i);
-      }
-      const jids = new Map<string, number>();
-      const numbers = new Map<string, number>();
-      g.users.forEach((u, j) => {
-        const dupJid = jids.get(u.jid);
-        if (dupJid !== undefined)
-          ctx.addIssue({
-            code: "custom",
-            path: ["gateways", i, "users", j, "jid"],
-            message: `${u.jid} is bound twice (also users.${dupJid})`,
-          });
-        else jids.set(u.jid, j);
-        const dupNum = numbers.get(u.number);
-        if (dupNum !== undefined)
-          ctx.addIssue({
-            code: "custom",
-            path: ["gateways", i, "users", j, "number"],
-            message: `${u.number} belongs to one user only (also users.${dupNum})`,
-          });
-        else numbers.set(u.number, j);
-      });
-    });
+    crossChecks(cfg, ctx);
   });
 
 export type Config = z.infer<typeof configSchema>;

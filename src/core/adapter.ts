@@ -181,6 +181,11 @@ export interface NetworkAdapter {
   readonly webhooks?: readonly WebhookRoute[];
   /** Bring-your-own registration (self-service mode); without it only the number is asked. */
   readonly registration?: RegistrationSpec;
+  /**
+   * Checks the operator's provider credentials with the provider (`check-config --connect`):
+   * resolves with a one-line description of the account, throws a Refusal saying why not.
+   */
+  checkAccount?(): Promise<string>;
   /** Release timers and connections. */
   close?(): Promise<void>;
 }

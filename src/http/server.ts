@@ -123,3 +123,24 @@ export async function listen(app: FastifyInstance, listenAddr: string): Promise<
   const port = Number(listenAddr.slice(i + 1));
   return app.listen({ host, port });
 }
+
+export interface InternalServerOptions {
+  readonly metrics: Registry;
+  readonly ready: HttpServerOptions["ready"];
+}
+
+/**
+ * The internal listener (http.internalListen): /metrics, /healthz and /readyz for monitoring, in
+ * every role, on an address kept off the internet. The public webhook listener never serves
+ * /metrics.
+ */
+export function buildInternalServer(o: InternalServerOptions): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 1024 });
+  app.get("/healthz", async () => ({ ok: true }));
+  app.get("/readyz", async (_req, res) => {
+    const r = await o.ready();
+    return res.code(r.ok ? 200 : 503).send(r);
+  });
+  app.get("/metrics", async (_req, res) => res.type(o.metrics.contentType).send(await o.metrics.metrics()));
+  return app;
+}

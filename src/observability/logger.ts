@@ -1,10 +1,14 @@
 /**
- * pino, writing JSON lines. Secrets never reach a log line: known secret values (component
- * secrets, provider tokens) are scrubbed from every line written, and the usual secret-bearing
- * fields are redacted by name as well.
+ * pino. JSON lines by default; "pretty" (pino-pretty: time, level, message and fields on one
+ * readable line) for people at a terminal. Secrets never reach a log line in either form: known
+ * secret values (component secrets, provider tokens) are scrubbed from every JSON line before it
+ * is written or prettified, and the usual secret-bearing fields are redacted by name as well.
  */
-import { pino } from "pino";
+import { createRequire } from "node:module";
+import { type Logger as PinoLogger, pino } from "pino";
 import type { Logger } from "../core/logger.js";
+
+export type LogFormat = "json" | "pretty";
 
 export interface LoggerOptions {
   readonly level: string;
@@ -12,7 +16,17 @@ export interface LoggerOptions {
   readonly secrets: readonly string[];
   /** Where lines go; stdout by default. */
   readonly destination?: { write(line: string): unknown };
+  /** Default json. */
+  readonly format?: LogFormat;
+  /** Colours in pretty lines (default: when stdout is a terminal). */
+  readonly colorize?: boolean;
 }
+
+/** A logger whose level (its own and every child's) can change while it runs (SIGHUP). */
+export type GatewayLogger = Logger & {
+  readonly level: string;
+  setLevel(level: string): void;
+};
 
 const REDACT_PATHS = [
   "secret",
@@ -29,7 +43,19 @@ const REDACT_PATHS = [
   "*.headers.Authorization",
 ];
 
-export function createLogger(options: LoggerOptions): Logger {
+/** "json" or "pretty" for a log.format setting: "auto" is pretty only on a terminal. */
+export function resolveLogFormat(setting: "auto" | LogFormat, isTty: boolean): LogFormat {
+  return setting === "auto" ? (isTty ? "pretty" : "json") : setting;
+}
+
+function prettifier(colorize: boolean): (jsonLine: string) => string {
+  // Loaded only when asked for: JSON logging (production) never pays for it.
+  const require = createRequire(import.meta.url);
+  const { prettyFactory } = require("pino-pretty") as typeof import("pino-pretty");
+  return prettyFactory({ colorize, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,name" });
+}
+
+export function createLogger(options: LoggerOptions): GatewayLogger {
   const secrets = [...new Set(options.secrets.filter((s) => s.length >= 4))].sort(
     (a, b) => b.length - a.length,
   );
@@ -40,18 +66,37 @@ export function createLogger(options: LoggerOptions): Logger {
     return out;
   };
   const destination = options.destination ?? pino.destination({ fd: 1, sync: false });
+  const pretty =
+    options.format === "pretty" ? prettifier(options.colorize ?? process.stdout.isTTY === true) : undefined;
   const stream = {
     write(line: string) {
-      destination.write(scrub(line));
+      const clean = scrub(line);
+      destination.write(pretty ? pretty(clean) : clean);
     },
   };
-  return pino(
+  // Children keep the level they were made with; these are re-levelled by setLevel. They are
+  // made at start-up (one per role and adapter), so the set stays small.
+  const children = new Set<WeakRef<PinoLogger>>();
+  const root = pino(
     {
       level: options.level,
       base: { name: "xmpp-gateway" },
       redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
       serializers: { err: pino.stdSerializers.err },
+      onChild: (child) => {
+        children.add(new WeakRef(child));
+      },
     },
     stream,
   );
+  return Object.assign(root, {
+    setLevel(level: string) {
+      root.level = level;
+      for (const ref of children) {
+        const child = ref.deref();
+        if (child) child.level = level;
+        else children.delete(ref);
+      }
+    },
+  });
 }

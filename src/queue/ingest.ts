@@ -32,6 +32,8 @@ export interface IngestOptions {
   readonly earlyReportsPerAccount?: number;
   readonly onOutcome?: (outcome: EnqueueOutcome | "status") => void;
   readonly onStatus?: (outcome: StatusOutcome) => void;
+  /** Seconds from the part's send to this report (reports of recorded parts only). */
+  readonly onReportDelay?: (seconds: number, status: "delivered" | "failed") => void;
 }
 
 export function inboundIngester(o: IngestOptions) {
@@ -42,6 +44,16 @@ export function inboundIngester(o: IngestOptions) {
     const record = await o.messageMap.get(gatewayId, event.providerMessageId);
     const outcome = record ? await applyReport(o, record, event) : await holdOrApply(o, event);
     const about = { providerMessageId: event.providerMessageId, status: event.status };
+    if (record && outcome !== "wrong-account") {
+      if (record.sentAt !== undefined) o.onReportDelay?.((Date.now() - record.sentAt) / 1000, event.status);
+      if (event.status === "failed") {
+        // The operator hears of every failed delivery, not only the sender.
+        log.warn(
+          { ...about, errorCode: event.errorCode, sender: record.senderJid, reason: event.reason },
+          `delivery failed${event.errorCode === undefined ? "" : ` (${event.errorCode})`}: ${event.reason ?? "no reason given"}`,
+        );
+      }
+    }
     if (outcome === "unknown") {
       log.info(
         about,

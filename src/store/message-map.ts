@@ -26,6 +26,8 @@ const sentRecordSchema = z
      * absent for the gateway's own account. Only reports signed by this account apply to it.
      */
     account: z.string().optional(),
+    /** When this part was handed to the provider (ms since the epoch), for the report delay. */
+    sentAt: z.number().optional(),
   })
   .strict();
 export type SentRecord = z.infer<typeof sentRecordSchema>;
@@ -62,7 +64,7 @@ export class MessageMap {
     providerMessageId: string,
     record: SentRecord,
   ): (replies: BatchReplies) => void {
-    const value = JSON.stringify(sentRecordSchema.parse(record));
+    const value = JSON.stringify(sentRecordSchema.parse({ ...record, sentAt: Date.now() }));
     const at = batch.length;
     batch.set(this.key(gatewayId, providerMessageId), value, "EX", this.ttlSeconds);
     return (replies) => void replyAt(replies, at);

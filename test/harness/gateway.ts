@@ -15,6 +15,8 @@ export interface TestGateway {
   readonly localUrl: string;
   /** The configured public URL, which signatures are checked against. */
   readonly publicUrl: string;
+  /** The internal listener (http.internalListen): /metrics, /healthz, /readyz. */
+  readonly internalUrl: string;
   readonly prefix: string;
   readonly logLines: string[];
   /** Resolves once every component is online (bounded). */
@@ -32,12 +34,18 @@ export interface TestGatewayOptions {
 
 export async function startTestGateway(o: TestGatewayOptions): Promise<TestGateway> {
   const port = await freePort();
+  const internalPort = await freePort();
   const prefix = uniquePrefix("gw");
   const publicUrl = o.publicUrl ?? `http://127.0.0.1:${port}`;
   const base = o.config as { http?: object; redis?: object; log?: object };
   const full = {
     ...o.config,
-    http: { listen: `127.0.0.1:${port}`, publicUrl, ...base.http },
+    http: {
+      listen: `127.0.0.1:${port}`,
+      internalListen: `127.0.0.1:${internalPort}`,
+      publicUrl,
+      ...base.http,
+    },
     redis: { url: redisUrl(), prefix, ...base.redis },
     log: { level: "debug", ...base.log },
   };
@@ -52,6 +60,7 @@ export async function startTestGateway(o: TestGatewayOptions): Promise<TestGatew
     gateway,
     localUrl: `http://127.0.0.1:${port}`,
     publicUrl,
+    internalUrl: `http://${gateway.internalAddress ?? `127.0.0.1:${internalPort}`}`,
     prefix: result.config.redis.prefix,
     logLines,
     async online(timeoutMs = 15_000) {

@@ -1,6 +1,6 @@
 /**
- * Runs once before the tests: makes sure Prosody, ejabberd and Redis are there, so `npm test`
- * works on a fresh Debian machine (the same helpers as the demo: missing packages are installed
+ * Runs once before the tests: makes sure Prosody, ejabberd, Redis and docker-compose are there,
+ * so `npm test` works on a fresh Debian machine (the same helpers as the demo: missing packages are installed
  * with apt-get when running as root, otherwise the run stops with the command to run). Redis is
  * started when 127.0.0.1:6379 does not answer; a REDIS_URL elsewhere must answer by itself.
  */
@@ -12,6 +12,8 @@ export default async function setup(): Promise<void> {
     { cmd: "prosody", pkg: "prosody" },
     { cmd: "ejabberdctl", pkg: "ejabberd" },
     { cmd: "redis-server", pkg: "redis-server" },
+    // Validates docker-compose.yml (test/integration/deploy-files.test.ts); needs no Docker engine.
+    { cmd: "docker-compose", pkg: "docker-compose" },
   ]);
   if (process.env.REDIS_URL) {
     const url = new URL(process.env.REDIS_URL);

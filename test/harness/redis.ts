@@ -34,6 +34,8 @@ export function uniquePrefix(name: string): string {
 export interface RedisOptions {
   /** AOF with fsync on every write (`--appendonly yes --appendfsync always`), for durability tests. */
   appendOnly?: boolean;
+  /** `--requirepass`: clients must authenticate (the URL of the returned Redis carries no password). */
+  requirePass?: string;
 }
 
 export interface TestRedis {
@@ -50,7 +52,7 @@ export interface TestRedis {
 }
 
 /** Sends PING over a raw socket; true on +PONG (false while loading or not listening). */
-export function redisPing(port: number, host = LOOPBACK): Promise<boolean> {
+export function redisPing(port: number, host = LOOPBACK, password?: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host });
     let reply = "";
@@ -61,10 +63,13 @@ export function redisPing(port: number, host = LOOPBACK): Promise<boolean> {
     };
     socket.setTimeout(1000, () => done(false));
     socket.once("error", () => done(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
+    const auth = password === undefined ? "" : `AUTH ${password}\r\n`;
+    socket.once("connect", () => socket.write(`${auth}PING\r\n`));
     socket.on("data", (d: Buffer) => {
       reply += d.toString("utf8");
-      if (reply.includes("\r\n")) done(reply.startsWith("+PONG"));
+      const answers = reply.split("\r\n");
+      if (answers.length > (password === undefined ? 1 : 2))
+        done(answers.at(-2)?.startsWith("+PONG") ?? false);
     });
   });
 }
@@ -77,6 +82,7 @@ class OwnRedis implements TestRedis {
     readonly port: number,
     readonly dir: string,
     private readonly args: string[],
+    private readonly password?: string,
   ) {
     this.url = `redis://${LOOPBACK}:${port}`;
   }
@@ -89,7 +95,7 @@ class OwnRedis implements TestRedis {
       await waitFor(
         async () => {
           if (!proc.isRunning()) throw new Error("redis-server exited");
-          return redisPing(this.port);
+          return redisPing(this.port, LOOPBACK, this.password);
         },
         { timeoutMs: 15_000, intervalMs: 25, description: `redis on port ${this.port} to answer PING` },
       );
@@ -137,8 +143,9 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     "--logfile",
     "",
     ...(options.appendOnly ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
+    ...(options.requirePass === undefined ? [] : ["--requirepass", options.requirePass]),
   ];
-  const redis = new OwnRedis(port, dir, args);
+  const redis = new OwnRedis(port, dir, args, options.requirePass);
   await redis.start();
   return redis;
 }

@@ -17,7 +17,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
     execFile(
       process.execPath,
       ["--import", "tsx", join(ROOT, "src/cli.ts"), ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 },
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -65,7 +65,7 @@ describe("xmpp-gateway CLI", () => {
       "gateways[0].users[1].jid",
       "gateways[0].users[1].number",
     ]) {
-      expect(r.stderr).toContain(`  ${path}: `);
+      expect(r.stderr).toContain(`  ${path} (line `);
     }
     expect(r.stderr).toMatch(/5 problems/);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
@@ -76,7 +76,9 @@ describe("xmpp-gateway CLI", () => {
     const file = writeConfig(BROKEN.replace("nope", ""));
     const r = await cli(["check-config", "--config", file], {});
     expect(r.code).toBe(78);
-    expect(r.stderr).toContain("gateways[0].secret: environment variable SMS_COMPONENT_SECRET is not set");
+    expect(r.stderr).toContain(
+      "gateways[0].secret (line 8): environment variable SMS_COMPONENT_SECRET is not set",
+    );
   });
 
   it("start fails fast with the same problems, before connecting anywhere", async () => {
@@ -86,7 +88,7 @@ describe("xmpp-gateway CLI", () => {
       TWILIO_ACCOUNT_SID: "nope",
     });
     expect(r.code).toBe(78);
-    expect(r.stderr).toContain("gateways[0].twilio.accountSid: ");
+    expect(r.stderr).toContain("gateways[0].twilio.accountSid (line 11): ");
     expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
 
@@ -113,6 +115,6 @@ gateways:
     expect(ok.code).toBe(0);
     const missing = await cli(["check-config", "--config", "/nonexistent/gateway.yaml"]);
     expect(missing.code).toBe(78);
-    expect(missing.stderr).toContain("cannot read the file (ENOENT)");
-  });
+    expect(missing.stderr).toContain("cannot read the file (ENOENT: no such file)");
+  }, 120_000);
 });

@@ -30,7 +30,7 @@ function cli(args: string[]) {
     execFile(
       process.execPath,
       ["--import", "tsx", join(ROOT, "src/cli.ts"), ...args],
-      { cwd: ROOT, timeout: 30_000 },
+      { cwd: ROOT, timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -129,7 +129,7 @@ describe.skipIf(!twilioSpecPath())("dead letters: queue failed | retry | purge",
     expect((await cli(["queue", "failed", "--config", configFile])).stdout).toContain("0 failed job(s)");
     expect((await cli(["queue", "retry", id, "--config", configFile])).code).toBe(1);
     expect(listed.stdout + listed.stderr + retried.stdout).not.toContain(TOKEN);
-  }, 90_000);
+  }, 180_000);
 
   it("retries every failed job with --all and purges by age", async () => {
     standIn.enqueueResponse({ status: 400, code: 21211 });
@@ -154,7 +154,7 @@ describe.skipIf(!twilioSpecPath())("dead letters: queue failed | retry | purge",
     const purged = await cli(["queue", "purge", "--older-than", "0s", "--config", configFile]);
     expect(purged.stdout).toContain("1 failed job(s) older than 0s removed");
     expect((await cli(["queue", "failed", "--config", configFile])).stdout).toContain("0 failed job(s)");
-  }, 90_000);
+  }, 180_000);
 
   it("prints job data with its control characters escaped (a body holding ESC[2J cannot clear the screen)", async () => {
     standIn.enqueueResponse({ status: 400, code: 21211 });
@@ -170,5 +170,5 @@ describe.skipIf(!twilioSpecPath())("dead letters: queue failed | retry | purge",
       return (n < 0x20 && c !== "\n" && c !== "\t") || (n >= 0x7f && n <= 0x9f);
     });
     expect(controls).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });

@@ -251,7 +251,7 @@ describe.skipIf(!twilioSpecPath())("delivery end to end on Prosody (issue #4)", 
     it("acknowledges and counts a callback for an unknown message id", async () => {
       const res = await postStatus(newSid(), "delivered");
       expect(res.status).toBe(200);
-      const metrics = await (await fetch(`${gw.localUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${gw.internalUrl}/metrics`)).text();
       expect(metrics).toMatch(/xgw_delivery_reports_total\{gateway="sms",outcome="unknown"\} [1-9]/);
     });
   });

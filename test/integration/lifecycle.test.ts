@@ -7,9 +7,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { RedisRegistrationStore } from "../../src/store/registrations.js";
 import { startTestGateway } from "../harness/gateway.js";
+import { freePort } from "../harness/ports.js";
 import { redisUrl, uniquePrefix } from "../harness/redis.js";
 import { startTcpProxy } from "../harness/tcp-proxy.js";
 import { waitFor, withTimeout } from "../harness/wait.js";
@@ -65,7 +68,7 @@ describe("component lifecycle on Prosody", () => {
   });
 
   it("stops on a refused secret with a clear log line and exit code 2", async () => {
-    const child = startCli(gatewayConfig(server.componentService, "the-wrong-secret-9f9f"));
+    const child = await startCli(gatewayConfig(server.componentService, "the-wrong-secret-9f9f"));
     const exit = await withTimeout(exited(child.proc), 20_000, "the gateway to give up");
     expect(exit).toBe(2);
     const out = child.output();
@@ -76,7 +79,7 @@ describe("component lifecycle on Prosody", () => {
   });
 
   it("shuts down cleanly on SIGTERM", async () => {
-    const child = startCli(gatewayConfig(server.componentService, SECRET));
+    const child = await startCli(gatewayConfig(server.componentService, SECRET));
     await waitFor(() => child.output().includes("component online"), {
       timeoutMs: 20_000,
       description: "the gateway to come online",
@@ -87,12 +90,65 @@ describe("component lifecycle on Prosody", () => {
     expect(child.output()).toContain('"msg":"stopped"');
   });
 
-  function startCli(config: ReturnType<typeof gatewayConfig>) {
+  it("reloads the log level and the config users on SIGHUP, and keeps running", async () => {
+    const base = gatewayConfig(server.componentService, SECRET);
+    const prefix = uniquePrefix("hup");
+    const listen = `127.0.0.1:${await freePort()}`;
+    const write = (level: string, users: { jid: string; number: string }[]) =>
+      stringify({
+        ...base,
+        redis: { url: redisUrl(), prefix },
+        http: { listen },
+        log: { level },
+        gateways: base.gateways.map((g) => ({ ...g, users })),
+      });
+    const file = join(mkdtempSync(join(tmpdir(), "xgw-hup-")), "gateway.yaml");
+    writeFileSync(file, write("info", []));
+    const child = spawnCli(file);
+    try {
+      await waitFor(() => child.output().includes("component online"), {
+        timeoutMs: 20_000,
+        description: "the gateway to come online",
+      });
+      writeFileSync(file, write("debug", [{ jid: "hup@localhost", number: "+15550007777" }]));
+      child.proc.kill("SIGHUP");
+      await waitFor(
+        () =>
+          child
+            .output()
+            .includes("SIGHUP: configuration reloaded (log level info -> debug; users: 1 bound, 0 unbound)"),
+        { timeoutMs: 10_000, description: "the reload to be logged" },
+      );
+      expect(child.proc.exitCode).toBeNull();
+      const redis = new Redis(redisUrl());
+      try {
+        const store = new RedisRegistrationStore(redis, prefix);
+        expect(await store.byJid("sms", "hup@localhost")).toMatchObject({ number: "+15550007777" });
+      } finally {
+        redis.disconnect();
+      }
+      // A file with a mistake reloads nothing and still does not stop the gateway.
+      writeFileSync(file, "gateways: [");
+      child.proc.kill("SIGHUP");
+      await waitFor(() => child.output().includes("SIGHUP: the configuration file has problems"), {
+        timeoutMs: 10_000,
+        description: "the refused reload to be logged",
+      });
+      expect(child.proc.exitCode).toBeNull();
+    } finally {
+      child.proc.kill("SIGTERM");
+      expect(await withTimeout(exited(child.proc), 15_000, "the gateway to exit")).toBe(0);
+    }
+  });
+
+  async function startCli(config: ReturnType<typeof gatewayConfig>) {
     const dir = mkdtempSync(join(tmpdir(), "xgw-life-"));
     const file = join(dir, "gateway.yaml");
     const full = {
       ...config,
       redis: { url: redisUrl(), prefix: uniquePrefix("life") },
+      // A free port: never the default 127.0.0.1:8080, which something else may hold.
+      http: { listen: `127.0.0.1:${await freePort()}` },
       log: { level: "debug" },
     };
     writeFileSync(file, stringify(full));

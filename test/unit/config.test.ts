@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { parseConfigText } from "../../src/config/load.js";
+import { formatProblems, parseConfigText } from "../../src/config/load.js";
 import { adapterSchemas } from "../../src/main.js";
 
 const env = {
@@ -62,7 +62,7 @@ gateways:
       "xmpp.service",
       "redis.url",
       "http.publicUrl",
-      "http",
+      "http.listn",
       "allowedDomains",
       "gateways[0].id",
       "gateways[0].secret",
@@ -159,5 +159,134 @@ gateways:
         ),
       ).toEqual([]);
     });
+  });
+});
+
+describe("check-config catches what start or the first message would reject", () => {
+  const base = (extra: { top?: string; gateway?: string; users?: string } = {}) => `
+allowedDomains: [example.org]
+${extra.top ?? ""}
+gateways:
+  - id: sms
+    domain: sms.example.org
+    secret: s3cret-for-tests
+    adapter: simulator
+${extra.gateway ?? ""}
+    users:
+${extra.users ?? '      - { jid: alice@example.org, number: "+15550001111" }'}
+`;
+  const problems = (text: string, e: Record<string, string> = {}) => {
+    const result = parseConfigText(text, e, adapterSchemas);
+    if (result.ok) throw new Error("expected problems");
+    return result.problems;
+  };
+  const lineOfText = (text: string, needle: string) =>
+    text.split("\n").findIndex((l) => l.includes(needle)) + 1;
+
+  it("accepts the base config of these cases", () => {
+    expect(parseConfigText(base(), {}, adapterSchemas).ok).toBe(true);
+  });
+
+  it("a region libphonenumber does not know", () => {
+    const text = base({ gateway: "    defaultRegion: XX" });
+    const p = problems(text);
+    expect(p).toEqual([
+      {
+        path: "gateways[0].defaultRegion",
+        message: expect.stringMatching(/not a region libphonenumber knows/),
+        line: lineOfText(text, "defaultRegion"),
+      },
+    ]);
+  });
+
+  it("a user number that is not a possible number", () => {
+    const text = base({ users: '      - { jid: alice@example.org, number: "+1555" }' });
+    const p = problems(text);
+    expect(p.map((x) => x.path)).toEqual(["gateways[0].users[0].number"]);
+    expect(p[0]?.message).toMatch(/"\+1555" is not a .*phone number/);
+    expect(p[0]?.line).toBe(lineOfText(text, "+1555"));
+  });
+
+  it("a provisioned user of a domain not in allowedDomains", () => {
+    const p = problems(base({ users: '      - { jid: mallory@evil.example, number: "+15550001111" }' }));
+    expect(p.map((x) => x.path)).toEqual(["gateways[0].users[0].jid"]);
+    expect(p[0]?.message).toMatch(/evil\.example is not in allowedDomains \(example\.org\)/);
+  });
+
+  it("ports over 65535", () => {
+    const text = base({
+      top: 'http: { listen: "127.0.0.1:80800" }\nxmpp: { service: "xmpp://127.0.0.1:99999" }',
+    });
+    const p = problems(text);
+    expect(p.map((x) => [x.path, x.message])).toEqual([
+      ["xmpp.service", "the port must be between 1 and 65535"],
+      ["http.listen", "the port must be between 1 and 65535"],
+    ]);
+    expect(p[1]?.line).toBe(lineOfText(text, "80800"));
+  });
+
+  it("three unset variables are three problems, not six", () => {
+    const text = `
+allowedDomains: [example.org]
+gateways:
+  - id: sms
+    domain: sms.example.org
+    secret: \${SMS_COMPONENT_SECRET}
+    adapter: twilio
+    twilio: { accountSid: "\${TWILIO_ACCOUNT_SID}", authToken: "\${TWILIO_AUTH_TOKEN}" }
+`;
+    const p = problems(text);
+    expect(p.map((x) => x.path)).toEqual([
+      "gateways[0].secret",
+      "gateways[0].twilio.accountSid",
+      "gateways[0].twilio.authToken",
+    ]);
+    for (const x of p) expect(x.message).toMatch(/^environment variable \w+ is not set/);
+  });
+
+  it("human texts instead of zod's, naming no value", () => {
+    const p = problems(
+      base({ top: 'queue: { outboundAttempts: "many", keepCompleted: -1 }\nlog: { level: loud }' }),
+    );
+    const byPath = Object.fromEntries(p.map((x) => [x.path, x.message]));
+    expect(byPath).toEqual({
+      "queue.outboundAttempts": "must be a number, not text",
+      "queue.keepCompleted": "must be at least 0",
+      "log.level": "must be one of: fatal, error, warn, info, debug, trace, silent",
+    });
+  });
+
+  it('unknown options get a "did you mean", on their line', () => {
+    const text = base({
+      top: "http:\n  listn: 127.0.0.1:8080",
+      gateway: "    simulater: {}\n    numbercheck: valid",
+    });
+    const p = problems(text);
+    expect(p).toEqual([
+      {
+        path: "http.listn",
+        message: 'unknown option; did you mean "listen"?',
+        line: lineOfText(text, "listn"),
+      },
+      {
+        path: "gateways[0].simulater",
+        message: 'unknown option; did you mean "simulator"?',
+        line: lineOfText(text, "simulater"),
+      },
+      {
+        path: "gateways[0].numbercheck",
+        message: 'unknown option; did you mean "numberCheck"?',
+        line: lineOfText(text, "numbercheck"),
+      },
+    ]);
+  });
+
+  it("a single stray [ gives one problem", () => {
+    const text = base({ top: "admins: [admin@example.org" });
+    const result = parseConfigText(text, {}, adapterSchemas);
+    if (result.ok) throw new Error("expected a problem");
+    const printed = formatProblems("gateway.yaml", result.problems).split("\n");
+    expect(printed.length).toBeLessThanOrEqual(2);
+    expect(printed[1]).toMatch(/^ {2}line \d+, column \d+ \(line \d+\): YAML syntax: /);
   });
 });

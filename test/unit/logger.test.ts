@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../src/observability/logger.js";
+import { createLogger, resolveLogFormat } from "../../src/observability/logger.js";
 
 describe("logger", () => {
   it("scrubs known secret values and redacts secret-named fields", async () => {
@@ -19,5 +19,51 @@ describe("logger", () => {
     expect(out).not.toContain("nested-value");
     expect(out).not.toContain('tok\\"en-with-quote');
     expect(out.match(/\[REDACTED\]/g)?.length).toBe(4);
+  });
+
+  it("pretty lines (pino-pretty) are readable and scrubbed the same way", () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: "info",
+      secrets: ["s3cr3t-component"],
+      destination: { write: (l: string) => lines.push(l) },
+      format: "pretty",
+      colorize: false,
+    });
+    logger.warn(
+      { authToken: "anything-at-all", reason: "s3cr3t-component refused" },
+      "delivery failed (30003)",
+    );
+    const out = lines.join("");
+    expect(out).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: delivery failed \(30003\)\n/);
+    expect(out).not.toContain("{");
+    expect(out).not.toContain("s3cr3t-component");
+    expect(out).not.toContain("anything-at-all");
+    expect(out.match(/\[REDACTED\]/g)?.length).toBe(2);
+  });
+
+  it("setLevel changes the level of the logger and of every child made before", () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: "info",
+      secrets: [],
+      destination: { write: (l: string) => lines.push(l) },
+    });
+    const child = logger.child({ role: "worker" });
+    child.debug("hidden");
+    logger.setLevel("debug");
+    child.debug("shown");
+    logger.debug("shown too");
+    logger.setLevel("warn");
+    child.info("hidden again");
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(["shown", "shown too"]);
+    expect(logger.level).toBe("warn");
+  });
+
+  it("auto format is pretty on a terminal only", () => {
+    expect(resolveLogFormat("auto", true)).toBe("pretty");
+    expect(resolveLogFormat("auto", false)).toBe("json");
+    expect(resolveLogFormat("json", true)).toBe("json");
+    expect(resolveLogFormat("pretty", false)).toBe("pretty");
   });
 });

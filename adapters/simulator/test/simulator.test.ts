@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { AdapterDeps, InboundEvent, NetworkAdapter } from "../../../src/core/adapter.js";
+import {
+  type AdapterDeps,
+  type InboundEvent,
+  type NetworkAdapter,
+  WebhookAuthError,
+  WebhookInputError,
+} from "../../../src/core/adapter.js";
 import { AddressError, PermanentError, RetryableError } from "../../../src/core/errors.js";
 import type { Logger } from "../../../src/core/logger.js";
 import { simulatorConfigSchema } from "../config.js";
@@ -272,5 +278,51 @@ describe("simulatorConfigSchema", () => {
     for (const [key, field] of Object.entries(simulatorConfigSchema.shape)) {
       expect(field.description, key).toBeTruthy();
     }
+  });
+});
+
+describe("the simulator's text webhook (a phone texts a user first)", () => {
+  const TOKEN = "a-token-of-sixteen-chars";
+  const request = (form: Record<string, string>, authorization?: string) => ({
+    publicUrl: "http://127.0.0.1/webhooks/sim/text",
+    headers: { authorization },
+    form,
+    rawBody: new URLSearchParams(form).toString(),
+  });
+
+  it("exists only with an inboundToken", () => {
+    expect(make({}, recordingDeps().deps).webhooks).toBeUndefined();
+    expect(make({ inboundToken: TOKEN }, recordingDeps().deps).webhooks?.map((r) => r.path)).toEqual([
+      "text",
+    ]);
+  });
+
+  it("turns an authorized post into an inbound message, refuses a wrong token and bad input", async () => {
+    const route = make({ inboundToken: TOKEN }, recordingDeps().deps).webhooks?.[0];
+    if (!route) throw new Error("no route");
+    const ok = await route.handle(request({ From: "(555) 765-4321", To: ME, Body: "hi" }, `Bearer ${TOKEN}`));
+    expect(ok.ack.status).toBe(200);
+    expect(ok.events).toEqual([
+      {
+        kind: "message",
+        providerMessageId: expect.stringMatching(/^SIM/),
+        from: FRIEND,
+        to: ME,
+        body: "hi",
+        mediaUrls: [],
+      },
+    ]);
+    await expect(route.handle(request({ From: FRIEND, To: ME, Body: "hi" }, "Bearer nope"))).rejects.toThrow(
+      WebhookAuthError,
+    );
+    await expect(route.handle(request({ From: FRIEND, To: ME, Body: "hi" }))).rejects.toThrow(
+      WebhookAuthError,
+    );
+    await expect(
+      route.handle(request({ From: "not a number", To: ME, Body: "hi" }, `Bearer ${TOKEN}`)),
+    ).rejects.toThrow(WebhookInputError);
+    await expect(route.handle(request({ From: FRIEND, To: ME }, `Bearer ${TOKEN}`))).rejects.toThrow(
+      WebhookInputError,
+    );
   });
 });

@@ -4,9 +4,9 @@
  * every 1,000 records). Exit 1 when some records use a key that is not configured (named by id).
  */
 import { Redis } from "ioredis";
-import type { LoadedConfig } from "./config/load.js";
-import { cipherFromConfig } from "./store/credential-cipher.js";
-import { reencryptCredentials } from "./store/reencrypt.js";
+import type { LoadedConfig } from "../config/load.js";
+import { cipherFromConfig } from "../store/credential-cipher.js";
+import { reencryptCredentials } from "../store/reencrypt.js";
 
 export interface Output {
   write(text: string): unknown;
