@@ -2,6 +2,10 @@
  * The delivery worker: writes the to-xmpp queue's jobs (inbound messages, receipts, errors) to the
  * live component connection. It runs only while the component is online, so deliveries wait in
  * Redis while the XMPP server is away and go out after the reconnect.
+ *
+ * A job completes only once the server proved it read the stanzas (transport.sendConfirmed: an
+ * answer to a ping written after them on the same stream). If the stream dies first, the job
+ * fails this attempt and BullMQ retries it with the same job id, hence the same stanza id.
  */
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -42,7 +46,7 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
     if (!parsed.success) throw new UnrecoverableError(`malformed job: ${parsed.error.message}`);
     const data = parsed.data;
     if (data.kind === "error") {
-      await transport.send(
+      await transport.sendConfirmed(
         messageError({
           from: `${data.contactLocalpart}@${domain}`,
           to: data.to,
@@ -54,7 +58,7 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
       return;
     }
     if (data.kind === "receipt") {
-      await transport.send(
+      await transport.sendConfirmed(
         receiptMessage({
           from: `${data.contactLocalpart}@${domain}`,
           to: data.to,
@@ -81,7 +85,8 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
       mediaUrls: data.mediaUrls,
       ...(firstFromContact ? { nick: formatForHumans(data.from) } : {}),
     });
-    for (const stanza of stanzas) await transport.send(stanza);
+    // All in this turn: one barrier ping confirms them together.
+    await Promise.all(stanzas.map((stanza) => transport.sendConfirmed(stanza)));
     o.onInbound?.("delivered");
     log.debug({ jobId: job.id, to: owner.jid }, "delivered to XMPP");
   };
