@@ -89,6 +89,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
         kind: "error",
         to: data.senderJid,
         contactLocalpart: data.contactLocalpart,
+        ...(data.contactResource === undefined ? {} : { contactResource: data.contactResource }),
         stanzaId: data.stanzaId,
         condition,
         text,
@@ -178,6 +179,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
         senderJid: data.senderJid,
         ...(data.stanzaId === undefined ? {} : { stanzaId: data.stanzaId }),
         contactLocalpart: data.contactLocalpart,
+        ...(data.contactResource === undefined ? {} : { contactResource: data.contactResource }),
         receipt: data.receipt,
         parts: parts.length,
       };

@@ -14,7 +14,7 @@
  * Hostile inbound texts (issue #9): signed webhooks whose Body, From, MediaUrl0 and an extra field
  * hold random code points, those XML 1.0 forbids (U+000C, U+0001, U+FFFE, lone surrogates...) and
  * astral ones included. The component must never be dropped (Prosody closes the stream on a raw
- * forbidden character), and each one accepted reaches alice once, from a contact of the gateway,
+ * forbidden character), and each one accepted reaches alice once, from the contact's full JID,
  * with forbidden characters replaced by U+FFFD (media URLs percent-encoded).
  */
 import { randomBytes } from "node:crypto";
@@ -509,7 +509,7 @@ describe("the running gateway under bad input (Prosody, Redis, Twilio adapter)",
             const withId = (el: Element) => el.is("message") && el.attrs.id === e.id;
             const el = await alice.waitFor(withId, 15_000);
             expect(el.getChildText("body"), JSON.stringify(fields)).toBe(e.body);
-            expect(el.attrs.from?.split("/")[0]?.endsWith(`@${COMPONENT}`), el.attrs.from).toBe(true);
+            expect(el.attrs.from?.endsWith(`@${COMPONENT}/sms`), el.attrs.from).toBe(true);
             expect(alice.received.filter(withId)).toHaveLength(1);
           }
         }

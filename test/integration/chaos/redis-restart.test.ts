@@ -97,7 +97,7 @@ describe("chaos: Redis restarted mid-run (AOF, appendfsync always)", () => {
     await alice.sendMessage(to, "rr-marker", { id: `rr-${prefix}-marker` });
     await waitFor(() => sink.accepted.has("rr-marker"), { timeoutMs: 20_000, description: "the marker" });
     const isInbound = (el: Element) =>
-      el.is("message") && el.attrs.type !== "error" && el.attrs.from === `${CONTACT}@${COMPONENT}`;
+      el.is("message") && el.attrs.type !== "error" && el.attrs.from === `${CONTACT}@${COMPONENT}/sms`;
     const inboundBodies = () =>
       new Set(alice.received.filter(isInbound).map((el) => el.getChildText("body")));
     await waitFor(() => inboundBodies().size >= answered.size, {
