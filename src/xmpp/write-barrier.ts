@@ -96,11 +96,6 @@ export class WriteBarrier {
     for (const w of waiters) w.reject(err);
   }
 
-  /** Writes waiting for confirmation (for tests and metrics). */
-  get pending(): number {
-    return this.turn.length + this.open.reduce((n, b) => n + b.waiters.length, 0);
-  }
-
   private arm(barrier: Barrier): void {
     const { timeoutMs } = this.options;
     barrier.timer = setTimeout(() => {
