@@ -18,22 +18,31 @@
 /** A cheap first look: a forbidden character, or any surrogate at all (a pair is fine). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const SUSPECT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
-/** Forbidden code units exactly: controls, U+FFFE, U+FFFF, and surrogates that are not in a pair. */
-const FORBIDDEN_SOURCE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-    .source;
-const FORBIDDEN = new RegExp(FORBIDDEN_SOURCE);
-const FORBIDDEN_ALL = new RegExp(FORBIDDEN_SOURCE, "g");
+/** Forbidden characters other than surrogates (those are left to toWellFormed). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const FORBIDDEN_ALL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 export const XML_REPLACEMENT = "\uFFFD";
 
+declare global {
+  // ES2024 (Node 20 has them; the project compiles against the ES2023 lib).
+  interface String {
+    isWellFormed(): boolean;
+    /** Lone surrogates replaced by U+FFFD. */
+    toWellFormed(): string;
+  }
+}
+
 /**
  * `s` with every character XML 1.0 forbids replaced by U+FFFD; `s` itself when there is none.
- * Cost on this machine: about 0.25 us for a 270-character stanza without any (one regex scan),
- * about 1 us with emoji (surrogate pairs are checked), about 1 us when something is replaced.
+ * Measured on this machine (2 cores, busy): about 0.3 us for a 290-character stanza without any
+ * (one regex scan), about 1.1-1.5 us with emoji, with something replaced, or for a 1,600-character
+ * body; serializing the same stanza costs 1-4 us.
  */
 export function xmlSafe(s: string): string {
-  if (!SUSPECT.test(s) || !FORBIDDEN.test(s)) return s;
-  return s.replace(FORBIDDEN_ALL, XML_REPLACEMENT);
+  if (!SUSPECT.test(s)) return s;
+  const paired = s.isWellFormed() ? s : s.toWellFormed();
+  return FORBIDDEN.test(paired) ? paired.replace(FORBIDDEN_ALL, XML_REPLACEMENT) : paired;
 }
