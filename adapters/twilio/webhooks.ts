@@ -34,6 +34,8 @@ export const STATUS_ACK: WebhookResponse = { status: 200, contentType: "text/pla
 
 /** Twilio accepts up to 10 media items per MMS. */
 const MAX_INBOUND_MEDIA = 10;
+/** Longer than any sender Twilio names (E.164, short codes, sender ids, "whatsapp:+1..."). */
+const MAX_FROM_LENGTH = 256;
 
 const messageSid = z
   .string({ error: "is required" })
@@ -41,7 +43,10 @@ const messageSid = z
 
 const inboundSchema = z.object({
   MessageSid: messageSid,
-  From: z.string({ error: "is required" }).min(1, { error: "must not be empty" }),
+  From: z
+    .string({ error: "is required" })
+    .min(1, { error: "must not be empty" })
+    .max(MAX_FROM_LENGTH, { error: `must be at most ${MAX_FROM_LENGTH} characters` }),
   To: z.string({ error: "is required" }).min(1, { error: "must not be empty" }),
   Body: z.string({ error: "must be a single value" }).default(""),
   NumMedia: z
@@ -143,7 +148,12 @@ export function verifySignature(authToken: string, req: WebhookRequest): void {
   }
 }
 
-/** An inbound SMS/MMS -> message event. Senders are kept as Twilio gives them (E.164 or raw id). */
+/**
+ * An inbound SMS/MMS -> message event. Senders and bodies are kept as Twilio gives them (E.164 or
+ * raw id, any characters: the XMPP side makes them safe for a JID and for XML); media URLs are
+ * handed on as the URL standard serializes them (`new URL(raw).href`), which percent-encodes
+ * control and other characters a URL cannot hold raw, so the link stays the same link.
+ */
 export function parseInbound(form: WebhookRequest["form"]): InboundEvent {
   const fields = parseForm(inboundSchema, form, "message");
   const numMedia = fields.NumMedia ?? 0;
@@ -155,7 +165,7 @@ export function parseInbound(form: WebhookRequest["form"]): InboundEvent {
       const problem = raw === undefined ? `is required (NumMedia is ${numMedia})` : "must be one http(s) URL";
       throw new WebhookInputError(`Twilio message webhook: MediaUrl${i}: ${problem}`);
     }
-    mediaUrls.push(result.data);
+    mediaUrls.push(new URL(result.data).href);
   }
   return {
     kind: "message",

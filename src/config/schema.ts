@@ -30,7 +30,9 @@ export const xmppSchema = z
       .int()
       .min(100)
       .default(10_000)
-      .describe("A ping unanswered this long drops the connection and reconnects."),
+      .describe(
+        "A ping (periodic, or the one behind each turn of deliveries) unanswered this long drops the connection and reconnects; the deliveries it was to confirm are retried.",
+      ),
     reconnectInitialDelayMs: z
       .number()
       .int()

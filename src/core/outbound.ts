@@ -15,6 +15,8 @@ export interface OutboundRequest {
   readonly senderJid: string;
   /** Localpart of the contact JID the user wrote to. */
   readonly contactLocalpart: string;
+  /** Its resource, when the user wrote to a full JID (a later error echoes the JID written to). */
+  readonly contactResource?: string;
   readonly body: string;
   readonly mediaUrls: readonly string[];
   /** The sender asked for a delivery receipt (XEP-0184). */

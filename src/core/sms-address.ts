@@ -1,5 +1,6 @@
 /** SMS addresses <-> JID localparts, shared by every SMS-like adapter. */
-import { escapeLocalpart, unescapeLocalpart } from "./localpart.js";
+import { unescapeLocalpart } from "./localpart.js";
+import { jidSafeLocalpart } from "./localpart-chars.js";
 import { isE164, type PhoneOptions, toE164 } from "./phone.js";
 
 /** Localparts parsed before, by options: people write to the same few numbers over and over. */
@@ -23,8 +24,9 @@ export function parseSmsLocalpart(localpart: string, options: PhoneOptions): str
 
 /**
  * Network address -> JID localpart. E.164 numbers are valid localparts as they are; short codes
- * and alphanumeric sender ids are XEP-0106 escaped (surrounding spaces dropped first).
+ * and alphanumeric sender ids are XEP-0106 escaped (surrounding spaces dropped first), and what no
+ * JID can hold is replaced (see localpart-chars.ts), so any sender yields a JID the server takes.
  */
 export function formatSmsAddress(address: string): string {
-  return isE164(address) ? address : escapeLocalpart(address.trim());
+  return isE164(address) ? address : jidSafeLocalpart(address);
 }

@@ -10,6 +10,8 @@ export const outboundJobSchema = z
     senderJid: z.string(),
     senderBare: z.string(),
     contactLocalpart: z.string(),
+    /** The resource of the contact JID the user wrote to, if a full JID (errors echo it). */
+    contactResource: z.string().optional(),
     to: z.string(),
     from: z.string(),
     body: z.string(),
@@ -76,6 +78,8 @@ export const toXmppJobSchema = z.discriminatedUnion("kind", [
       /** Full JID of the user whose message failed. */
       to: z.string(),
       contactLocalpart: z.string(),
+      /** Echoed: the error comes from the JID the user wrote to. */
+      contactResource: z.string().optional(),
       stanzaId: z.string().optional(),
       condition: conditionSchema,
       text: z.string(),

@@ -159,6 +159,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
         senderJid: data.senderJid,
         ...(data.stanzaId === undefined ? {} : { stanzaId: data.stanzaId }),
         contactLocalpart: data.contactLocalpart,
+        ...(data.contactResource === undefined ? {} : { contactResource: data.contactResource }),
         receipt: data.receipt,
         parts: parts.length,
         ...(sentWith === undefined ? {} : { account: sentWith }),

@@ -86,6 +86,7 @@ export async function applyReport(
       kind: "error",
       to: record.senderJid,
       contactLocalpart: record.contactLocalpart,
+      ...(record.contactResource === undefined ? {} : { contactResource: record.contactResource }),
       stanzaId: record.stanzaId,
       condition: event.condition ?? "recipient-unavailable",
       text: `The message was not delivered: ${reason}.`,

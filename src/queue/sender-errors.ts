@@ -25,6 +25,7 @@ export async function tellSender(
       kind: "error",
       to: data.senderJid,
       contactLocalpart: data.contactLocalpart,
+      ...(data.contactResource === undefined ? {} : { contactResource: data.contactResource }),
       stanzaId: data.stanzaId,
       condition,
       text,

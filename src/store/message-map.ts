@@ -18,6 +18,7 @@ const sentRecordSchema = z
     senderJid: z.string().min(1),
     stanzaId: z.string().optional(),
     contactLocalpart: z.string(),
+    contactResource: z.string().optional(),
     receipt: z.boolean(),
     /** How many provider messages the stanza became. */
     parts: z.number().int().min(1),

@@ -11,8 +11,16 @@ type Listener<K extends keyof TransportEvents> = (...args: TransportEvents[K]) =
 export interface ComponentTransport {
   readonly domain: string;
   readonly online: boolean;
-  /** Throws NotConnectedError while offline; adds `from` = the domain when missing. */
+  /**
+   * Throws NotConnectedError while offline; adds `from` = the domain when missing. Resolves once
+   * written to the socket: the server may still never see it (see sendConfirmed).
+   */
   send(el: Element): Promise<void>;
+  /**
+   * Like send, and resolves only once the server proved it read past the stanza; rejects when the
+   * stream dies first (write-barrier.ts). For deliveries that count as done when it resolves.
+   */
+  sendConfirmed(el: Element): Promise<void>;
   /**
    * Stops (true) or resumes (false) reading stanzas from the server, so TCP pushes back on it
    * while the gateway cannot keep up; the server keeps what it has not sent.

@@ -44,6 +44,7 @@ export function decodeMessage(el: Element): Decoded {
   const at = to.indexOf("@");
   const slash = to.indexOf("/");
   const contactLocalpart = at > 0 && (slash === -1 || at < slash) ? to.slice(0, at) : "";
+  const contactResource = slash === -1 ? undefined : to.slice(slash + 1);
   // A body that is only the OOB URL (as clients send after an upload) is not repeated as text.
   const text = body ?? "";
   const bodyIsUrl = oob.includes(text.trim());
@@ -55,6 +56,7 @@ export function decodeMessage(el: Element): Decoded {
       stanzaId: id,
       senderJid: from,
       contactLocalpart,
+      ...(contactResource ? { contactResource } : {}),
       body: bodyIsUrl ? "" : text,
       mediaUrls: oob,
       ...(receipt ? { receipt } : {}),

@@ -2,6 +2,13 @@
  * The delivery worker: writes the to-xmpp queue's jobs (inbound messages, receipts, errors) to the
  * live component connection. It runs only while the component is online, so deliveries wait in
  * Redis while the XMPP server is away and go out after the reconnect.
+ *
+ * A job completes only once the server proved it read the stanzas (transport.sendConfirmed: an
+ * answer to a ping written after them on the same stream). If the stream dies first, the job
+ * fails this attempt and BullMQ retries it with the same job id, hence the same stanza id.
+ *
+ * Texts, their media messages and receipts come from the contact's full JID (CONTACT_RESOURCE);
+ * an error comes from the JID the user wrote to (RFC 6120 8.3.1), bare or full.
  */
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -14,7 +21,7 @@ import { bullPrefix, toXmppQueueName } from "../queue/names.js";
 import { backoffStrategy } from "../queue/retry.js";
 import { ContactBook } from "../store/contacts.js";
 import type { ComponentTransport } from "./component-transport.js";
-import { chatMessages, messageError, receiptMessage } from "./stanzas.js";
+import { chatMessages, contactJid, messageError, receiptMessage } from "./stanzas.js";
 
 export interface DeliveryWorkerOptions {
   readonly gatewayId: string;
@@ -42,9 +49,10 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
     if (!parsed.success) throw new UnrecoverableError(`malformed job: ${parsed.error.message}`);
     const data = parsed.data;
     if (data.kind === "error") {
-      await transport.send(
+      const resource = data.contactResource === undefined ? "" : `/${data.contactResource}`;
+      await transport.sendConfirmed(
         messageError({
-          from: `${data.contactLocalpart}@${domain}`,
+          from: `${data.contactLocalpart}@${domain}${resource}`,
           to: data.to,
           id: data.stanzaId,
           condition: data.condition,
@@ -54,9 +62,9 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
       return;
     }
     if (data.kind === "receipt") {
-      await transport.send(
+      await transport.sendConfirmed(
         receiptMessage({
-          from: `${data.contactLocalpart}@${domain}`,
+          from: contactJid(data.contactLocalpart, domain),
           to: data.to,
           id: job.id ?? `r-${data.stanzaId}`,
           receivedId: data.stanzaId,
@@ -71,7 +79,7 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
       // Kept in the failed set (never dropped) until an operator binds the number and retries it.
       throw new UnrecoverableError(`no user owns ${data.to} on gateway ${o.gatewayId}`);
     }
-    const from = `${o.adapter.formatAddress(data.from)}@${domain}`;
+    const from = contactJid(o.adapter.formatAddress(data.from), domain);
     const firstFromContact = await contacts.firstTime(o.gatewayId, owner.jid, data.from);
     const stanzas = chatMessages({
       from,
@@ -81,7 +89,8 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
       mediaUrls: data.mediaUrls,
       ...(firstFromContact ? { nick: formatForHumans(data.from) } : {}),
     });
-    for (const stanza of stanzas) await transport.send(stanza);
+    // All in this turn: one barrier ping confirms them together.
+    await Promise.all(stanzas.map((stanza) => transport.sendConfirmed(stanza)));
     o.onInbound?.("delivered");
     log.debug({ jobId: job.id, to: owner.jid }, "delivered to XMPP");
   };

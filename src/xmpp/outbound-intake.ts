@@ -84,6 +84,7 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
           senderJid: r.senderJid,
           senderBare: r.senderBare,
           contactLocalpart: r.contactLocalpart,
+          ...(r.contactResource === undefined ? {} : { contactResource: r.contactResource }),
           to: r.to,
           from: r.from,
           body: r.body,

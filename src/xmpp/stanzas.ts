@@ -4,6 +4,19 @@ import type { RefusalCondition } from "../core/errors.js";
 
 export const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
+/**
+ * The resource of every contact's full JID: texts, media messages and receipts come from
+ * `+15551234567@sms.example.org/sms`. Smack's chat API (chat2.ChatManager) takes incoming chat
+ * messages only from full JIDs, and a contact that speaks from one resource is what every client
+ * expects. Stanzas users send to a contact's bare JID or to any resource of it are handled alike.
+ */
+export const CONTACT_RESOURCE = "sms";
+
+/** The full JID a contact speaks from. */
+export function contactJid(localpart: string, domain: string): string {
+  return `${localpart}@${domain}/${CONTACT_RESOURCE}`;
+}
+
 const ERROR_TYPES: Partial<Record<RefusalCondition, "auth" | "cancel" | "modify" | "wait">> = {
   "bad-request": "modify",
   "jid-malformed": "modify",

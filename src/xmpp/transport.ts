@@ -5,13 +5,20 @@
  * - A `not-authorized` stream error (wrong secret) stops reconnecting and is reported as fatal.
  * - XEP-0199 pings to the server catch half-open TCP connections.
  * - `online` may fire many times (after each reconnect): listeners must be idempotent.
- * - `send` throws NotConnectedError while offline; a resolved send means written to the socket.
+ * - `send` throws NotConnectedError while offline; a resolved send means written to the socket,
+ *   no more. `sendConfirmed` resolves only once the server answered a ping written after the
+ *   stanza, and rejects if the stream dies first (write-barrier.ts): deliveries use it.
+ * - Every string written to the stream goes through xmlSafe (xml-chars.ts) first: no character
+ *   XML 1.0 forbids ever reaches the server, whoever built the stanza (our code or the library).
  */
 import { EventEmitter } from "node:events";
 import { type Component, component, type Element, xml } from "@xmpp/component";
 import { jitteredBackoff } from "../core/backoff.js";
 import type { Logger } from "../core/logger.js";
 import { type IqHandler, runIqHandler } from "./iq.js";
+import { addressedTo, logStreamError, parentDomain, warnForeignOnce, withTimeout } from "./transport-util.js";
+import { WriteBarrier } from "./write-barrier.js";
+import { xmlSafe } from "./xml-chars.js";
 
 export class NotConnectedError extends Error {
   override readonly name = "NotConnectedError";
@@ -47,6 +54,7 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
   private corked = false;
   private incomingHeld = false;
   private readonly log: Logger;
+  private readonly barrier: WriteBarrier;
 
   constructor(
     private readonly options: TransportOptions,
@@ -56,33 +64,35 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.log = logger.child({ component: options.domain });
     this.xmpp = component({ service: options.service, domain: options.domain, password: options.secret });
     this.xmpp.reconnect.stop();
+    const write = this.xmpp.write.bind(this.xmpp);
+    this.xmpp.write = (text: string) => write(xmlSafe(text));
+    this.barrier = new WriteBarrier({
+      writePing: (id) => this.xmpp.send(this.pingElement(id)),
+      timeoutMs: options.pingTimeoutMs,
+      readingHeld: () => this.incomingHeld,
+      onTimeout: (ms) => {
+        this.log.warn({ timeoutMs: ms }, "delivery barrier unanswered: dropping the connection");
+        this.xmpp.socket?.destroy();
+      },
+    });
     this.xmpp.on("error", (err) => this.onError(err));
     // Errors thrown by iq handlers arrive here too (and the iq is answered internal-server-error).
     this.xmpp.on("online", () => this.onOnline());
     this.xmpp.on("disconnect", () => this.onDisconnect());
     this.xmpp.on("stanza", (el) => {
-      // iq results/errors and queries are routed by the library's middleware (iqCaller/iqCallee).
-      if (el.name === "iq") return;
+      // iq results/errors and queries are routed by the library's middleware (iqCaller/iqCallee);
+      // answers to barrier pings are ours (their ids are random, and they come from the target).
+      if (el.name === "iq") {
+        if ((el.attrs.type === "result" || el.attrs.type === "error") && el.attrs.from === this.pingTarget)
+          this.barrier.answered(el.attrs.id);
+        return;
+      }
       if (!addressedTo(el.attrs.to, options.domain)) {
-        this.foreign(el.attrs.to);
+        warnForeignOnce(this.foreignDomains, this.log, el.attrs.to);
         return;
       }
       this.emit("stanza", el);
     });
-  }
-
-  /**
-   * ejabberd routes every host of an ejabberd_service listener to each component connected to it,
-   * so another component's traffic can arrive here. It is not ours to send: say so once per domain.
-   */
-  private foreign(to: string | undefined): void {
-    const domain = domainOf(to ?? "");
-    if (this.foreignDomains.has(domain)) return;
-    this.foreignDomains.add(domain);
-    this.log.warn(
-      { to: domain },
-      `the XMPP server hands this component stanzas for ${domain}; they are ignored. On ejabberd, give each component its own ejabberd_service listener (port)`,
-    );
   }
 
   get domain(): string {
@@ -107,6 +117,7 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.xmpp.iqCallee[type](ns, name, (ctx) => runIqHandler(handler, ctx.stanza));
   }
 
+  /** Written to the socket (coalesced per turn); throws NotConnectedError while offline. */
   async send(el: Element): Promise<void> {
     if (!this.isOnline) throw new NotConnectedError(`component ${this.options.domain} is not connected`);
     if (!el.attrs.from) el.attrs.from = this.options.domain;
@@ -116,6 +127,18 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     } catch (err) {
       throw new NotConnectedError(`component ${this.options.domain}: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * Like send, but settles only once the server proved it read past the stanza (any answer to the
+   * ping written behind this turn's writes); rejects with UnconfirmedError or NotConnectedError if
+   * the stream dies or stays silent first. Whoever resolves a job on it may retry on a rejection.
+   */
+  async sendConfirmed(el: Element): Promise<void> {
+    const written = this.send(el);
+    if (!this.isOnline) return written;
+    const confirmed = this.barrier.track();
+    await Promise.all([written, confirmed]);
   }
 
   holdIncoming(hold: boolean): void {
@@ -130,13 +153,15 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
    * one read) leave in one socket write instead of one write each.
    */
   private coalesceWrites(): void {
+    if (this.corked) return;
     const socket = this.xmpp.socket;
-    if (!socket || this.corked) return;
     this.corked = true;
-    socket.cork();
+    socket?.cork();
     process.nextTick(() => {
+      // The barrier ping (if any write of this turn wants one) leaves in the same write.
+      this.barrier.flush();
       this.corked = false;
-      socket.uncork();
+      socket?.uncork();
     });
   }
 
@@ -147,6 +172,7 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.stopPing();
     const wasOnline = this.isOnline;
     this.setOffline();
+    this.barrier.fail(new NotConnectedError(`component ${this.options.domain} stopped`));
     if (this.xmpp.status === "offline") return;
     try {
       if (wasOnline) await withTimeout(this.xmpp.stop(), timeoutMs);
@@ -194,16 +220,19 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.emit("online");
   }
 
+  private get pingTarget(): string {
+    return this.options.pingTarget ?? parentDomain(this.options.domain);
+  }
+
+  private pingElement(id?: string): Element {
+    const attrs = { type: "get", to: this.pingTarget, from: this.options.domain, id };
+    return xml("iq", attrs, xml("ping", { xmlns: "urn:xmpp:ping" }));
+  }
+
   /** Resolves on any answer (a stanza error still proves the link); rejects on a timeout. */
   private async ping(): Promise<void> {
-    const target = this.options.pingTarget ?? parentDomain(this.options.domain);
-    const el = xml(
-      "iq",
-      { type: "get", to: target, from: this.options.domain },
-      xml("ping", { xmlns: "urn:xmpp:ping" }),
-    );
     try {
-      await this.xmpp.iqCaller.request(el, this.options.pingTimeoutMs);
+      await this.xmpp.iqCaller.request(this.pingElement(), this.options.pingTimeoutMs);
     } catch (err) {
       if ((err as Error).name === "TimeoutError") throw err;
     }
@@ -213,6 +242,11 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.stopPing();
     const was = this.isOnline;
     this.setOffline();
+    this.barrier.fail(
+      new NotConnectedError(
+        `component ${this.options.domain}: the stream closed before the server confirmed`,
+      ),
+    );
     if (was) this.log.warn("component connection lost");
     this.scheduleReconnect();
   }
@@ -236,20 +270,7 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
       this.emit("fatal", fatal);
       return;
     }
-    if (err.condition === "conflict") {
-      this.log.error(
-        `another connection already holds component ${this.options.domain} (conflict); retrying with backoff`,
-      );
-      return;
-    }
-    if (err.condition === "host-unknown") {
-      this.log.error(
-        `the XMPP server does not know component ${this.options.domain} (host-unknown); retrying`,
-      );
-      return;
-    }
-    const code = (err as NodeJS.ErrnoException).code;
-    this.log.warn({ err: { message: err.message, code, condition: err.condition } }, "XMPP connection error");
+    logStreamError(this.log, this.options.domain, err);
   }
 
   private startPing(): void {
@@ -272,33 +293,4 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     clearInterval(this.pingTimer);
     this.pingTimer = undefined;
   }
-}
-
-function parentDomain(domain: string): string {
-  return domain.slice(domain.indexOf(".") + 1) || domain;
-}
-
-function domainOf(jid: string): string {
-  const bare = jid.split("/")[0] ?? "";
-  return bare.slice(bare.indexOf("@") + 1).toLowerCase();
-}
-
-function addressedTo(to: string | undefined, domain: string): boolean {
-  return to !== undefined && domainOf(to) === domain.toLowerCase();
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error("timeout")), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }

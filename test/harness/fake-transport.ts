@@ -66,6 +66,11 @@ export class FakeTransport extends EventEmitter<TransportEvents> implements Comp
     this.sent.push(el);
   }
 
+  /** No server to confirm anything: a stanza sent is a stanza confirmed. */
+  async sendConfirmed(el: Element): Promise<void> {
+    await this.send(el);
+  }
+
   /**
    * Delivers a stanza to the component as the server would. Resolves when an iq is answered, or
    * for other stanzas once the listeners' pending promise work has run (a macrotask turn: enough

@@ -198,7 +198,7 @@ describe.skipIf(!twilioSpecPath())("delivery end to end on Prosody (issue #4)", 
       const results = await Promise.all([1, 2, 3, 4, 5].map(() => postStatus(sid, "delivered")));
       expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       const receipt = await alice.waitFor(isReceipt(id), 15_000);
-      expect(receipt.attrs.from).toBe(`${contact}@${SMS}`);
+      expect(receipt.attrs.from).toBe(`${contact}@${SMS}/sms`);
       expect(receipt.attrs.type).not.toBe("error");
       // Anything delivered after it was enqueued after it: a second receipt would be here by now.
       const marker = newSid();
@@ -326,7 +326,7 @@ describe.skipIf(!twilioSpecPath())("delivery end to end on Prosody (issue #4)", 
         MediaContentType1: "image/png",
       });
       expect(res.status).toBe(200);
-      const from = `${contact}@${SMS}`;
+      const from = `${contact}@${SMS}/sms`;
       const text = await alice.waitFor(
         (el) => el.attrs.from === from && el.getChildText("body") === "two pictures",
       );
@@ -391,7 +391,7 @@ describe.skipIf(!twilioSpecPath())("delivery end to end on Prosody (issue #4)", 
       const stop = newSid();
       await postInbound({ MessageSid: stop, From: contact, Body: "STOP", OptOutType: "STOP" });
       await alice.waitFor(
-        (el) => el.attrs.from === `${contact}@${SMS}` && el.getChildText("body") === "STOP",
+        (el) => el.attrs.from === `${contact}@${SMS}/sms` && el.getChildText("body") === "STOP",
       );
       const id = await alice.sendMessage(`${contact}@${SMS}`, "are you there?");
       const err = await alice.waitFor(errorOf(id), 15_000);
@@ -402,7 +402,7 @@ describe.skipIf(!twilioSpecPath())("delivery end to end on Prosody (issue #4)", 
 
       await postInbound({ MessageSid: newSid(), From: contact, Body: "start" });
       await alice.waitFor(
-        (el) => el.attrs.from === `${contact}@${SMS}` && el.getChildText("body") === "start",
+        (el) => el.attrs.from === `${contact}@${SMS}/sms` && el.getChildText("body") === "start",
       );
       await alice.sendMessage(`${contact}@${SMS}`, "welcome back");
       const req = await standIn.waitForRequest((r) => r.form.To === contact, 15_000);

@@ -149,7 +149,7 @@ describe.skipIf(!twilioSpecPath())(
         expect(res.body).toMatch(/<Response\s*\/>/);
         const msg = await alice.waitFor((el) => el.is("message") && el.getChildText("body") === "hi alice");
         expect(msg.attrs.type).toBe("chat");
-        expect(msg.attrs.from).toBe(`${CONTACT}@${COMPONENT}`);
+        expect(msg.attrs.from).toBe(`${CONTACT}@${COMPONENT}/sms`);
         expect(msg.attrs.to?.startsWith("alice@localhost")).toBe(true);
         // The first message from a number names it (XEP-0172), written for humans; later ones do not.
         expect(msg.getChildText("nick", "http://jabber.org/protocol/nick")).toBe("+1 555 765 4321");
@@ -316,7 +316,7 @@ describe.skipIf(!twilioSpecPath())(
         proxy.accept();
         await gw.online(30_000);
         const msg = await alice.waitFor((el) => el.getChildText("body") === "while you were away", 30_000);
-        expect(msg.attrs.from).toBe(`${CONTACT}@${COMPONENT}`);
+        expect(msg.attrs.from).toBe(`${CONTACT}@${COMPONENT}/sms`);
       }, 90_000);
 
       function inboundParams(p: Record<string, string>): Record<string, string> {

@@ -61,6 +61,30 @@ export const wildUnit: fc.Arbitrary<string> = fc.oneof(
 
 export const wildString = (maxLength = 40): fc.Arbitrary<string> => fc.string({ unit: wildUnit, maxLength });
 
+/** One code unit XML 1.0 forbids: C0 controls but tab/LF/CR (U+000C too), U+FFFE, U+FFFF, a surrogate. */
+export const xmlForbiddenUnit: fc.Arbitrary<string> = fc.oneof(
+  fc
+    .integer({ min: 0, max: 0x1f })
+    .filter((c) => c !== 0x9 && c !== 0xa && c !== 0xd)
+    .map((c) => String.fromCharCode(c)),
+  fc.constantFrom("\u000c", "\ufffe", "\uffff"),
+  fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
+);
+
+/** Random code points of every kind: forbidden in XML, astral, lone surrogates, specials, plain. */
+export const hostileText = (maxLength = 40): fc.Arbitrary<string> =>
+  fc.string({
+    unit: fc.oneof(
+      { weight: 3, arbitrary: wildUnit },
+      { weight: 2, arbitrary: xmlForbiddenUnit },
+      {
+        weight: 1,
+        arbitrary: fc.integer({ min: 0x10000, max: 0x10ffff }).map((c) => String.fromCodePoint(c)),
+      },
+    ),
+    maxLength,
+  });
+
 /** Sometimes a huge string (up to `max` characters), built cheaply from a repeated piece. */
 export const hugeString = (max = 200_000): fc.Arbitrary<string> =>
   fc

@@ -10,6 +10,12 @@
  * the gateway still answers /healthz and its component is online, every bad webhook got the 4xx
  * its kind calls for (never a 5xx, never a hang), every valid outbound message reached the sink
  * exactly once and every accepted inbound webhook reached alice exactly once.
+ *
+ * Hostile inbound texts (issue #9): signed webhooks whose Body, From, MediaUrl0 and an extra field
+ * hold random code points, those XML 1.0 forbids (U+000C, U+0001, U+FFFE, lone surrogates...) and
+ * astral ones included. The component must never be dropped (Prosody closes the stream on a raw
+ * forbidden character), and each one accepted reaches alice once, from the contact's full JID,
+ * with forbidden characters replaced by U+FFFD (media URLs percent-encoded).
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -22,13 +28,15 @@ import { Redis } from "ioredis";
 import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseForm } from "../../src/http/form.js";
+import { inboundJobId } from "../../src/queue/jobs.js";
 import { bullPrefix, outboundQueueName } from "../../src/queue/names.js";
+import { xmlSafe } from "../../src/xmpp/xml-chars.js";
 import { startTestGateway, type TestGateway } from "../harness/gateway.js";
 import { redisUrl } from "../harness/redis.js";
 import { waitFor, withTimeout } from "../harness/wait.js";
 import { connectClient, type Element, type TestClient, xml } from "../harness/xmpp-client.js";
 import { startXmppServer, type XmppServer } from "../harness/xmpp-server.js";
-import { configureProperties, SEED, stanzaTo, wildString } from "./arbitraries.js";
+import { configureProperties, hostileText, SEED, stanzaTo, wildString } from "./arbitraries.js";
 
 const COMPONENT = "sms.localhost";
 const SECRET = "component-secret-property-5d1c";
@@ -288,7 +296,23 @@ type Step =
   | { kind: "outbound" }
   | { kind: "inbound" }
   | { kind: "stanza"; stanza: ComponentElement }
-  | { kind: "webhook"; webhook: BadWebhook };
+  | { kind: "webhook"; webhook: BadWebhook }
+  | { kind: "hostile"; fields: Record<string, string> };
+
+/** Inbound webhook fields with random code points in every one a sender controls. */
+const hostileFields: fc.Arbitrary<Record<string, string>> = fc
+  .record({
+    Body: hostileText(60),
+    From: fc.oneof(hostileText(24), fc.constant("+15557654321")),
+    media: fc.option(hostileText(24), { nil: undefined }),
+    ProfileName: hostileText(16),
+  })
+  .map(({ media, ...f }) =>
+    media === undefined ? f : { ...f, NumMedia: "1", MediaUrl0: `https://media.example.test/${media}` },
+  );
+
+/** What the server hands a client for a text the component wrote: XML line ends are normalized. */
+const asReceived = (s: string) => xmlSafe(s).replace(/\r\n?/g, "\n");
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.constant<Step>({ kind: "outbound" }) },
@@ -302,6 +326,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   { weight: 3, arbitrary: badWebhook.map((webhook): Step => ({ kind: "webhook", webhook })) },
+  { weight: 2, arbitrary: hostileFields.map((fields): Step => ({ kind: "hostile", fields })) },
 );
 
 describe("the running gateway under bad input (Prosody, Redis, Twilio adapter)", () => {
@@ -315,6 +340,8 @@ describe("the running gateway under bad input (Prosody, Redis, Twilio adapter)",
   let queue: Queue;
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
+  /** Times the component lost its stream: must stay 0. */
+  let componentDrops = 0;
 
   const connectBob = async (): Promise<TestClient> => {
     if (bob && bobUp) return bob;
@@ -365,6 +392,7 @@ describe("the running gateway under bad input (Prosody, Redis, Twilio adapter)",
       },
     });
     await gw.online();
+    gw.gateway.transports.get("sms")?.on("offline", () => componentDrops++);
     alice = await connectClient({ server, username: "alice", password: "alice-pw" });
     redis = new Redis(redisUrl(), { maxRetriesPerRequest: null });
     queue = new Queue(outboundQueueName("sms"), { connection: redis, prefix: bullPrefix(gw.prefix) });
@@ -384,12 +412,21 @@ describe("the running gateway under bad input (Prosody, Redis, Twilio adapter)",
 
   it(`keeps answering, refuses bad input with 4xx and loses nothing (seed ${SEED})`, async () => {
     let run = 0;
-    const totals = { outbound: 0, inbound: 0, stanzas: 0, webhooks: 0, bobReconnects: 0 };
+    const totals = {
+      outbound: 0,
+      inbound: 0,
+      stanzas: 0,
+      webhooks: 0,
+      bobReconnects: 0,
+      hostileAccepted: 0,
+      hostileRefused: 0,
+    };
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: STEPS, maxLength: STEPS }), async (steps) => {
         run++;
         const outbound: string[] = [];
         const inbound: string[] = [];
+        const hostile: { id: string; fields: Record<string, string | string[]> }[] = [];
         const wrong: string[] = [];
         for (const [i, s] of steps.entries()) {
           if (s.kind === "outbound") {
@@ -411,6 +448,16 @@ describe("the running gateway under bad input (Prosody, Redis, Twilio adapter)",
               bobUp = false;
             });
             totals.stanzas++;
+          } else if (s.kind === "hostile") {
+            const url = `${gw.localUrl}/webhooks/sms/message`;
+            const messageSid = sid();
+            const form = new URLSearchParams({ ...validMessageForm(), ...s.fields, MessageSid: messageSid });
+            const body = form.toString();
+            const status = await post(url, body, signedBody(url, body));
+            // Refused only where the webhook's checks say so (an empty From, a MediaUrl that is no URL).
+            if (status === 200) hostile.push({ id: inboundJobId(messageSid), fields: parseForm(body) });
+            else if (status === 400) totals.hostileRefused++;
+            else wrong.push(`hostile inbound webhook: got ${status}: ${JSON.stringify(s.fields)}`);
           } else {
             const status = await s.webhook.send(gw);
             totals.webhooks++;
@@ -449,11 +496,32 @@ describe("the running gateway under bad input (Prosody, Redis, Twilio adapter)",
         const isInbound = (b: string) => (el: Element) => el.is("message") && el.getChildText("body") === b;
         for (const b of inbound) await alice.waitFor(isInbound(b), 15_000);
         for (const b of inbound) expect(alice.received.filter(isInbound(b)), b).toHaveLength(1);
+
+        // Every accepted hostile one too, by stanza id, with forbidden characters replaced.
+        for (const { id, fields } of hostile) {
+          const text = String(fields.Body ?? "");
+          const media = fields.MediaUrl0 === undefined ? undefined : new URL(String(fields.MediaUrl0)).href;
+          const expected = [
+            ...(text.length > 0 || media === undefined ? [{ id, body: asReceived(text) }] : []),
+            ...(media === undefined ? [] : [{ id: `${id}-media1`, body: media }]),
+          ];
+          for (const e of expected) {
+            const withId = (el: Element) => el.is("message") && el.attrs.id === e.id;
+            const el = await alice.waitFor(withId, 15_000);
+            expect(el.getChildText("body"), JSON.stringify(fields)).toBe(e.body);
+            expect(el.attrs.from?.endsWith(`@${COMPONENT}/sms`), el.attrs.from).toBe(true);
+            expect(alice.received.filter(withId)).toHaveLength(1);
+          }
+        }
+        totals.hostileAccepted += hostile.length;
+        expect(componentDrops).toBe(0);
         expect(rejections).toEqual([]);
       }),
     );
     console.log(`bad input e2e (seed ${SEED}): ${JSON.stringify(totals)}`);
     expect(totals.webhooks).toBeGreaterThan(0);
     expect(totals.stanzas).toBeGreaterThan(0);
+    expect(totals.hostileAccepted).toBeGreaterThan(0);
+    expect(componentDrops).toBe(0);
   }, 240_000);
 });

@@ -13,13 +13,16 @@ import { WebhookAuthError, WebhookInputError } from "../../src/core/adapter.js";
 import { AddressError } from "../../src/core/errors.js";
 import { escapeLocalpart, unescapeLocalpart } from "../../src/core/localpart.js";
 import { toE164 } from "../../src/core/phone.js";
+import { formatSmsAddress } from "../../src/core/sms-address.js";
 import { parseForm } from "../../src/http/form.js";
 import { adapterSchemas } from "../../src/main.js";
 import { decodeMessage } from "../../src/xmpp/decode.js";
+import { xmlSafe } from "../../src/xmpp/xml-chars.js";
 import { silentLogger } from "../harness/silent-logger.js";
 import {
   configureProperties,
   element,
+  hostileText,
   jidOn,
   maybeHuge,
   phoneish,
@@ -166,6 +169,19 @@ describe("addresses", () => {
         }
         expect(escaped).not.toMatch(/[ "&'/:<>@]/);
         expect(unescapeLocalpart(escaped)).toBe(s);
+      }),
+    );
+  });
+
+  it("formatSmsAddress gives any sender a localpart: never throws, no raw JID specials or XML-forbidden characters, at most 1023 bytes; numbers unchanged", () => {
+    fc.assert(
+      fc.property(fc.oneof(hostileText(60), phoneish, maybeHuge), (s) => {
+        const local = formatSmsAddress(s);
+        expect(local.length).toBeGreaterThan(0);
+        expect(local).not.toMatch(/[ "&'/:<>@]/);
+        expect(xmlSafe(local)).toBe(local);
+        expect(new TextEncoder().encode(local).length).toBeLessThanOrEqual(1023);
+        if (/^\+[1-9]\d{1,14}$/.test(s)) expect(local).toBe(s);
       }),
     );
   });

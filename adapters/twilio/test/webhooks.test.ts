@@ -211,6 +211,27 @@ describe("Twilio inbound message parsing", () => {
     expect(event).toMatchObject({ from });
   });
 
+  it("keeps characters XML forbids in Body and From for the XMPP side to replace, and a number intact", async () => {
+    const hostile = { ...sms, Body: "form\u000cfeed\u0001\ufffe", From: "AC\u000cME" };
+    const [event] = (await route("message").handle(signed(MESSAGE_URL, hostile))).events;
+    expect(event).toMatchObject({ body: "form\u000cfeed\u0001\ufffe", from: "AC\u000cME" });
+    const [number] = (await route("message").handle(signed(MESSAGE_URL, sms))).events;
+    expect(number).toMatchObject({ from: "+15557654321" });
+  });
+
+  it("hands media URLs on as the URL standard serializes them: control characters percent-encoded", async () => {
+    const form = {
+      ...sms,
+      NumMedia: "2",
+      MediaUrl0: "https://m.example/a\u000cb\u0001c\ufffe.jpg",
+      MediaUrl1: "https://m.example/ok.jpg",
+    };
+    const [event] = (await route("message").handle(signed(MESSAGE_URL, form))).events;
+    expect(event).toMatchObject({
+      mediaUrls: ["https://m.example/a%0Cb%01c%EF%BF%BE.jpg", "https://m.example/ok.jpg"],
+    });
+  });
+
   it.each<[string, Form, string]>([
     ["missing MessageSid", { ...sms, MessageSid: undefined as unknown as string }, "MessageSid"],
     ["a MessageSid of the wrong shape", { ...sms, MessageSid: "SM123" }, "MessageSid"],
@@ -226,6 +247,7 @@ describe("Twilio inbound message parsing", () => {
       "MediaUrl1",
     ],
     ["a MediaUrl that is not a URL", { ...sms, NumMedia: "1", MediaUrl0: "not a url" }, "MediaUrl0"],
+    ["a From longer than any sender", { ...sms, From: "x".repeat(257) }, "From"],
   ])("refuses %s as WebhookInputError naming the field", async (_what, form, field) => {
     const clean = Object.fromEntries(Object.entries(form).filter(([, v]) => v !== undefined));
     const handle = () => route("message").handle(signed(MESSAGE_URL, clean));

@@ -46,6 +46,8 @@ declare module "@xmpp/component" {
     stop(): Promise<unknown>;
     disconnect(timeoutMs?: number): Promise<void>;
     send(el: Element): Promise<void>;
+    /** Writes raw text to the stream (every stanza and nonza goes through it); replaceable. */
+    write(text: string): Promise<void>;
     on(event: "online", listener: () => void): this;
     on(event: "offline" | "disconnect", listener: () => void): this;
     on(event: "status", listener: (status: string) => void): this;

@@ -110,7 +110,7 @@ describe("chaos: gateway SIGKILLed mid-run (inbound webhooks)", () => {
     await second.waitForLine("component online");
 
     const isInbound = (el: Element) =>
-      el.is("message") && el.attrs.type !== "error" && el.attrs.from === `${CONTACT}@${COMPONENT}`;
+      el.is("message") && el.attrs.type !== "error" && el.attrs.from === `${CONTACT}@${COMPONENT}/sms`;
     const distinct = () =>
       new Set(alice.received.filter(isInbound).map((el) => el.getChildText("body"))).size;
     // On a timeout the counts below still print, and the assertions name what is missing.

@@ -109,7 +109,7 @@ describe("chaos: XMPP server restarted mid-run", () => {
       description: "the messages sent after the reconnect at the provider",
     });
     const isInbound = (el: Element) =>
-      el.is("message") && el.attrs.type !== "error" && el.attrs.from === `${CONTACT}@${COMPONENT}`;
+      el.is("message") && el.attrs.type !== "error" && el.attrs.from === `${CONTACT}@${COMPONENT}/sms`;
     await second.waitForCount(isInbound, answered.length, 20_000).catch(() => undefined); // counted and asserted below
     await queuesDrained(redis, prefix);
     await second.iq(xml("iq", { type: "get", to: "localhost" }, xml("ping", { xmlns: "urn:xmpp:ping" })));
