@@ -12,6 +12,7 @@ import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.
 import { referenceMarkdown } from "./config/reference.js";
 import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
+import { destinationPolicy } from "./core/destination-policy.js";
 import type { Logger } from "./core/logger.js";
 import { withOwnAccounts } from "./core/own-accounts.js";
 import { buildHttpServer, listen } from "./http/server.js";
@@ -22,6 +23,7 @@ import { startOutboundWorker } from "./queue/outbound-worker.js";
 import { Producer } from "./queue/producer.js";
 import { MessageMap } from "./store/message-map.js";
 import { OptOutStore } from "./store/optouts.js";
+import { RedisRateLimiter } from "./store/rate-limiter.js";
 import { CachedRegistrationStore } from "./store/registration-cache.js";
 import { RedisRegistrationStore } from "./store/registrations.js";
 import { startComponentRole } from "./xmpp/component-role.js";
@@ -161,6 +163,8 @@ export async function startGateway(
   });
   const messageMap = new MessageMap(storeRedis, config.redis.prefix, config.queue.messageMapTtlSeconds);
   const optOuts = new OptOutStore(storeRedis, config.redis.prefix);
+  // Per-user limits, counted in Redis so every process shares them (README: Cost limits).
+  const limiter = new RedisRateLimiter(storeRedis, config.redis.prefix);
   const allowedDomains = new Set(config.allowedDomains);
   const transports = new Map<string, XmppTransport>();
   let rejectFatal: (err: Error) => void = () => {};
@@ -188,6 +192,7 @@ export async function startGateway(
     });
     stopAdapters.push(async () => adapter.close?.());
 
+    const rules = { caps: g.limits, longMessages: g.longMessages, corrections: g.corrections };
     if (roles.has("component")) {
       const transport = new XmppTransport({ ...config.xmpp, domain: g.domain, secret: g.secret }, logger);
       transports.set(g.id, transport);
@@ -210,6 +215,23 @@ export async function startGateway(
         logger,
         onOutbound: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
         onInbound: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
+        rules,
+        sendLimits: {
+          limiter,
+          defaults: g.limits.perUser,
+          overrides: new Map(g.limits.users.map(({ jid, ...own }) => [jid, own])),
+        },
+        checkDestination: destinationPolicy(g.destinations),
+        registrationChecks: {
+          limiter,
+          attempts: g.registration.checksPerWindow,
+          windowMs: g.registration.checkWindowSeconds * 1000,
+          onRefused: (jid) => {
+            metrics.registrationChecksLimited.inc({ gateway: g.id });
+            logger.warn({ gateway: g.id, jid }, "registration refused: too many attempts");
+          },
+        },
+        onLimited: (limit) => metrics.outboundLimited.inc({ gateway: g.id, limit }),
         lockDurationMs: config.queue.lockDurationMs,
         stalledIntervalMs: config.queue.stalledIntervalMs,
       });
@@ -239,6 +261,7 @@ export async function startGateway(
         optOuts,
         longMessages: g.longMessages,
         corrections: g.corrections,
+        caps: g.limits,
         lockDurationMs: config.queue.lockDurationMs,
         stalledIntervalMs: config.queue.stalledIntervalMs,
         statusCallbackUrl: hasStatusRoute ? `${config.http.publicUrl}/webhooks/${g.id}/status` : undefined,
