@@ -56,12 +56,13 @@ export const limitsSchema = z
   .strict()
   .prefault({})
   .superRefine((l, ctx) => {
-    const check = (path: (string | number)[], burst: number, day: number) => {
-      for (const [key, value] of [
-        ["segmentsBurst", burst],
-        ["segmentsPerDay", day],
-      ] as const) {
-        if (value < l.maxSegments) {
+    const check = (
+      path: (string | number)[],
+      values: { segmentsBurst?: number; segmentsPerDay?: number },
+    ) => {
+      for (const key of ["segmentsBurst", "segmentsPerDay"] as const) {
+        const value = values[key];
+        if (value !== undefined && value < l.maxSegments) {
           ctx.addIssue({
             code: "custom",
             path: [...path, key],
@@ -70,20 +71,25 @@ export const limitsSchema = z
         }
       }
     };
-    check(["perUser"], l.perUser.segmentsBurst, l.perUser.segmentsPerDay);
+    check(["perUser"], l.perUser);
     const seen = new Set<string>();
     l.users.forEach((u, i) => {
       if (seen.has(u.jid)) {
         ctx.addIssue({ code: "custom", path: ["users", i, "jid"], message: `${u.jid} is listed twice` });
       }
       seen.add(u.jid);
-      check(
-        ["users", i],
-        u.segmentsBurst ?? l.perUser.segmentsBurst,
-        u.segmentsPerDay ?? l.perUser.segmentsPerDay,
-      );
+      check(["users", i], u);
     });
   });
+
+/** How often one user may have a self-service registration checked (the `registration` block). */
+export const registrationCheckFields = {
+  checksPerWindow: count(
+    5,
+    "Self-service registration attempts (each one a provider API call) a user may make per checkWindowSeconds; more get resource-constraint.",
+  ),
+  checkWindowSeconds: count(600, "The window of checksPerWindow (attempts come back one by one over it)."),
+};
 
 /** Number types a destination may have (libphonenumber's types, plus two families by country code). */
 export const NUMBER_TYPES = [

@@ -6,7 +6,7 @@
  * chosen by `gateways[].adapter` (see load.ts); this file names no adapter.
  */
 import { z } from "zod";
-import { destinationsSchema, limitsSchema } from "./limits-schema.js";
+import { destinationsSchema, limitsSchema, registrationCheckFields } from "./limits-schema.js";
 
 const hostPort = z
   .string()
@@ -217,20 +217,7 @@ export const gatewaySchema = z
           .describe(
             "provisioned: numbers are bound by the operator (users, admin commands); self-service: users register their own number (and provider credentials) with XEP-0077 or an ad-hoc command, checked with the provider.",
           ),
-        checksPerWindow: z
-          .number()
-          .int()
-          .min(1)
-          .default(5)
-          .describe(
-            "Self-service registration attempts (each one a provider API call) a user may make per checkWindowSeconds; more get resource-constraint.",
-          ),
-        checkWindowSeconds: z
-          .number()
-          .int()
-          .min(1)
-          .default(600)
-          .describe("The window of checksPerWindow (attempts come back one by one over it)."),
+        ...registrationCheckFields,
       })
       .strict()
       .prefault({}),

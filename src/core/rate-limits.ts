@@ -63,9 +63,15 @@ export function limitsOf(
 ): UserLimits {
   const own = overrides.get(jid);
   if (!own) return defaults;
-  const merged: Record<string, number> = { ...defaults };
-  for (const [k, v] of Object.entries(own)) if (typeof v === "number") merged[k] = v;
-  return merged as unknown as UserLimits;
+  const pick = (k: keyof UserLimits) => own[k] ?? defaults[k];
+  return {
+    messagesPerMinute: pick("messagesPerMinute"),
+    messagesBurst: pick("messagesBurst"),
+    messagesPerDay: pick("messagesPerDay"),
+    segmentsPerMinute: pick("segmentsPerMinute"),
+    segmentsBurst: pick("segmentsBurst"),
+    segmentsPerDay: pick("segmentsPerDay"),
+  };
 }
 
 const SEND_LIMITS = ["messages-per-minute", "messages-per-day", "segments-per-minute", "segments-per-day"];
