@@ -15,6 +15,7 @@ import {
 } from "../../src/core/rate-limits.js";
 import { RedisRateLimiter } from "../../src/store/rate-limiter.js";
 import { startRedis, type TestRedis, uniquePrefix } from "../harness/redis.js";
+import { waitFor } from "../harness/wait.js";
 
 const LIMITS: UserLimits = {
   messagesPerMinute: 60,
@@ -152,6 +153,12 @@ describe("Redis rate limiter", () => {
     const commands: string[] = [];
     monitor.on("monitor", (_time: string, args: string[]) => commands.push(String(args[0]).toLowerCase()));
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => send(limiter, `u${i}@x`, NOON)));
+    // MONITOR reports commands in the order Redis ran them, a little later: wait for one after ours.
+    await redis.echo("limiter-test-end");
+    await waitFor(() => commands.includes("echo"), {
+      timeoutMs: 5_000,
+      description: "the monitor to catch up",
+    });
     monitor.disconnect();
     expect(results.every((v) => v.ok)).toBe(true);
     const calls = commands.filter((c) => c === "evalsha" || c === "eval");

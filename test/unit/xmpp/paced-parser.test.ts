@@ -44,6 +44,23 @@ describe("pacedParser", () => {
     expect(longest).toBeLessThan(30);
   });
 
+  it("parses a 64 KB read of small stanzas at once, without pausing the socket", () => {
+    const Paced = pacedParser(LibraryParser, () => {
+      throw new Error("no backlog expected");
+    });
+    const parser = new Paced() as Events;
+    const got: Element[] = [];
+    parser.on("element", (el) => got.push(el));
+    parser.write(HEADER);
+    const one = (i: number) =>
+      `<message id='m${i}' to='+15550000000@sms.example.org'><body>text ${i}</body></message>`;
+    let read = "";
+    for (let i = 0; read.length < 65_536; i++) read += one(i);
+    parser.write(read);
+    expect(got.length).toBeGreaterThan(700);
+    expect(got[0]?.getChildText("body")).toBe("text 0");
+  });
+
   it("parses small reads at once, as the library would", () => {
     const Paced = pacedParser(LibraryParser, () => {
       throw new Error("no backlog expected");
