@@ -151,6 +151,15 @@ async function waitCount(get: () => number, target: number, what: string, timeou
   await waitFor(() => get() >= target, { timeoutMs, intervalMs: 20, description: what });
 }
 
+const BENCH_LIMITS = {
+  messagesPerMinute: 100_000_000,
+  messagesBurst: 100_000_000,
+  messagesPerDay: 100_000_000,
+  segmentsPerMinute: 100_000_000,
+  segmentsBurst: 100_000_000,
+  segmentsPerDay: 100_000_000,
+};
+
 async function startRig(kind: XmppServerKind): Promise<Rig> {
   const server = await startXmppServer(kind, {
     components: [
@@ -197,6 +206,8 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
         defaultRegion: "US",
         twilio: { accountSid: ACCOUNT, authToken: TOKEN, apiBaseUrl: sink.url },
         users: users.map((u, i) => ({ jid: `${u.user}@localhost`, number: userNumber(i) })),
+        // A few clients send everything: per-user limits far above what a run sends.
+        limits: { perUser: BENCH_LIMITS },
       },
     ],
   };

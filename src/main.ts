@@ -13,6 +13,7 @@ import { referenceMarkdown } from "./config/reference.js";
 import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
 import { syncConfigUsers } from "./core/config-users.js";
+import { destinationPolicy } from "./core/destination-policy.js";
 import type { Logger } from "./core/logger.js";
 import { gatewayAccounts, ownAccounts } from "./core/own-accounts.js";
 import { listenOrExplain } from "./http/listen-error.js";
@@ -28,6 +29,7 @@ import { ComponentLock, ComponentLockConflict, lockConflictError } from "./store
 import { cipherFromConfig } from "./store/credential-cipher.js";
 import { MessageMap } from "./store/message-map.js";
 import { OptOutStore } from "./store/optouts.js";
+import { RedisRateLimiter } from "./store/rate-limiter.js";
 import { redactedRedisUrl, waitForRedis } from "./store/redis-connect.js";
 import { CachedRegistrationStore } from "./store/registration-cache.js";
 import { RedisRegistrationStore } from "./store/registrations.js";
@@ -198,6 +200,8 @@ async function assemble(
   const optOuts = new OptOutStore(storeRedis, config.redis.prefix, config.queue.optOutTtlSeconds);
   const migrated = await optOuts.migrateLegacy();
   if (migrated > 0) logger.info({ migrated }, "opt-outs moved to per-pair keys with a bounded life");
+  // Per-user limits, counted in Redis so every process shares them (README: Cost limits).
+  const limiter = new RedisRateLimiter(storeRedis, config.redis.prefix);
   const allowedDomains = new Set(config.allowedDomains);
   queueCounts.admin = new QueueAdmin(
     redis,
@@ -234,6 +238,7 @@ async function assemble(
     });
     stopAdapters.push(async () => adapter.close?.());
 
+    const rules = { caps: g.limits, longMessages: g.longMessages, corrections: g.corrections };
     if (roles.has("component")) {
       // --- one XMPP service per (prefix, gateway id): see store/component-lock.ts ---
       const lock = new ComponentLock(storeRedis, config.redis.prefix, g.id, {
@@ -267,6 +272,23 @@ async function assemble(
         onOutbound: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
         mediaPolicy: config.media,
         onInbound: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
+        rules,
+        sendLimits: {
+          limiter,
+          defaults: g.limits.perUser,
+          overrides: new Map(g.limits.users.map(({ jid, ...own }) => [jid, own])),
+        },
+        checkDestination: destinationPolicy(g.destinations),
+        registrationChecks: {
+          limiter,
+          attempts: g.registration.checksPerWindow,
+          windowMs: g.registration.checkWindowSeconds * 1000,
+          onRefused: (jid) => {
+            metrics.registrationChecksLimited.inc({ gateway: g.id });
+            logger.warn({ gateway: g.id, jid }, "registration refused: too many attempts");
+          },
+        },
+        onLimited: (limit) => metrics.outboundLimited.inc({ gateway: g.id, limit }),
         lockDurationMs: config.queue.lockDurationMs,
         stalledIntervalMs: config.queue.stalledIntervalMs,
       });
@@ -307,6 +329,7 @@ async function assemble(
         optOuts,
         longMessages: g.longMessages,
         corrections: g.corrections,
+        caps: g.limits,
         lockDurationMs: config.queue.lockDurationMs,
         stalledIntervalMs: config.queue.stalledIntervalMs,
         statusCallbackUrl: hasStatusRoute ? `${config.http.publicUrl}/webhooks/${g.id}/status` : undefined,

@@ -10,6 +10,7 @@ import { failedJobFields, mediaSchema, webhookServerFields } from "./bounds.js";
 import { checkCredentialKeys, credentialsSchema } from "./credentials.js";
 import { crossChecks } from "./cross-checks.js";
 import { bareJid, domainName, e164, hostPort, portInRange, portRangeError, regions } from "./fields.js";
+import { destinationsSchema, limitsSchema, registrationCheckFields } from "./limits-schema.js";
 
 export const xmppSchema = z
   .object({
@@ -223,9 +224,12 @@ export const gatewaySchema = z
           .describe(
             "provisioned: numbers are bound by the operator (users, admin commands); self-service: users register their own number (and provider credentials) with XEP-0077 or an ad-hoc command, checked with the provider.",
           ),
+        ...registrationCheckFields,
       })
       .strict()
       .prefault({}),
+    limits: limitsSchema.describe("What one message and one user may cost (README: Cost limits)."),
+    destinations: destinationsSchema.describe("Where messages may go (README: Cost limits)."),
   })
   .loose();
 

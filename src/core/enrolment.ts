@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { NetworkAdapter, RegistrationField, VerifiedAccount } from "./adapter.js";
 import { AddressError, Refusal } from "./errors.js";
+import { type RegistrationChecks, takeRegistrationCheck } from "./rate-limits.js";
 import { NumberTakenError, type Registration, type RegistrationStore } from "./registrations.js";
 
 export type RegistrationMode = "provisioned" | "self-service";
@@ -15,6 +16,8 @@ export interface EnrolmentContext {
   readonly adapter: Pick<NetworkAdapter, "parseAddress" | "registration">;
   readonly registrations: RegistrationStore;
   readonly mode: RegistrationMode;
+  /** Limits how often one user may have a registration checked (each check calls the provider). */
+  readonly registrationChecks?: RegistrationChecks;
 }
 
 const NUMBER_FIELD: RegistrationField = {
@@ -64,6 +67,8 @@ export async function selfRegister(
     throw new Refusal("not-allowed", registrationInstructions(ctx));
   }
   const checked = checkValues(registrationFields(ctx), values);
+  // Before anything reaches the provider: 200 guesses must not make 200 provider API calls.
+  if (ctx.registrationChecks) await takeRegistrationCheck(ctx.registrationChecks, ctx.gatewayId, jid);
   let account: VerifiedAccount;
   if (ctx.adapter.registration) {
     account = await ctx.adapter.registration.verify(checked);

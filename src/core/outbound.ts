@@ -42,6 +42,8 @@ export interface RoutingContext {
   readonly allowedDomains: ReadonlySet<string>;
   readonly adapter: NetworkAdapter;
   readonly registrations: RegistrationStore;
+  /** The gateway's destination policy (SMS: destination-policy.ts); throws a Refusal. */
+  readonly checkDestination?: (address: string) => void;
 }
 
 /** Returns the routed message, or throws a Refusal naming the reason. */
@@ -60,6 +62,7 @@ export async function routeOutbound(req: OutboundRequest, ctx: RoutingContext): 
     );
   }
   const to = ctx.adapter.parseAddress(req.contactLocalpart);
+  ctx.checkDestination?.(to);
   if (req.body.length === 0 && req.mediaUrls.length === 0) {
     throw new Refusal("bad-request", "The message has no text.");
   }

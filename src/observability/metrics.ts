@@ -58,6 +58,18 @@ export function createMetrics(o: MetricsOptions = { version: "0.0.0" }) {
       labelNames: ["gateway", "outcome"] as const,
       registers: [registry],
     }),
+    outboundLimited: new Counter({
+      name: "xgw_outbound_limited_total",
+      help: "Outbound messages refused by a limit, by gateway and limit (body-length, parts, segments, destination, messages-per-minute, messages-per-day, segments-per-minute, segments-per-day)",
+      labelNames: ["gateway", "limit"] as const,
+      registers: [registry],
+    }),
+    registrationChecksLimited: new Counter({
+      name: "xgw_registration_checks_limited_total",
+      help: "Self-service registration attempts refused because the user made too many, by gateway",
+      labelNames: ["gateway"] as const,
+      registers: [registry],
+    }),
     xmppOnline: new Gauge({
       name: "xgw_xmpp_online",
       help: "1 while the component connection of the gateway to the XMPP server is online, else 0",

@@ -4,7 +4,7 @@
  * - Opted-out recipients (STOP) fail fast, without a provider call.
  * - Corrections (XEP-0308) are sent marked as such, or refused, as configured.
  * - A body longer than the provider takes is split into parts sent in order inside this job, or
- *   refused, as configured.
+ *   refused, as configured; a message over the gateway's caps (length, parts, segments) fails.
  * - Crash safety: each part's provider id is recorded before the job completes, and a part is
  *   marked "in flight" before its request. A job retried after a crash (stalled) skips parts with
  *   a recorded id, and does not resend a part whose request was in flight when the worker died
@@ -26,9 +26,9 @@ import type { Redis } from "ioredis";
 import type { NetworkAdapter } from "../core/adapter.js";
 import { OptedOutError, Refusal, type RefusalCondition, RetryableError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import { type MessageCaps, type MessageRules, planMessage } from "../core/message-cost.js";
 import { optedOutText } from "../core/optout.js";
 import { type AccountResolver, accountName, gatewayAccounts, resolveOnce } from "../core/own-accounts.js";
-import { splitText } from "../core/segments.js";
 import type { MessageMap, SentRecord } from "../store/message-map.js";
 import type { OptOutStore } from "../store/optouts.js";
 import { type PartState, SentParts } from "../store/sent-parts.js";
@@ -65,6 +65,8 @@ export interface OutboundWorkerOptions {
   readonly optOuts: OptOutStore;
   readonly longMessages: "split" | "refuse";
   readonly corrections: "send" | "refuse";
+  /** What one message may cost; a job over them fails for good, as the intake would refuse it. */
+  readonly caps: MessageCaps;
   /** BullMQ lock duration and stalled-job check interval (how soon a crashed worker's job is retried). */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
@@ -84,8 +86,6 @@ export interface OutboundResult {
   readonly uncertainParts: number;
 }
 
-export const CORRECTION_PREFIX = "Correction: ";
-
 export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const log = o.logger.child({ gateway: o.gatewayId, role: "worker" });
   const store = o.store ?? o.redis;
@@ -96,28 +96,10 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const refuse = (job: Job, data: OutboundJob, condition: RefusalCondition, text: string) =>
     tellSender(o.producer, job.id ?? "", data, condition, text);
 
-  /** The parts to send, or a Refusal. */
-  const partsOf = (data: OutboundJob): string[] => {
-    let body = data.body;
-    if (data.replaces !== undefined) {
-      if (o.corrections === "refuse") {
-        throw new Refusal(
-          "feature-not-implemented",
-          "Corrections cannot be sent as SMS on this gateway: a text message cannot be edited once sent. Send a new message instead.",
-        );
-      }
-      if (body.length > 0) body = `${CORRECTION_PREFIX}${body}`;
-    }
-    const max = o.adapter.capabilities.maxBodyLength;
-    if (body.length <= max) return [body];
-    if (o.longMessages === "refuse") {
-      throw new Refusal(
-        "not-acceptable",
-        `The message is ${body.length} characters long; this gateway sends at most ${max} characters per message. Shorten it or send it in several messages.`,
-      );
-    }
-    return splitText(body, max);
-  };
+  /** The parts to send, or a Refusal (the same rules and caps as the intake's). */
+  const rules: MessageRules = { caps: o.caps, longMessages: o.longMessages, corrections: o.corrections };
+  const partsOf = (data: OutboundJob): string[] =>
+    planMessage(data.body, data.replaces, o.adapter.capabilities.maxBodyLength, rules).parts;
 
   const recordSent = sentRecorder({ store, sentParts, reportDeps, log, onReport: o.onReport });
 

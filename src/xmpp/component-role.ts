@@ -8,6 +8,8 @@ import type { NetworkAdapter } from "../core/adapter.js";
 import type { RegistrationMode } from "../core/enrolment.js";
 import type { Logger } from "../core/logger.js";
 import type { MediaPolicy } from "../core/media.js";
+import type { MessageRules } from "../core/message-cost.js";
+import type { RegistrationChecks, SendLimits } from "../core/rate-limits.js";
 import type { RegistrationStore } from "../core/registrations.js";
 import { QueueAdmin } from "../queue/admin.js";
 import type { Producer } from "../queue/producer.js";
@@ -38,6 +40,14 @@ export interface ComponentRoleOptions {
   /** Where outbound media URLs may point. */
   readonly mediaPolicy?: MediaPolicy;
   readonly onInbound?: (outcome: "delivered" | "unroutable") => void;
+  /** Per-message rules and caps, per-user limits and the destination policy, checked at intake. */
+  readonly rules: MessageRules;
+  readonly sendLimits?: SendLimits;
+  readonly checkDestination?: (address: string) => void;
+  /** How often a user may have a self-service registration checked with the provider. */
+  readonly registrationChecks?: RegistrationChecks;
+  /** Told which limit refused a message or a registration (the metric). */
+  readonly onLimited?: (limit: string) => void;
   /** For the delivery worker: how soon a crashed process's deliveries are retried. */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;

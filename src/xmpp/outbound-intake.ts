@@ -4,9 +4,12 @@
  */
 import type { Element } from "@xmpp/component";
 import { Refusal, type RefusalCondition } from "../core/errors.js";
+import { bareJid, parseJid } from "../core/jid.js";
 import type { Logger } from "../core/logger.js";
 import { checkOutboundMedia, type MediaPolicy } from "../core/media.js";
+import { LimitRefusal, type MessageRules, planMessage } from "../core/message-cost.js";
 import { type RoutingContext, routeOutbound } from "../core/outbound.js";
+import { type SendLimits, takeSend } from "../core/rate-limits.js";
 import { outboundJobId } from "../queue/jobs.js";
 import { EnqueueUncertainError, type Producer } from "../queue/producer.js";
 import type { ComponentTransport } from "./component-transport.js";
@@ -20,6 +23,12 @@ export interface IntakeOptions extends RoutingContext {
   readonly onOutbound?: (outcome: "enqueued" | "duplicate" | "refused") => void;
   /** Where media URLs may point (default: public hosts only, no credentials). */
   readonly mediaPolicy?: MediaPolicy;
+  /** The per-message rules and caps (the worker checks the same ones again). */
+  readonly rules: MessageRules;
+  /** Per-user limits, checked last, right before the message is queued. */
+  readonly sendLimits?: SendLimits;
+  /** Told the name of a limit that refused a message (the metric). */
+  readonly onLimited?: (limit: string) => void;
   /**
    * Messages being enqueued at once before the intake stops reading from the server (default
    * 5,000); it reads again once half of them are through. Bounds memory when Redis is slow.
@@ -77,6 +86,13 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
     try {
       const r = await routeOutbound(decoded.request, o);
       checkOutboundMedia(r.mediaUrls, o.adapter.capabilities, o.mediaPolicy);
+      const plan = planMessage(r.body, r.replaces, o.adapter.capabilities.maxBodyLength, o.rules);
+      const jobId = outboundJobId(r.senderBare, r.stanzaId);
+      if (o.sendLimits) {
+        // A resent stanza (same id) is counted once; the producer then drops it as a duplicate.
+        const once = r.stanzaId === undefined ? undefined : jobId;
+        await takeSend(o.sendLimits, r.gatewayId, r.senderBare, plan.segments, once);
+      }
       const outcome = await o.producer.enqueueOutbound(
         {
           gatewayId: r.gatewayId,
@@ -93,12 +109,21 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
           ...(r.replaces === undefined ? {} : { replaces: r.replaces }),
           account: r.account,
         },
-        outboundJobId(r.senderBare, r.stanzaId),
+        jobId,
       );
       o.onOutbound?.(outcome);
       log.debug({ stanzaId: r.stanzaId, outcome }, "outbound message accepted");
     } catch (err) {
-      if (err instanceof Refusal) {
+      if (err instanceof LimitRefusal) {
+        o.onLimited?.(err.limit);
+        const jid = parseJid(from);
+        // Who and which limit, never the body.
+        log.warn(
+          { jid: jid ? bareJid(jid) : from, limit: err.limit, condition: err.condition, stanzaId: id },
+          "message refused: over a limit",
+        );
+        await refuse(err.condition, err.message);
+      } else if (err instanceof Refusal) {
         log.info({ stanzaId: id, condition: err.condition }, "message refused");
         await refuse(err.condition, err.message);
       } else if (err instanceof EnqueueUncertainError) {

@@ -16,6 +16,7 @@ import { type Component, component, type Element, xml } from "@xmpp/component";
 import { jitteredBackoff } from "../core/backoff.js";
 import type { Logger } from "../core/logger.js";
 import { type IqHandler, runIqHandler } from "./iq.js";
+import { pacedParser, type StreamParser } from "./paced-parser.js";
 import { addressedTo, logStreamError, parentDomain, warnForeignOnce, withTimeout } from "./transport-util.js";
 import { WriteBarrier } from "./write-barrier.js";
 import { xmlSafe } from "./xml-chars.js";
@@ -53,6 +54,8 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
   private isOnline = false;
   private corked = false;
   private incomingHeld = false;
+  /** Parsers with slices of a big read still to parse (the socket waits for them). */
+  private readonly parsing = new Set<StreamParser>();
   private readonly log: Logger;
   private readonly barrier: WriteBarrier;
 
@@ -74,6 +77,12 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
         this.log.warn({ timeoutMs: ms }, "delivery barrier unanswered: dropping the connection");
         this.xmpp.socket?.destroy();
       },
+    });
+    // One huge stanza is parsed a slice per event-loop turn (see paced-parser.ts).
+    this.xmpp.Parser = pacedParser(this.xmpp.Parser, (parser, waiting) => {
+      if (waiting) this.parsing.add(parser);
+      else this.parsing.delete(parser);
+      this.applyHold();
     });
     this.xmpp.on("error", (err) => this.onError(err));
     // Errors thrown by iq handlers arrive here too (and the iq is answered internal-server-error).
@@ -144,7 +153,12 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
   holdIncoming(hold: boolean): void {
     if (this.incomingHeld === hold) return;
     this.incomingHeld = hold;
-    if (hold) this.xmpp.socket?.pause();
+    this.applyHold();
+  }
+
+  /** The socket reads while nobody holds it: neither the intake nor the parser's backlog. */
+  private applyHold(): void {
+    if (this.incomingHeld || this.parsing.size > 0) this.xmpp.socket?.pause();
     else this.xmpp.socket?.resume();
   }
 
@@ -215,7 +229,7 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     // Our writes are already coalesced per tick (coalesceWrites); Nagle would hold the next one
     // until the server's delayed ACK (up to 40 ms), since the server rarely answers a message.
     this.xmpp.socket?.setNoDelay(true);
-    if (this.incomingHeld) this.xmpp.socket?.pause();
+    if (this.incomingHeld || this.parsing.size > 0) this.xmpp.socket?.pause();
     this.startPing();
     this.emit("online");
   }

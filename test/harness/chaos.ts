@@ -166,10 +166,21 @@ export function chaosConfig(o: ChaosConfigOptions): Record<string, unknown> {
         defaultRegion: "US",
         twilio: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiBaseUrl: o.sinkUrl },
         users: [{ jid: "alice@localhost", number: ALICE_NUMBER }],
+        // alice sends thousands of messages in seconds here: limits far above that.
+        limits: { perUser: UNLIMITED },
       },
     ],
   };
 }
+
+const UNLIMITED = {
+  messagesPerMinute: 100_000_000,
+  messagesBurst: 100_000_000,
+  messagesPerDay: 100_000_000,
+  segmentsPerMinute: 100_000_000,
+  segmentsBurst: 100_000_000,
+  segmentsPerDay: 100_000_000,
+};
 
 export function writeConfigFile(config: Record<string, unknown>): string {
   const file = join(makeTempDir("chaos"), "gateway.yaml");

@@ -73,6 +73,7 @@ export async function startWorkerRig(o: {
     backoffMs: 10,
     maxBackoffMs: 20,
     dedupTtlSeconds: 3600,
+    caps: { maxBodyLength: 4800, maxParts: 3, maxSegments: 40 },
     messageMap: new MessageMap(workerRedis, prefix, 3600),
     optOuts,
     longMessages: "split",

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { NetworkAdapter, OutboundMessage } from "../../src/core/adapter.js";
 import { RetryableError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/logger.js";
+import type { MessageCaps } from "../../src/core/message-cost.js";
 import { deliveryErrorJobId, errorJobId, type OutboundJob, outboundJobId } from "../../src/queue/jobs.js";
 import { bullPrefix, toXmppQueueName } from "../../src/queue/names.js";
 import { type OutboundResult, startOutboundWorker } from "../../src/queue/outbound-worker.js";
@@ -152,7 +153,7 @@ describe("outbound worker", () => {
   const run = async (
     stanzaId: string,
     fields: Partial<OutboundJob> = {},
-    options: { corrections?: "send" | "refuse"; store?: Redis } = {},
+    options: { corrections?: "send" | "refuse"; store?: Redis; caps?: MessageCaps } = {},
   ): Promise<{ id: string; result?: OutboundResult; failed?: string }> => {
     requests = [];
     commands.length = 0;
@@ -172,6 +173,7 @@ describe("outbound worker", () => {
       optOuts,
       longMessages: "split",
       corrections: options.corrections ?? "send",
+      caps: options.caps ?? { maxBodyLength: 100, maxParts: 3, maxSegments: 10 },
       ...(options.store ? { store: options.store } : {}),
     });
     worker = w;
@@ -267,6 +269,33 @@ describe("outbound worker", () => {
     expect(failed).toBeDefined();
     expect(requests).toEqual([]);
     expect(await redis.exists(sentKey(id, 0))).toBe(0);
+  });
+
+  /** A job over the caps failed for good with `text`, sent nothing and left no claim. */
+  const refusedForGood = async (outcome: { id: string; failed?: string }, text: RegExp) => {
+    expect(outcome.failed).toMatch(text);
+    expect(requests).toEqual([]);
+    expect(await redis.exists(sentKey(outcome.id, 0))).toBe(0);
+    expect((await toXmpp.getJob(errorJobId(outcome.id)))?.data).toMatchObject({
+      condition: "not-acceptable",
+      text: expect.stringMatching(text),
+    });
+  };
+
+  it("fails a queued job longer than the cap for good, with the intake's text", async () => {
+    // Queued before the caps were tightened (or by an older version): the worker checks again.
+    await refusedForGood(
+      await run("over-length", { body: "x ".repeat(60) }),
+      /120 characters long; this gateway sends at most 100 characters \(3 parts\)/,
+    );
+  });
+
+  it("fails a queued job of more parts than the cap for good", async () => {
+    const caps = { maxBodyLength: 100, maxParts: 2, maxSegments: 10 };
+    await refusedForGood(
+      await run("over-parts", { body: "word ".repeat(19) }, { caps }),
+      /as 5 text messages; this gateway sends at most 2 parts of 20 characters/,
+    );
   });
 
   it("takes back a claim Redis stored without answering, and sends the part once", async () => {

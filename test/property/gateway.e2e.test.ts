@@ -387,6 +387,17 @@ describe("the running gateway under bad input (Prosody, Redis, Twilio adapter)",
               { jid: "alice@localhost", number: ALICE_NUMBER },
               { jid: "bob@localhost", number: BOB_NUMBER },
             ],
+            // Hundreds of runs from two users in a minute or two: limits far above that.
+            limits: {
+              perUser: {
+                messagesPerMinute: 1_000_000,
+                messagesBurst: 1_000_000,
+                messagesPerDay: 1_000_000,
+                segmentsPerMinute: 1_000_000,
+                segmentsBurst: 1_000_000,
+                segmentsPerDay: 1_000_000,
+              },
+            },
           },
         ],
       },

@@ -16,7 +16,7 @@ import { outboundIntake } from "../../src/xmpp/outbound-intake.js";
 import { FakeTransport } from "../harness/fake-transport.js";
 import { MemoryRegistrationStore } from "../harness/memory-registrations.js";
 import { silentLogger } from "../harness/silent-logger.js";
-import { fakeAdapter } from "../unit/xmpp/setup.js";
+import { DEFAULT_RULES, fakeAdapter } from "../unit/xmpp/setup.js";
 import { configureProperties, stanzaTo } from "./arbitraries.js";
 
 const DOMAIN = "sms.example.org";
@@ -66,7 +66,11 @@ async function gateway() {
     name: "SMS gateway",
   });
   // As component-role.ts wires it (the intake's promise is not awaited there either).
-  const onMessage = outboundIntake({ ...context, producer: producer as unknown as Producer });
+  const onMessage = outboundIntake({
+    ...context,
+    rules: DEFAULT_RULES,
+    producer: producer as unknown as Producer,
+  });
   const pending: Promise<void>[] = [];
   transport.on("stanza", (el) => {
     if (el.name === "message") pending.push(onMessage(el));

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { countSegments, gsm7Length, splitText } from "../../src/core/segments.js";
 
 /** True when `s` holds a UTF-16 surrogate without its partner (a cut emoji). */
@@ -83,5 +83,48 @@ describe("splitText", () => {
     const parts = splitText(`short ${"x".repeat(250)}`, 100);
     expect(parts.every((p) => p.length <= 100)).toBe(true);
     expect(parts.join("")).toBe(`short ${"x".repeat(250)}`);
+  });
+});
+
+describe("splitText cost", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Characters handed to Intl.Segmenter while splitting `text`: the work splitting does. */
+  const segmentedCharacters = (text: string, max: number) => {
+    let total = 0;
+    const original = Intl.Segmenter.prototype.segment;
+    vi.spyOn(Intl.Segmenter.prototype, "segment").mockImplementation(function (
+      this: Intl.Segmenter,
+      input: string,
+    ) {
+      total += input.length;
+      return original.call(this, input);
+    });
+    const parts = splitText(text, max);
+    vi.restoreAllMocks();
+    return { total, parts };
+  };
+  const words = (n: number) => "hello world lorem ipsum ".repeat(Math.ceil(n / 24)).slice(0, n);
+
+  it("segments each character once: 250 KB costs ten times 25 KB, not a hundred", () => {
+    const small = segmentedCharacters(words(25_000), 1600);
+    const large = segmentedCharacters(words(250_000), 1600);
+    expect(small.parts.length).toBeGreaterThanOrEqual(16);
+    expect(large.parts.length).toBeGreaterThanOrEqual(157);
+    // Quadratic splitting segmented the whole remaining text for every part (8x and 78x the text).
+    expect(small.total).toBeLessThanOrEqual(2 * 25_000);
+    expect(large.total).toBeLessThanOrEqual(2 * 250_000);
+    expect(large.total / small.total).toBeLessThan(15);
+  });
+
+  it("splits a 250 KB emoji-rich text in well under a second", () => {
+    const text = "Grüße 😀 from the gateway 🇫🇷 family 👩‍👩‍👧‍👦 ".repeat(6_000).trimEnd();
+    expect(text.length).toBeGreaterThan(250_000);
+    const t0 = performance.now();
+    const parts = splitText(text, 1600);
+    const ms = performance.now() - t0;
+    expect(parts.join(" ")).toBe(text);
+    // Generous: linear splitting takes a few hundred ms here; the quadratic one took minutes.
+    expect(ms).toBeLessThan(2_000);
   });
 });

@@ -42,6 +42,8 @@ declare module "@xmpp/component" {
       resume(): void;
       setNoDelay(noDelay: boolean): void;
     } | null;
+    /** The stream parser class; a new one per connection (`new this.Parser()`). */
+    Parser: new () => { write(data: string): void; end(data?: string): void };
     start(): Promise<unknown>;
     stop(): Promise<unknown>;
     disconnect(timeoutMs?: number): Promise<void>;

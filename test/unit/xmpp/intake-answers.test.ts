@@ -10,7 +10,7 @@ import { outboundIntake } from "../../../src/xmpp/outbound-intake.js";
 import { errorCondition, FakeTransport } from "../../harness/fake-transport.js";
 import { MemoryRegistrationStore } from "../../harness/memory-registrations.js";
 import { silentLogger } from "../../harness/silent-logger.js";
-import { DOMAIN, fakeAdapter } from "./setup.js";
+import { DEFAULT_RULES, DOMAIN, fakeAdapter } from "./setup.js";
 
 async function answerTo(failure: Error): Promise<Element | undefined> {
   const transport = new FakeTransport(DOMAIN);
@@ -26,6 +26,7 @@ async function answerTo(failure: Error): Promise<Element | undefined> {
     allowedDomains: new Set(["example.org"]),
     logger: silentLogger,
     producer: producer as unknown as Producer,
+    rules: DEFAULT_RULES,
   });
   await onMessage(
     xml(
@@ -78,6 +79,8 @@ describe("intake: media URLs to private hosts", () => {
       allowedDomains: new Set(["example.org"]),
       logger: silentLogger,
       producer: producer as unknown as Producer,
+      rules: DEFAULT_RULES,
+      rules: DEFAULT_RULES,
     });
     await onMessage(
       xml(

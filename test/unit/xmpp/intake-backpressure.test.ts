@@ -7,7 +7,7 @@ import { outboundIntake } from "../../../src/xmpp/outbound-intake.js";
 import { FakeTransport } from "../../harness/fake-transport.js";
 import { MemoryRegistrationStore } from "../../harness/memory-registrations.js";
 import { silentLogger } from "../../harness/silent-logger.js";
-import { DOMAIN, fakeAdapter } from "./setup.js";
+import { DEFAULT_RULES, DOMAIN, fakeAdapter } from "./setup.js";
 
 /** Holds every enqueue until released, like a Redis that has stopped answering. */
 class SlowProducer {
@@ -41,6 +41,7 @@ describe("intake backpressure", () => {
       allowedDomains: new Set(["example.org"]),
       logger: silentLogger,
       producer: producer as unknown as Producer,
+      rules: DEFAULT_RULES,
       maxInFlight: 10,
     });
     const message = (i: number) =>

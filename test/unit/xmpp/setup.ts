@@ -1,7 +1,9 @@
 /** A FakeTransport with the component's features on it, for stanza-level tests. */
 import { type Element, xml } from "@xmpp/component";
+import { limitsSchema } from "../../../src/config/limits-schema.js";
 import type { NetworkAdapter, RegistrationSpec } from "../../../src/core/adapter.js";
 import type { RegistrationMode } from "../../../src/core/enrolment.js";
+import type { MessageRules } from "../../../src/core/message-cost.js";
 import { formatSmsAddress, parseSmsLocalpart } from "../../../src/core/sms-address.js";
 import type { QueueAdmin } from "../../../src/xmpp/commands/queue-admin.js";
 import { type Features, startFeatures } from "../../../src/xmpp/features.js";
@@ -13,6 +15,13 @@ export const DOMAIN = "sms.example.org";
 export const ALICE = "alice@example.org/phone";
 export const ADMIN = "root@example.org/desk";
 export const MALLORY = "mallory@evil.example/x";
+
+/** The intake's message rules with the configuration's default caps. */
+export const DEFAULT_RULES: MessageRules = {
+  caps: limitsSchema.parse({}),
+  longMessages: "split",
+  corrections: "send",
+};
 
 export function fakeAdapter(registration?: RegistrationSpec): NetworkAdapter {
   const phone = { defaultRegion: "US", check: "possible" as const };
