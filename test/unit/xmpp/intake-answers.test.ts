@@ -80,7 +80,6 @@ describe("intake: media URLs to private hosts", () => {
       logger: silentLogger,
       producer: producer as unknown as Producer,
       rules: DEFAULT_RULES,
-      rules: DEFAULT_RULES,
     });
     await onMessage(
       xml(
