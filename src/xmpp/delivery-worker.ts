@@ -110,6 +110,8 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
   worker.on("failed", (job, err) => {
     if (err instanceof UnrecoverableError || err.name === "UnrecoverableError")
       log.warn({ jobId: job?.id, reason: err.message }, "delivery kept in the failed set");
+    // A passing failure (no link, or a write the server never confirmed): tried again, same id.
+    else log.info({ jobId: job?.id, reason: err.message }, "delivery not done; it will be tried again");
   });
 
   let running = false;

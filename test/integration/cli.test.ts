@@ -101,7 +101,7 @@ gateways:
     for (const command of ["check-config", "start"]) {
       const r = await cli([command, "--config", file]);
       expect(r.code).toBe(78);
-      expect(r.stderr).toContain("credentials.currentKey: gateways[0] (sms) is self-service");
+      expect(r.stderr).toContain("credentials.currentKey (line 2): gateways[0] (sms) is self-service");
     }
   });
 

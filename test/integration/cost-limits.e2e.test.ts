@@ -62,9 +62,10 @@ describe.skipIf(!twilioSpecPath())("cost limits end to end on Prosody (issue #9)
     ]);
     const twilio = { accountSid: ACCOUNT_SID, authToken: "${TWILIO_TOKEN}", apiBaseUrl: standIn.baseUrl };
     gw = await startTestGateway({
-      env: { SECRET, TWILIO_TOKEN: AUTH_TOKEN },
+      env: { SECRET, TWILIO_TOKEN: AUTH_TOKEN, CREDENTIALS_KEY: Buffer.alloc(32, 9).toString("base64") },
       config: {
         xmpp: { service: server.componentService },
+        credentials: { keys: { k1: "${CREDENTIALS_KEY}" }, currentKey: "k1" },
         allowedDomains: ["localhost"],
         queue: { outboundAttempts: 2, outboundBackoffMs: 100 },
         gateways: [
@@ -169,7 +170,7 @@ describe.skipIf(!twilioSpecPath())("cost limits end to end on Prosody (issue #9)
       `/healthz while the 250 KB stanza was handled: ${during.length} answers, worst ${worst.toFixed(1)} ms (wall ${Math.max(...during.map((l) => l.wall)).toFixed(1)} ms, CPU ${Math.max(...during.map((l) => l.cpu)).toFixed(1)} ms)`,
     );
     expect(worst).toBeLessThan(100);
-    const metrics = await (await fetch(`${gw.localUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${gw.internalUrl}/metrics`)).text();
     expect(metrics).toMatch(/xgw_outbound_limited_total\{gateway="sms",limit="body-length"\} 1/);
   }, 60_000);
 
@@ -208,7 +209,7 @@ describe.skipIf(!twilioSpecPath())("cost limits end to end on Prosody (issue #9)
     expect(
       alice.received.filter((el) => el.attrs.type === "error" && ids.includes(el.attrs.id ?? "")),
     ).toEqual([]);
-    const metrics = await (await fetch(`${gw.localUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${gw.internalUrl}/metrics`)).text();
     expect(metrics).toMatch(/xgw_outbound_limited_total\{gateway="sms",limit="messages-per-day"\} 1/);
     expect(gw.logLines.join("")).toMatch(/"jid":"alice@localhost","limit":"messages-per-day"/);
     expect(gw.logLines.join("")).not.toContain("one too many");

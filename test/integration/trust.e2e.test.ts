@@ -277,7 +277,7 @@ describe.skipIf(!twilioSpecPath())("trust under hostile input, end to end on Pro
       }
       await marker(anna, ANNA_NUMBER, ANNA_SID, ANNA_TOKEN);
       expect(anna.received.filter((el) => isReceipt(id)(el) || errorOf(id)(el))).toEqual([]);
-      const metrics = await (await fetch(`${front.localUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${front.internalUrl}/metrics`)).text();
       expect(metrics).toMatch(/xgw_delivery_reports_total\{gateway="sms",outcome="wrong-account"\} [2-9]/);
 
       const own = { AccountSid: ANNA_SID, From: ANNA_NUMBER, To: contact, MessageSid: sid };
