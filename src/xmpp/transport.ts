@@ -87,6 +87,9 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.xmpp.on("error", (err) => this.onError(err));
     // Errors thrown by iq handlers arrive here too (and the iq is answered internal-server-error).
     this.xmpp.on("online", () => this.onOnline());
+    // @xmpp/connection decodes each socket read on its own (data.toString("utf8")), so a character
+    // the network cut between two reads became two U+FFFD: the socket decodes the stream as one.
+    this.xmpp.on("connect", () => this.xmpp.socket?.setEncoding("utf8"));
     this.xmpp.on("disconnect", () => this.onDisconnect());
     this.xmpp.on("stanza", (el) => {
       // iq results/errors and queries are routed by the library's middleware (iqCaller/iqCallee);

@@ -23,6 +23,11 @@ export interface TcpProxy {
    * chunk's text once it happened.
    */
   sabotage(how: "poison" | "drop", match: (chunk: string) => boolean): Promise<string>;
+  /**
+   * From now on, what the server sends reaches the client one byte per write, a turn of the event
+   * millisecond apart, so the client reads multi-byte characters in pieces (as a busy network can cut them).
+   */
+  fragmentDownstream(): void;
   close(): Promise<void>;
 }
 
@@ -38,6 +43,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   let connections = 0;
   let refusing = false;
   let sabotage: Sabotage | undefined;
+  let fragment = false;
   const server = net.createServer((client) => {
     if (refusing) {
       client.destroy();
@@ -64,8 +70,22 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       }
       upstream.write(d);
     });
+    let downstream = Promise.resolve();
     upstream.on("data", (d: Buffer) => {
-      if (!pair.dead) client.write(d);
+      if (pair.dead) return;
+      if (!fragment) {
+        downstream = downstream.then(() => void client.write(d));
+        return;
+      }
+      // Without Nagle, and a millisecond apart, each byte is a segment (and a read) of its own.
+      client.setNoDelay(true);
+      downstream = downstream.then(async () => {
+        for (const byte of d) {
+          if (pair.dead) return;
+          client.write(Buffer.from([byte]));
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      });
     });
     const end = () => {
       pairs.delete(pair);
@@ -91,6 +111,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     accept() {
       refusing = false;
+    },
+    fragmentDownstream() {
+      fragment = true;
     },
     sabotage(how, match) {
       return new Promise<string>((resolve) => {

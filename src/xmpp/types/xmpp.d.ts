@@ -41,6 +41,7 @@ declare module "@xmpp/component" {
       pause(): void;
       resume(): void;
       setNoDelay(noDelay: boolean): void;
+      setEncoding(encoding: "utf8"): void;
     } | null;
     /** The stream parser class; a new one per connection (`new this.Parser()`). */
     Parser: new () => { write(data: string): void; end(data?: string): void };
@@ -51,7 +52,7 @@ declare module "@xmpp/component" {
     /** Writes raw text to the stream (every stanza and nonza goes through it); replaceable. */
     write(text: string): Promise<void>;
     on(event: "online", listener: () => void): this;
-    on(event: "offline" | "disconnect", listener: () => void): this;
+    on(event: "offline" | "disconnect" | "connect", listener: () => void): this;
     on(event: "status", listener: (status: string) => void): this;
     on(event: "stanza", listener: (el: Element) => void): this;
     on(event: "error", listener: (err: Error & { condition?: string }) => void): this;
