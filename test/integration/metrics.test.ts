@@ -61,7 +61,7 @@ describe("metrics on the internal listener", () => {
   });
 
   it("keeps /metrics off the public webhook listener", async () => {
-    expect((await fetch(`${gw.internalUrl}/metrics`)).status).toBe(404);
+    expect((await fetch(`${gw.localUrl}/metrics`)).status).toBe(404);
     expect((await fetch(`${gw.internalUrl}/readyz`)).status).toBe(200);
   });
 
