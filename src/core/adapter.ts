@@ -8,6 +8,79 @@ import type { Logger } from "./logger.js";
 /** A network address in the adapter's canonical form, e.g. E.164 "+15551234567". */
 export type Address = string;
 
+/**
+ * How the network looks in XMPP (DESIGN.md 3): the disco identity of the gateway, the XEP-0100
+ * prompt, the label of the address field in registration forms and commands, and the identity of
+ * contact JIDs. Every string the core shows about an address comes from here.
+ */
+export interface NetworkFace {
+  /** XEP-0030 identity of the gateway: category "gateway", this type (registry: "sms", "smtp", ...). */
+  readonly identityType: string;
+  /** Human name of the network, e.g. "SMS" or "Email" (disco identity name: "<name> gateway"). */
+  readonly networkName: string;
+  /** XEP-0100 <prompt> and the address field's label in forms and commands, e.g. "Phone number". */
+  readonly addressLabel: string;
+  /** XEP-0100 <desc>: one sentence on what to type, e.g. "The phone number, with country code." */
+  readonly addressDescription: string;
+  /** XEP-0030 identity of a contact JID (SMS: client/phone). */
+  readonly contactIdentity: { readonly category: string; readonly type: string };
+  /** An address as people read it in texts the gateway writes (SMS: "+1 555 123 4567"). */
+  formatForHumans?(address: Address): string;
+}
+
+/**
+ * Text limits and splitting: the network caps one provider message and may bill per unit (SMS
+ * segments). Absent: a message is one part of at most `Capabilities.maxBodyLength` characters.
+ */
+export interface TextCapability {
+  /** Split text longer than maxPartLength into parts of at most that many characters. */
+  split(text: string, maxPartLength: number): string[];
+  /** Billable units of one part (SMS segments) and whether the part used a costlier encoding. */
+  units(part: string): { readonly count: number; readonly costlier: boolean };
+  /** The unit's name in texts to users, singular ("SMS segment"). */
+  readonly unitName: string;
+  /** Why a costlier part costs more, shown when the unit cap is hit (may be empty). */
+  readonly costlierWhy: string;
+}
+
+/**
+ * Opt-out keywords the network's carriers honour (SMS STOP/START). Absent: no text ever opts
+ * anyone out (an email saying "Stop" is just an email).
+ */
+export interface OptOutCapability {
+  keyword(body: string): "stop" | "start" | undefined;
+  /** What the sender is told when the recipient has opted out of the sender's address. */
+  optedOutText(recipient: Address, sender: Address): string;
+}
+
+/** XEP-0308 corrections: how a correction is marked on a network that cannot edit (SMS). */
+export interface CorrectionCapability {
+  mark(text: string): string;
+}
+
+/**
+ * Destination rules of the network (SMS: premium-rate and satellite numbers refused, allowed
+ * countries). Throws a Refusal saying why the address may not be sent to.
+ */
+export interface DestinationCapability {
+  checkDestination(address: Address): void;
+}
+
+/** A listener that receives events other than by webhook (an SMTP server, the simulator's socket). */
+export interface InboundListener {
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One extra XEP-0050 ad-hoc command the adapter offers on the gateway JID. */
+export interface AdapterCommand {
+  readonly node: string;
+  readonly name: string;
+  /** Run it for `user` (bare JID) with the submitted form values; resolves with a note to show. */
+  run(user: string, values: Readonly<Record<string, string>>): Promise<string>;
+  readonly fields: readonly RegistrationField[];
+}
+
 export interface Capabilities {
   /** Service discovery type of the gateway identity (XEP-0030 "gateway/<type>"). */
   readonly gatewayType: string;
@@ -172,6 +245,15 @@ export interface AdapterDeps {
 export interface NetworkAdapter {
   readonly kind: string;
   readonly capabilities: Capabilities;
+  /** How the network looks in XMPP (disco, XEP-0100, form labels, contact identity). */
+  readonly face?: NetworkFace;
+  /** Optional capabilities, detected at run time; absent means the network has no such thing. */
+  readonly text?: TextCapability;
+  readonly optOut?: OptOutCapability;
+  readonly corrections?: CorrectionCapability;
+  readonly destinations?: DestinationCapability;
+  readonly listeners?: readonly InboundListener[];
+  readonly commands?: readonly AdapterCommand[];
   /** JID localpart -> canonical network address; throws AddressError when it is not one. */
   parseAddress(localpart: string): Address;
   /** Canonical network address -> JID localpart. */
