@@ -5,7 +5,7 @@
  */
 import { type Job, Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { notReplayable } from "./dead-letter.js";
+import { notReplayable } from "../core/pipeline/dead-letter.js";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "./names.js";
 
 export interface FailedJob {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readNotes, writeNotes } from "../../src/queue/attempt-notes.js";
+import { readNotes, writeNotes } from "../../src/core/pipeline/attempt-notes.js";
 
 const a = "in-flight:0f8e6c1a-1b2c-4d5e-8f90-123456789abc";
 const b = "in-flight:7d6c5b4a-3e2f-4a1b-9c8d-abcdef012345";
