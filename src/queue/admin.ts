@@ -6,6 +6,7 @@
 import { type Job, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { notReplayable } from "../core/pipeline/dead-letter.js";
+import { JOB_STATES, type JobState } from "../core/ports.js";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "./names.js";
 
 export interface FailedJob {
@@ -29,8 +30,7 @@ export interface RetryResult {
   readonly skipped: { readonly id: string; readonly why: string }[];
 }
 
-export const JOB_STATES = ["waiting", "active", "delayed", "failed", "completed", "paused"] as const;
-export type JobState = (typeof JOB_STATES)[number];
+export { JOB_STATES, type JobState };
 
 export class QueueAdmin {
   private readonly queues: { gatewayId: string; queue: Queue }[];
