@@ -211,6 +211,8 @@ async function assemble(
     config.queue.dedupTtlSeconds,
     optOuts,
     messageMap,
+    // Attempt notes wait for Redis (a note lost makes a claim count as "may have been sent").
+    workerRedis,
   );
   const contacts = new ContactBook(workerRedis, config.redis.prefix);
   const allowedDomains = new Set(config.allowedDomains);

@@ -74,16 +74,13 @@ export interface JobKey {
  * the other stores in the same round trip (the opt-out check, the message log).
  */
 export interface PartLedger {
-  /**
-   * The opt-out check of `from` -> `to` and the claim of part 0, in one round trip. `abandoned`:
-   * claims earlier attempts left but never sent (a part holding one is ours to take).
-   */
+  /** The opt-out check of `from` -> `to` and the claim of part 0, in one round trip. */
   open(
     job: JobKey & { readonly from: string; readonly to: string },
     claim: string,
-    abandoned: readonly string[],
   ): Promise<{ readonly optedOut: boolean; readonly state: PartState }>;
-  claim(job: JobKey, part: number, claim: string, abandoned: readonly string[]): Promise<PartState>;
+  /** Claims a part (one round trip; one more only when another attempt holds it). */
+  claim(job: JobKey, part: number, claim: string): Promise<PartState>;
   /** Gives up a claim whose provider request failed or was never made. */
   release(job: JobKey, part: number): Promise<void>;
   /**
@@ -97,6 +94,11 @@ export interface PartLedger {
     providerMessageId: string,
     record: SentRecord,
   ): Promise<{ readonly early: unknown; confirm(): void }>;
+  /**
+   * Leaves notes (claim -> note, part-state.ts) for the job's next attempt. Waits for the store
+   * rather than failing fast: a note lost makes a claim count as "may have been sent".
+   */
+  leaveNotes(job: JobKey, notes: ReadonlyMap<string, string>): Promise<void>;
 }
 
 // --- contacts (store/contacts.ts) ---
@@ -161,8 +163,6 @@ export interface JobHandle {
   /** Attempts made before this one, and how many it may have. */
   readonly attemptsMade: number;
   readonly attempts: number;
-  /** The error the previous attempt failed with (it carries its attempt notes). */
-  readonly failedReason?: string;
   /** Replaces the job's stored data (what a job failed for good keeps). */
   keep(data: object): Promise<void>;
 }

@@ -84,7 +84,7 @@ export class QueueAdmin {
           name: job.name,
           ...(job.finishedOn === undefined ? {} : { failedAt: job.finishedOn }),
           attemptsMade: job.attemptsMade,
-          reason: job.failedReason ?? "",
+          reason: cleanReason(job.failedReason ?? ""),
           summary: summarize(job),
         });
       }
@@ -138,6 +138,15 @@ export class QueueAdmin {
   private select(gatewayId: string | undefined) {
     return this.queues.filter((q) => gatewayId === undefined || q.gatewayId === gatewayId);
   }
+}
+
+/**
+ * The failure as operators read it. Versions before the attempt notes moved to Redis appended
+ * them to the error (" [never sent: in-flight:...]", " [sent: in-flight:...=SM...]"): jobs that
+ * failed then still carry them, and are shown without.
+ */
+export function cleanReason(reason: string): string {
+  return reason.replace(/ \[(never sent|sent): in-flight:[^\]]*\]/g, "");
 }
 
 function summarize(job: Job): string {

@@ -36,7 +36,6 @@ export function jobHandle(job: Job): JobHandle {
     data: job.data,
     attemptsMade: job.attemptsMade,
     attempts: job.opts.attempts ?? 1,
-    ...(job.failedReason === undefined ? {} : { failedReason: job.failedReason }),
     keep: async (data) => {
       await job.updateData(data);
     },

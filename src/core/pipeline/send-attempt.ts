@@ -2,16 +2,15 @@
  * One attempt at one outbound job (see send.ts for the rules). It keeps what it knows about its
  * parts while it runs: the claim it holds on a part not handed to the provider yet (`unsent`),
  * and a part the provider accepted whose id is not recorded yet (`accepted`). When it fails,
- * those become notes for the next attempt (attempt-notes.ts).
+ * those become notes for the next attempt, kept by the part ledger (part-state.ts).
  */
 import { OptedOutError, Refusal, RetryableError } from "../errors.js";
 import { accountName, type ResolvedAccount, resolveOnce } from "../own-accounts.js";
 import { type JobHandle, PermanentFailure } from "../ports.js";
-import { type AttemptNotes, readNotes, writeNotes } from "./attempt-notes.js";
 import { keepLess, refusedJobData, sendableData } from "./dead-letter.js";
 import type { OutboundJob } from "./jobs.js";
 import type { PartState } from "./part-state.js";
-import { newClaim } from "./part-state.js";
+import { newClaim, notesAfterFailure } from "./part-state.js";
 import type { SentRecord } from "./records.js";
 import { applyTaken } from "./reports.js";
 import type { OutboundResult, SendContext } from "./send.js";
@@ -29,8 +28,6 @@ export class SendAttempt {
     private readonly o: SendContext,
     private readonly job: JobHandle,
     private readonly data: OutboundJob,
-    /** What the previous attempt, if it failed, knew about its parts. */
-    private readonly previous: AttemptNotes,
   ) {
     this.key = { gatewayId: o.gatewayId, jobId: job.id };
     this.account = resolveOnce(o.accounts, data);
@@ -38,7 +35,7 @@ export class SendAttempt {
 
   static async run(o: SendContext, job: JobHandle): Promise<OutboundResult> {
     const data = await sendableData(job, o.log);
-    const attempt = new SendAttempt(o, job, data, readNotes(job.failedReason));
+    const attempt = new SendAttempt(o, job, data);
     try {
       return await attempt.send();
     } catch (err) {
@@ -50,11 +47,7 @@ export class SendAttempt {
     const { o, data } = this;
     // One round trip for the opt-out check and the first part's claim.
     this.unsent = { part: 0, claim: newClaim(), confirmed: false };
-    const opened = await o.parts.open(
-      { ...this.key, from: data.from, to: data.to },
-      this.unsent.claim,
-      this.previous.neverSent,
-    );
+    const opened = await o.parts.open({ ...this.key, from: data.from, to: data.to }, this.unsent.claim);
     let state = this.claimed(opened.state);
     if (opened.optedOut) {
       o.onOutcome?.("opted-out");
@@ -72,7 +65,7 @@ export class SendAttempt {
     for (const [i, body] of parts.entries()) {
       if (i > 0) {
         this.unsent = { part: i, claim: newClaim(), confirmed: false };
-        state = this.claimed(await o.parts.claim(this.key, i, this.unsent.claim, this.previous.neverSent));
+        state = this.claimed(await o.parts.claim(this.key, i, this.unsent.claim));
       }
       const id = await this.part(i, body, parts.length, state, record);
       if (id === "") uncertain++;
@@ -100,12 +93,14 @@ export class SendAttempt {
     const { o, data, job } = this;
     const jobId = job.id;
     if (state.kind === "sent") return state.providerMessageId;
-    const sentBefore = state.kind === "in-flight" ? this.previous.sent.get(state.claim) : undefined;
-    if (sentBefore !== undefined) {
+    if (state.kind === "accepted") {
       // The previous attempt sent it and could not record the id: record it now.
-      await this.recordSent(i, sentBefore, record);
-      o.log.info({ jobId, providerMessageId: sentBefore, part: i + 1 }, "recorded a part sent earlier");
-      return sentBefore;
+      await this.recordSent(i, state.providerMessageId, record);
+      o.log.info(
+        { jobId, providerMessageId: state.providerMessageId, part: i + 1 },
+        "recorded a part sent earlier",
+      );
+      return state.providerMessageId;
     }
     if (state.kind === "in-flight") {
       o.log.warn(
@@ -182,30 +177,34 @@ export class SendAttempt {
     return tellSender(this.o.producer, this.job.id, this.data, condition, text);
   }
 
-  /** What this attempt knows for the next one; the previous attempt's are carried on. */
-  private async notes(): Promise<string> {
-    const { o, job } = this;
-    const neverSent = [...this.previous.neverSent];
-    const sent = new Map(this.previous.sent);
-    if (this.unsent?.confirmed) {
+  /** Leaves what this attempt knows for the next one (part-state.ts); never throws. */
+  private async leaveNotes(): Promise<void> {
+    const { o, job, unsent, accepted } = this;
+    let released = false;
+    if (unsent?.confirmed) {
       // The provider refused the part or never got it: nothing of it is in flight any more.
-      const { part, claim } = this.unsent;
-      await o.parts.release(this.key, part).catch((e: Error) => {
-        o.log.warn({ jobId: job.id, reason: e.message }, "claim not released");
-        neverSent.push(claim);
-      });
-    } else if (this.unsent) {
-      // The store may have kept the claim without answering.
-      neverSent.push(this.unsent.claim);
+      released = await o.parts.release(this.key, unsent.part).then(
+        () => true,
+        (e: Error) => {
+          o.log.warn({ jobId: job.id, reason: e.message }, "claim not released");
+          return false;
+        },
+      );
     }
-    if (this.accepted) sent.set(this.accepted.claim, this.accepted.providerMessageId);
-    return writeNotes({ neverSent, sent });
+    const notes = notesAfterFailure({
+      ...(unsent ? { unsent: { claim: unsent.claim, confirmed: unsent.confirmed, released } } : {}),
+      ...(accepted ? { accepted } : {}),
+    });
+    await o.parts.leaveNotes(this.key, notes).catch((e: Error) => {
+      // As after a crash: the claim counts as "may have been sent", never sent twice.
+      o.log.warn({ jobId: job.id, reason: e.message }, "notes for the next attempt not kept");
+    });
   }
 
   /** The error to throw for `err`: PermanentFailure (no retry) or a RetryableError. */
   private async failed(err: unknown): Promise<Error> {
     const { o, job, data } = this;
-    const note = await this.notes();
+    await this.leaveNotes();
     if (err instanceof Refusal) {
       if (err instanceof OptedOutError) {
         await o.optOuts.record(o.gatewayId, data.from, data.to, "provider-error").catch(() => undefined);
@@ -225,12 +224,6 @@ export class SendAttempt {
       o.log.warn({ jobId: job.id, attempt: job.attemptsMade + 1, reason }, "send failed, will retry");
       o.onOutcome?.("retried");
     }
-    if (note === "" && err instanceof RetryableError) return err;
-    return new RetryableError(
-      `${reason}${note}`,
-      err instanceof RetryableError ? err.retryAfterMs : undefined,
-      err instanceof RetryableError ? err.providerCode : undefined,
-      err instanceof RetryableError ? err.userReason : undefined,
-    );
+    return err instanceof RetryableError ? err : new RetryableError(reason);
   }
 }
