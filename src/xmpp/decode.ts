@@ -4,6 +4,7 @@
  * never answered (no loops).
  */
 import type { Element } from "@xmpp/component";
+import { parseJid } from "../core/jid.js";
 import type { OutboundRequest } from "../core/outbound.js";
 import { NS } from "./namespaces.js";
 
@@ -40,10 +41,9 @@ export function decodeMessage(el: Element): Decoded {
   if (id !== undefined && id.length > MAX_ID) {
     return { kind: "refuse", condition: "bad-request", text: "The message id is too long." };
   }
-  const at = to.indexOf("@");
-  const slash = to.indexOf("/");
-  const contactLocalpart = at > 0 && (slash === -1 || at < slash) ? to.slice(0, at) : "";
-  const contactResource = slash === -1 ? undefined : to.slice(slash + 1);
+  const contact = parseJid(to);
+  const contactLocalpart = contact?.local ?? "";
+  const contactResource = contact?.resource;
   // A body that is only the OOB URL (as clients send after an upload) is not repeated as text.
   const text = body ?? "";
   const bodyIsUrl = oob.includes(text.trim());
