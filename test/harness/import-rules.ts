@@ -57,8 +57,12 @@ export const RULES: Readonly<Record<string, Rule>> = {
   // Config schemas and observability sit beside the faces: core only.
   config: { may: ["core"], wire: [] },
   observability: { may: ["core"], wire: ["pino", "prom-client"] },
-  // Role start-up: puts constructed pieces together (never names an adapter, never reads config).
-  roles: { may: ["core", "xmpp", "queue", "store", "http", "observability"], wire: ["bullmq", "ioredis"] },
+  // Role start-up: puts the pieces main.ts built together, with options from the config (never
+  // names an adapter, never constructs a client or a store).
+  roles: {
+    may: ["core", "config", "xmpp", "queue", "store", "http", "observability"],
+    wire: ["bullmq", "ioredis"],
+  },
   // Composition root and entry points: anything (main.ts names the adapters).
   main: { may: "*", wire: "*" },
   cli: { may: "*", wire: "*" },
