@@ -2,7 +2,8 @@
  * The adapter contract: what every network adapter (Twilio, simulator, ...) implements.
  * Adapters are stateless translators; dedup, routing, ordering and storage live in the core.
  */
-import type { RefusalCondition } from "./errors.js";
+import { z } from "zod";
+import { refusalConditionSchema } from "./errors.js";
 import type { Logger } from "./logger.js";
 
 /** A network address in the adapter's canonical form, e.g. E.164 "+15551234567". */
@@ -175,21 +176,26 @@ export interface InboundMessageEvent {
   readonly occurredAt?: number;
 }
 
-export interface InboundStatusEvent {
-  readonly kind: "status";
-  readonly providerMessageId: string;
-  readonly status: "delivered" | "failed";
-  readonly reason?: string;
-  readonly errorCode?: string;
-  /** XMPP condition for a failed delivery (default recipient-unavailable). */
-  readonly condition?: RefusalCondition;
-  /**
-   * The self-service account whose credentials verified the report (its `accountOf` name; opaque
-   * to the core), absent when the gateway's own credentials did. A report is applied only to a
-   * message sent with that same account.
-   */
-  readonly signedBy?: string;
-}
+/** A delivery report; also how a report that came early is held in Redis. */
+export const inboundStatusEventSchema = z
+  .object({
+    kind: z.literal("status"),
+    providerMessageId: z.string(),
+    status: z.enum(["delivered", "failed"]),
+    reason: z.string().optional(),
+    errorCode: z.string().optional(),
+    /** XMPP condition for a failed delivery (default recipient-unavailable). */
+    condition: refusalConditionSchema.optional(),
+    /**
+     * The self-service account whose credentials verified the report (its `accountOf` name; opaque
+     * to the core), absent when the gateway's own credentials did. A report is applied only to a
+     * message sent with that same account.
+     */
+    signedBy: z.string().optional(),
+  })
+  .strict()
+  .readonly();
+export type InboundStatusEvent = z.infer<typeof inboundStatusEventSchema>;
 
 export type InboundEvent = InboundMessageEvent | InboundStatusEvent;
 

@@ -4,10 +4,9 @@
  * original id (once per message). Shared by the ingester (reports for known ids) and the outbound
  * worker (reports that arrived before the worker recorded the message id).
  */
-import { z } from "zod";
-import type { InboundStatusEvent } from "../core/adapter.js";
+import { type InboundStatusEvent, inboundStatusEventSchema } from "../core/adapter.js";
 import type { MessageMap, SentRecord } from "../store/message-map.js";
-import { conditionSchema, deliveryErrorJobId, receiptJobId } from "./jobs.js";
+import { deliveryErrorJobId, receiptJobId } from "./jobs.js";
 import type { Producer } from "./producer.js";
 
 /**
@@ -36,17 +35,7 @@ export const EARLY_REPORT_TTL_SECONDS = 600;
  */
 export const EARLY_REPORTS_PER_ACCOUNT = 1000;
 
-export const earlyReportSchema = z
-  .object({
-    kind: z.literal("status"),
-    providerMessageId: z.string(),
-    status: z.enum(["delivered", "failed"]),
-    reason: z.string().optional(),
-    errorCode: z.string().optional(),
-    condition: conditionSchema.optional(),
-    signedBy: z.string().optional(),
-  })
-  .strict();
+export const earlyReportSchema = inboundStatusEventSchema;
 
 export interface ReportDeps {
   readonly gatewayId: string;
