@@ -21,8 +21,10 @@ export interface NetworkFace {
   readonly networkName: string;
   /** XEP-0100 <prompt> and the address field's label in forms and commands, e.g. "Phone number". */
   readonly addressLabel: string;
-  /** XEP-0100 <desc>: one sentence on what to type, e.g. "The phone number, with country code." */
+  /** XEP-0100 <desc>: one sentence on what to type for a contact, e.g. "Enter the phone number of ...". */
   readonly addressDescription: string;
+  /** Shown under the user's own address in registration forms, e.g. "In international form, e.g. +1...". */
+  readonly ownAddressHint: string;
   /** XEP-0030 identity of a contact JID (SMS: client/phone). */
   readonly contactIdentity: { readonly category: string; readonly type: string };
   /** An address as people read it in texts the gateway writes (SMS: "+1 555 123 4567"). */
@@ -83,7 +85,7 @@ export interface AdapterCommand {
 }
 
 export interface Capabilities {
-  /** Service discovery type of the gateway identity (XEP-0030 "gateway/<type>"). */
+  /** Service discovery type of the gateway identity; kept for older adapters: `face.identityType` is used. */
   readonly gatewayType: string;
   /** Largest body the provider accepts in one message, in characters. */
   readonly maxBodyLength: number;
@@ -272,7 +274,7 @@ export interface NetworkAdapter {
   readonly kind: string;
   readonly capabilities: Capabilities;
   /** How the network looks in XMPP (disco, XEP-0100, form labels, contact identity). */
-  readonly face?: NetworkFace;
+  readonly face: NetworkFace;
   /** Optional capabilities, detected at run time; absent means the network has no such thing. */
   readonly text?: TextCapability;
   readonly optOut?: OptOutCapability;
