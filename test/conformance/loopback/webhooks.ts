@@ -47,7 +47,7 @@ function toEvent(body: unknown): InboundEvent {
 export function loopWebhook(secret: string): WebhookRoute {
   const route = {
     path: "events",
-    contentTypes: ["application/json"],
+    accepts: ["application/json"],
     carriesReports: true,
     async handle(req: WebhookRequest) {
       if (!signedBySecret(req, secret)) throw new WebhookAuthError("missing or wrong X-Loop-Signature");
