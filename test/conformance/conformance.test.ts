@@ -282,5 +282,11 @@ describe.each(CONFORMANCE_ADAPTERS)("adapter $name", (d: ConformanceAdapter) => 
     it("made only requests the provider would take", () => {
       expect(rig.standIn.problems?.() ?? []).toEqual([]);
     });
+
+    it("logged none of its secrets", () => {
+      const logs = rig.gw.logLines.join("");
+      expect(logs.length).toBeGreaterThan(0);
+      for (const secret of rig.secrets) expect(logs).not.toContain(secret);
+    });
   });
 });
