@@ -110,7 +110,7 @@ export async function startComponentFor(
 
 export function startWorkerFor(b: Built, g: LoadedGateway, adapter: NetworkAdapter): void {
   const { config, metrics } = b;
-  const hasStatusRoute = adapter.webhooks?.some((r) => r.path === "status") ?? false;
+  const reportRoute = adapter.webhooks?.find((r) => r.carriesReports);
   const timed = timedAdapter(adapter, (seconds, outcome) =>
     metrics.sendDuration.observe({ gateway: g.id, outcome }, seconds),
   );
@@ -136,7 +136,9 @@ export function startWorkerFor(b: Built, g: LoadedGateway, adapter: NetworkAdapt
     rules: rulesOf(g),
     lockDurationMs: config.queue.lockDurationMs,
     stalledIntervalMs: config.queue.stalledIntervalMs,
-    statusCallbackUrl: hasStatusRoute ? `${config.http.publicUrl}/webhooks/${g.id}/status` : undefined,
+    statusCallbackUrl: reportRoute
+      ? `${config.http.publicUrl}/webhooks/${g.id}/${reportRoute.path}`
+      : undefined,
     onOutcome: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
     onReport: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
   });
