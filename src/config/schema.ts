@@ -175,7 +175,9 @@ export const queueSchema = z
 export const userSchema = z
   .object({
     jid: bareJid.describe("The user's bare JID."),
-    address: e164.optional().describe("The address (for SMS: the number) this user sends from and receives on."),
+    address: e164
+      .optional()
+      .describe("The address (for SMS: the number) this user sends from and receives on."),
     number: e164.optional().describe("The same as address (its older name); give one of the two."),
   })
   .strict()
