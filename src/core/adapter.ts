@@ -24,7 +24,7 @@ export interface NetworkFace {
   /** XEP-0100 <desc>: one sentence on what to type for a contact, e.g. "Enter the phone number of ...". */
   readonly addressDescription: string;
   /** Shown under the user's own address in registration forms, e.g. "In international form, e.g. +1...". */
-  readonly ownAddressHint: string;
+  readonly ownAddressHint?: string;
   /** XEP-0030 identity of a contact JID (SMS: client/phone). */
   readonly contactIdentity: { readonly category: string; readonly type: string };
   /** An address as people read it in texts the gateway writes (SMS: "+1 555 123 4567"). */
