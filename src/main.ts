@@ -6,14 +6,15 @@ import { Redis } from "ioredis";
 import type { z } from "zod";
 import { simulatorConfigSchema } from "../adapters/simulator/config.js";
 import { createSimulatorAdapter } from "../adapters/simulator/index.js";
+import { configNumberProblem } from "../adapters/sms-kit/index.js";
 import { twilioConfigSchema } from "../adapters/twilio/config.js";
 import { createTwilioAdapter } from "../adapters/twilio/index.js";
 import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.js";
 import { referenceMarkdown } from "./config/reference.js";
 import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
+import { registerAddressCheck } from "./core/address-checks.js";
 import { syncConfigUsers } from "./core/config-users.js";
-import { destinationPolicy } from "./core/destination-policy.js";
 import type { Logger } from "./core/logger.js";
 import { gatewayAccounts, ownAccounts } from "./core/own-accounts.js";
 import { inboundIngester } from "./core/pipeline/inbound.js";
@@ -51,6 +52,7 @@ const common = (g: LoadedGateway) => ({
   gatewayId: g.id,
   defaultRegion: g.defaultRegion,
   numberCheck: g.numberCheck,
+  destinations: g.destinations,
 });
 
 export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
@@ -63,6 +65,10 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
     create: (g, c, d) => createSimulatorAdapter({ ...common(g), simulator: c }, d),
   }),
 };
+
+// check-config checks config users' numbers as the SMS adapters would parse them.
+registerAddressCheck("twilio", configNumberProblem);
+registerAddressCheck("simulator", configNumberProblem);
 
 export const adapterSchemas: AdapterSchemas = Object.fromEntries(
   Object.entries(adapters).map(([kind, e]) => [kind, e.schema]),
@@ -237,8 +243,17 @@ async function assemble(
   for (const g of config.gateways) {
     const adapterEntry = { ...adapters, ...options.adapters }[g.adapter];
     if (!adapterEntry) throw new Error(`unknown adapter ${g.adapter}`);
+    // The adapter is built first (its rules feed the ingester); it emits only once started.
+    const adapter = adapterEntry.create(g, g.adapterConfig, {
+      logger: logger.child({ adapter: g.adapter }),
+      emit: (events) => ingest(events),
+      ownCredentials: async (number) => (await registrations.byNumber(g.id, number))?.credentials,
+    });
+    stopAdapters.push(async () => adapter.close?.());
+    const network = rulesFor(adapter);
     const ingest = inboundIngester({
       gatewayId: g.id,
+      network,
       producer,
       logger,
       messageMap,
@@ -247,13 +262,6 @@ async function assemble(
       onStatus: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
       onReportDelay: (seconds, status) => metrics.reportDelay.observe({ gateway: g.id, status }, seconds),
     });
-    const adapter = adapterEntry.create(g, g.adapterConfig, {
-      logger: logger.child({ adapter: g.adapter }),
-      emit: ingest,
-      ownCredentials: async (number) => (await registrations.byNumber(g.id, number))?.credentials,
-    });
-    stopAdapters.push(async () => adapter.close?.());
-    const network = rulesFor(adapter);
 
     const rules = { caps: g.limits, longMessages: g.longMessages, corrections: g.corrections };
     if (roles.has("component")) {
@@ -297,7 +305,9 @@ async function assemble(
           defaults: g.limits.perUser,
           overrides: new Map(g.limits.users.map(({ jid, ...own }) => [jid, own])),
         },
-        checkDestination: destinationPolicy(g.destinations),
+        ...(adapter.destinations
+          ? { checkDestination: (a: string) => adapter.destinations?.checkDestination(a) }
+          : {}),
         registrationChecks: {
           limiter,
           attempts: g.registration.checksPerWindow,

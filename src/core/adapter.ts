@@ -40,8 +40,11 @@ export interface TextCapability {
   split(text: string, maxPartLength: number): string[];
   /** Billable units of one part (SMS segments) and whether the part used a costlier encoding. */
   units(part: string): { readonly count: number; readonly costlier: boolean };
-  /** The unit's name in texts to users, singular ("SMS segment"). */
+  /** The unit's name in texts to users, singular ("SMS segment"), and its short name ("segment"). */
   readonly unitName: string;
+  readonly unitShortName: string;
+  /** What one part is called in texts to users, singular ("text message"). */
+  readonly partName: string;
   /** Why a costlier part costs more, shown when the unit cap is hit (may be empty). */
   readonly costlierWhy: string;
 }
@@ -56,9 +59,14 @@ export interface OptOutCapability {
   optedOutText(recipient: Address, sender: Address): string;
 }
 
-/** XEP-0308 corrections: how a correction is marked on a network that cannot edit (SMS). */
+/**
+ * XEP-0308 corrections: how a correction is marked on a network that cannot edit (SMS). Absent:
+ * a correction goes out as it is, a new message.
+ */
 export interface CorrectionCapability {
   mark(text: string): string;
+  /** Why a correction cannot edit what was sent, for the refusal when corrections are refused. */
+  readonly whyNot: string;
 }
 
 /**
