@@ -112,13 +112,7 @@ describe.each(CONFORMANCE_ADAPTERS)("adapter $name", (d: ConformanceAdapter) => 
     });
 
     it("shows its face: disco identities, and the XEP-0100 prompt and description", async () => {
-      // Adapters that declare no face (before the network-neutral core) look like SMS.
-      const face = rig.adapter.face ?? {
-        identityType: rig.adapter.capabilities.gatewayType,
-        addressLabel: "Phone number",
-        addressDescription: "Enter the phone number of the contact you want to text.",
-        contactIdentity: { category: "client", type: "phone" },
-      };
+      const face = rig.adapter.face;
       const query = async (to: string, xmlns: string) =>
         (await rig.owner.iq(xml("iq", { type: "get", to }, xml("query", { xmlns })))).getChild(
           "query",
