@@ -6,6 +6,8 @@ import { Redis } from "ioredis";
 import type { z } from "zod";
 import { simulatorConfigSchema } from "../adapters/simulator/config.js";
 import { createSimulatorAdapter } from "../adapters/simulator/index.js";
+import { telnyxConfigSchema } from "../adapters/telnyx/config.js";
+import { createTelnyxAdapter } from "../adapters/telnyx/index.js";
 import { twilioConfigSchema } from "../adapters/twilio/config.js";
 import { createTwilioAdapter } from "../adapters/twilio/index.js";
 import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.js";
@@ -57,6 +59,10 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
   simulator: entry({
     schema: simulatorConfigSchema,
     create: (g, c, d) => createSimulatorAdapter({ ...common(g), simulator: c }, d),
+  }),
+  telnyx: entry({
+    schema: telnyxConfigSchema,
+    create: (g, c, d) => createTelnyxAdapter({ ...common(g), telnyx: c }, d),
   }),
 };
 
