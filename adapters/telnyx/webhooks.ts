@@ -113,10 +113,13 @@ export function createTelnyxWebhooks(
       ack: ACK,
     };
   };
-  return [
-    { path: "message", handle },
-    { path: "status", handle },
-  ];
+  // The HTTP layer hands JSON bodies only to routes that name the type.
+  const route = (path: string): WebhookRoute & { readonly contentTypes: readonly string[] } => ({
+    path,
+    contentTypes: ["application/json"],
+    handle,
+  });
+  return [route("message"), route("status")];
 }
 
 function parseEnvelope(rawBody: string): Envelope | undefined {
