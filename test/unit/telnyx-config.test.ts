@@ -1,8 +1,8 @@
 /** The issue's `telnyx:` block loads as written, with defaults; a wrong public key is named by path. */
 import { describe, expect, it } from "vitest";
-import { parseConfigText } from "../../../src/config/load.js";
-import { adapterSchemas, secretValues } from "../../../src/main.js";
-import { telnyxKeyPair } from "../../../test/harness/telnyx-events.js";
+import { parseConfigText } from "../../src/config/load.js";
+import { adapterSchemas, secretValues } from "../../src/main.js";
+import { telnyxKeyPair } from "../harness/telnyx-events.js";
 
 const block = (publicKey: string) => `
 xmpp: { service: "xmpp://127.0.0.1:5347" }
