@@ -15,6 +15,7 @@ import type {
 import { PermanentError } from "../../src/core/errors.js";
 import type { NumberCheck } from "../../src/core/phone.js";
 import { formatSmsAddress, parseSmsLocalpart } from "../../src/core/sms-address.js";
+import { smsFace } from "../sms-kit/face.js";
 import { TelnyxApi } from "./api.js";
 import { type TelnyxConfig, telnyxConfigSchema } from "./config.js";
 import { OPERATOR_CODES, toSendError } from "./errors.js";
@@ -97,6 +98,7 @@ export function createTelnyxAdapter(options: TelnyxAdapterOptions, deps: Adapter
   return {
     kind: "telnyx",
     capabilities: TELNYX_CAPABILITIES,
+    face: smsFace,
     parseAddress: (localpart) => parseSmsLocalpart(localpart, phone),
     formatAddress: (address) => formatSmsAddress(address),
     send,

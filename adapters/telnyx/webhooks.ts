@@ -14,6 +14,7 @@ import { z } from "zod";
 import {
   type AdapterDeps,
   type InboundEvent,
+  JSON_CONTENT_TYPE,
   WebhookInputError,
   type WebhookRequest,
   type WebhookResponse,
@@ -113,13 +114,11 @@ export function createTelnyxWebhooks(
       ack: ACK,
     };
   };
-  // The HTTP layer hands JSON bodies only to routes that name the type.
-  const route = (path: string): WebhookRoute & { readonly contentTypes: readonly string[] } => ({
-    path,
-    contentTypes: ["application/json"],
-    handle,
-  });
-  return [route("message"), route("status")];
+  // Both take every event; per-message webhook_url points at "status".
+  return [
+    { path: "message", accepts: [JSON_CONTENT_TYPE], carriesReports: false, handle },
+    { path: "status", accepts: [JSON_CONTENT_TYPE], carriesReports: true, handle },
+  ];
 }
 
 function parseEnvelope(rawBody: string): Envelope | undefined {

@@ -6,6 +6,11 @@
  */
 import type { ConformanceAdapter } from "./descriptor.js";
 import { simulatorConformance } from "./simulator.js";
+import { telnyxConformance } from "./telnyx.js";
 import { twilioConformance } from "./twilio.js";
 
-export const CONFORMANCE_ADAPTERS: readonly ConformanceAdapter[] = [simulatorConformance, twilioConformance];
+export const CONFORMANCE_ADAPTERS: readonly ConformanceAdapter[] = [
+  simulatorConformance,
+  twilioConformance,
+  telnyxConformance,
+];
