@@ -6,10 +6,12 @@
 import type { ConformanceAdapter } from "./descriptor.js";
 import { loopbackConformance } from "./loopback/descriptor.js";
 import { simulatorConformance } from "./simulator.js";
+import { telnyxConformance } from "./telnyx.js";
 import { twilioConformance } from "./twilio.js";
 
 export const CONFORMANCE_ADAPTERS: readonly ConformanceAdapter[] = [
   simulatorConformance,
   twilioConformance,
   loopbackConformance,
+  telnyxConformance,
 ];
