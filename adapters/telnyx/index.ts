@@ -13,9 +13,13 @@ import type {
   SendResult,
 } from "../../src/core/adapter.js";
 import { PermanentError } from "../../src/core/errors.js";
-import type { NumberCheck } from "../../src/core/phone.js";
-import { formatSmsAddress, parseSmsLocalpart } from "../../src/core/sms-address.js";
-import { smsFace } from "../sms-kit/face.js";
+import {
+  type DestinationRules,
+  formatSmsAddress,
+  type NumberCheck,
+  parseSmsLocalpart,
+  smsCapabilities,
+} from "../sms-kit/index.js";
 import { TelnyxApi } from "./api.js";
 import { type TelnyxConfig, telnyxConfigSchema } from "./config.js";
 import { OPERATOR_CODES, toSendError } from "./errors.js";
@@ -28,6 +32,8 @@ export interface TelnyxAdapterOptions {
   readonly gatewayId: string;
   readonly defaultRegion?: string;
   readonly numberCheck: NumberCheck;
+  /** The gateway's destination rules (premium-rate and satellite numbers refused by default). */
+  readonly destinations?: DestinationRules;
   readonly telnyx: TelnyxConfig;
 }
 
@@ -98,7 +104,7 @@ export function createTelnyxAdapter(options: TelnyxAdapterOptions, deps: Adapter
   return {
     kind: "telnyx",
     capabilities: TELNYX_CAPABILITIES,
-    face: smsFace,
+    ...smsCapabilities(options.destinations),
     parseAddress: (localpart) => parseSmsLocalpart(localpart, phone),
     formatAddress: (address) => formatSmsAddress(address),
     send,

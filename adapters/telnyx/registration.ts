@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { RegistrationSpec, VerifiedAccount } from "../../src/core/adapter.js";
 import { AddressError, Refusal } from "../../src/core/errors.js";
-import { type PhoneOptions, toE164 } from "../../src/core/phone.js";
+import { type PhoneOptions, toE164 } from "../sms-kit/index.js";
 import { type TelnyxApi, TelnyxHttpError } from "./api.js";
 import { ed25519PublicKeySchema } from "./config.js";
 
