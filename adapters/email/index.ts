@@ -8,7 +8,7 @@ import type { AdapterDeps, NetworkAdapter, OutboundMessage, SendResult } from ".
 import { RetryableError } from "../../src/core/errors.js";
 import { formatEmailAddress, parseEmailLocalpart } from "./address.js";
 import { composeMail, type EmailOutbound } from "./compose.js";
-import { type EmailConfig, emailConfigSchema } from "./config.js";
+import { type EmailConfigInput, emailConfigSchema } from "./config.js";
 import { EMAIL_CAPABILITIES, EMAIL_FACE } from "./face.js";
 import { createEmailListener, type EmailListener } from "./listener.js";
 import { createRelay, type Relay } from "./relay.js";
@@ -27,7 +27,8 @@ export interface EmailAdapterDeps extends AdapterDeps {
 
 export interface EmailAdapterOptions {
   readonly gatewayId: string;
-  readonly email: EmailConfig;
+  /** The `email:` block as written (parsed here, defaults applied). */
+  readonly email: EmailConfigInput;
   /** For tests: a relay other than nodemailer's. */
   readonly relay?: Relay;
 }
