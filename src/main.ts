@@ -37,11 +37,12 @@ import { packageVersion } from "./version.js";
 import { startComponentRole } from "./xmpp/component-role.js";
 import { XmppTransport } from "./xmpp/transport.js";
 
-interface AdapterEntry<C> {
+/** One line of the adapter registry: the schema of the gateway's `<kind>:` block and the factory. */
+export interface AdapterEntry<C> {
   readonly schema: z.ZodType<C>;
   readonly create: (gateway: LoadedGateway, config: C, deps: AdapterDeps) => NetworkAdapter;
 }
-const entry = <C>(e: AdapterEntry<C>): AdapterEntry<unknown> => e as AdapterEntry<unknown>;
+export const entry = <C>(e: AdapterEntry<C>): AdapterEntry<unknown> => e as AdapterEntry<unknown>;
 
 const common = (g: LoadedGateway) => ({
   gatewayId: g.id,
@@ -71,6 +72,8 @@ export interface StartOptions {
   readonly roles?: ReadonlySet<Role>;
   /** Log lines go here instead of stdout (tests capture them). */
   readonly logDestination?: { write(line: string): unknown };
+  /** Registry entries merged over `adapters` (tests: an adapter defined under test/, or a wrapped one). */
+  readonly adapters?: Readonly<Record<string, AdapterEntry<unknown>>>;
 }
 
 export interface RunningGateway {
@@ -219,7 +222,7 @@ async function assemble(
 
   const webhookGateways = [];
   for (const g of config.gateways) {
-    const adapterEntry = adapters[g.adapter];
+    const adapterEntry = { ...adapters, ...options.adapters }[g.adapter];
     if (!adapterEntry) throw new Error(`unknown adapter ${g.adapter}`);
     const ingest = inboundIngester({
       gatewayId: g.id,

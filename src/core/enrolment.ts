@@ -123,9 +123,8 @@ async function store(ctx: EnrolmentContext, registration: Registration): Promise
     await ctx.registrations.put(ctx.gatewayId, registration);
   } catch (err) {
     if (err instanceof NumberTakenError) {
-      // XEP-0077 would say <conflict/>; the shared condition list (and the job schema) has no such
-      // condition yet, so not-acceptable with a clear text.
-      throw new Refusal("not-acceptable", `${err.number} is already registered by another user.`);
+      // XEP-0077 section 3.1.1: a username already taken by another entity is a <conflict/>.
+      throw new Refusal("conflict", `${err.number} is already registered by another user.`);
     }
     throw err;
   }

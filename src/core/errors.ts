@@ -5,27 +5,45 @@
  * backoff, honouring retryAfterMs). Anything else thrown is treated as retryable.
  */
 
-/** XMPP stanza error conditions the gateway uses to refuse or report (RFC 6120 section 8.3.3). */
-export type RefusalCondition =
-  | "bad-request"
-  | "feature-not-implemented"
-  | "forbidden"
-  | "internal-server-error"
-  | "item-not-found"
-  | "jid-malformed"
-  | "not-acceptable"
-  | "not-allowed"
-  | "not-authorized"
-  | "policy-violation"
-  | "recipient-unavailable"
-  | "registration-required"
-  | "remote-server-not-found"
-  | "remote-server-timeout"
-  | "resource-constraint"
-  | "service-unavailable"
-  | "undefined-condition";
+import { z } from "zod";
 
-/** A refusal the sender must hear about: an XMPP condition plus a human-readable text. */
+/**
+ * The XMPP stanza error conditions the gateway uses to refuse or report (RFC 6120 section 8.3.3),
+ * each with the error type it is sent with. The one list: the type, the schema of queued errors and
+ * the stanzas are all derived from it.
+ */
+export const CONDITION_TYPES = {
+  "bad-request": "modify",
+  conflict: "cancel",
+  "feature-not-implemented": "cancel",
+  forbidden: "auth",
+  "internal-server-error": "cancel",
+  "item-not-found": "cancel",
+  "jid-malformed": "modify",
+  "not-acceptable": "modify",
+  "not-allowed": "cancel",
+  "not-authorized": "auth",
+  "policy-violation": "modify",
+  "recipient-unavailable": "wait",
+  "registration-required": "auth",
+  "remote-server-not-found": "cancel",
+  "remote-server-timeout": "wait",
+  "resource-constraint": "wait",
+  "service-unavailable": "cancel",
+  "undefined-condition": "cancel",
+} as const satisfies Record<string, "auth" | "cancel" | "modify" | "wait">;
+
+export type RefusalCondition = keyof typeof CONDITION_TYPES;
+
+export const refusalConditionSchema = z.enum(
+  Object.keys(CONDITION_TYPES) as [RefusalCondition, ...RefusalCondition[]],
+);
+
+/**
+ * A refusal the sender must hear about: an XMPP condition plus a human-readable text. The one
+ * error class for "condition + text": thrown by the core, the adapters and the iq handlers alike
+ * (an iq handler that throws one is answered with that error).
+ */
 export class Refusal extends Error {
   override readonly name: string = "Refusal";
   constructor(

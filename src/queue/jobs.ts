@@ -1,7 +1,7 @@
 /** Job payloads, checked with zod whenever a job is created or picked up. */
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { RefusalCondition } from "../core/errors.js";
+import { refusalConditionSchema } from "../core/errors.js";
 
 export const outboundJobSchema = z
   .object({
@@ -36,28 +36,8 @@ export const outboundJobSchema = z
   .strict();
 export type OutboundJob = z.infer<typeof outboundJobSchema>;
 
-/** Every RefusalCondition exactly once (the compiler checks both ways). */
-const CONDITIONS: Readonly<Record<RefusalCondition, true>> = {
-  "bad-request": true,
-  "feature-not-implemented": true,
-  forbidden: true,
-  "internal-server-error": true,
-  "item-not-found": true,
-  "jid-malformed": true,
-  "not-acceptable": true,
-  "not-allowed": true,
-  "not-authorized": true,
-  "policy-violation": true,
-  "recipient-unavailable": true,
-  "registration-required": true,
-  "remote-server-not-found": true,
-  "remote-server-timeout": true,
-  "resource-constraint": true,
-  "service-unavailable": true,
-  "undefined-condition": true,
-};
-
-export const conditionSchema = z.enum(Object.keys(CONDITIONS) as [RefusalCondition, ...RefusalCondition[]]);
+/** The XMPP conditions a queued error may carry: the core's one list. */
+export const conditionSchema = refusalConditionSchema;
 
 export const toXmppJobSchema = z.discriminatedUnion("kind", [
   z

@@ -2,7 +2,6 @@
 import type { Element } from "@xmpp/component";
 import { Refusal } from "../core/errors.js";
 import { bareJid, parseJid } from "../core/jid.js";
-import { IqError } from "./iq.js";
 
 export interface Requester {
   /** The full JID the stanza came from (replies go there). */
@@ -38,21 +37,11 @@ export function requester(stanza: Element, rules: AccessRules): Requester {
 /** Throws forbidden unless the requester is a user of an allowed domain (or an admin). */
 export function requireUser(r: Requester): void {
   if (!r.allowed) {
-    throw new IqError(
+    throw new Refusal(
       "forbidden",
       r.domain
         ? `Users of ${r.domain} may not use this gateway.`
         : "Only user accounts may use this gateway.",
     );
-  }
-}
-
-/** Runs `fn`, turning a core Refusal into an IqError with the same condition and text. */
-export async function refusalsAsIq<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof Refusal) throw new IqError(err.condition, err.message);
-    throw err;
   }
 }

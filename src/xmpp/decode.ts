@@ -4,7 +4,9 @@
  * never answered (no loops).
  */
 import type { Element } from "@xmpp/component";
+import { parseJid } from "../core/jid.js";
 import type { OutboundRequest } from "../core/outbound.js";
+import { NS } from "./namespaces.js";
 
 export type Decoded =
   | { readonly kind: "send"; readonly request: OutboundRequest }
@@ -16,8 +18,6 @@ export type Decoded =
     };
 
 const MAX_ID = 256;
-export const NS_RECEIPTS = "urn:xmpp:receipts";
-export const NS_CORRECTION = "urn:xmpp:message-correct:0";
 
 export function decodeMessage(el: Element): Decoded {
   const { type = "normal", from, to, id } = el.attrs;
@@ -25,7 +25,7 @@ export function decodeMessage(el: Element): Decoded {
   if (!from || !to) return { kind: "ignore", why: "missing from or to" };
   const body = el.getChildText("body");
   const oob = el
-    .getChildren("x", "jabber:x:oob")
+    .getChildren("x", NS.oob)
     .map((x) => x.getChildText("url")?.trim() ?? "")
     .filter((u) => u.length > 0);
   if ((body === null || body.trim() === "") && oob.length === 0) {
@@ -41,15 +41,14 @@ export function decodeMessage(el: Element): Decoded {
   if (id !== undefined && id.length > MAX_ID) {
     return { kind: "refuse", condition: "bad-request", text: "The message id is too long." };
   }
-  const at = to.indexOf("@");
-  const slash = to.indexOf("/");
-  const contactLocalpart = at > 0 && (slash === -1 || at < slash) ? to.slice(0, at) : "";
-  const contactResource = slash === -1 ? undefined : to.slice(slash + 1);
+  const contact = parseJid(to);
+  const contactLocalpart = contact?.local ?? "";
+  const contactResource = contact?.resource;
   // A body that is only the OOB URL (as clients send after an upload) is not repeated as text.
   const text = body ?? "";
   const bodyIsUrl = oob.includes(text.trim());
-  const receipt = el.getChild("request", NS_RECEIPTS) !== undefined;
-  const replaces = el.getChild("replace", NS_CORRECTION)?.attrs.id;
+  const receipt = el.getChild("request", NS.receipts) !== undefined;
+  const replaces = el.getChild("replace", NS.correction)?.attrs.id;
   return {
     kind: "send",
     request: {

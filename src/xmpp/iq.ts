@@ -1,22 +1,12 @@
 /**
  * The iq contract for handlers (disco, register, gateway, commands, ...): a handler returns the
- * result payload (or `true` for an empty result) or throws IqError for an error reply. The
- * transport sends exactly one reply per iq; unhandled queries get service-unavailable, anything
- * else thrown becomes internal-server-error. Error replies echo the query element emptied.
+ * result payload (or `true` for an empty result) or throws a Refusal (condition + text) for an
+ * error reply. The transport sends exactly one reply per iq; unhandled queries get
+ * service-unavailable, anything else thrown becomes internal-server-error. Error replies echo the query element emptied.
  */
 import type { Element } from "@xmpp/component";
-import type { RefusalCondition } from "../core/errors.js";
+import { Refusal } from "../core/errors.js";
 import { errorElement } from "./stanzas.js";
-
-export class IqError extends Error {
-  override readonly name = "IqError";
-  constructor(
-    readonly condition: RefusalCondition,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export type IqHandler = (stanza: Element) => Element | true | Promise<Element | true>;
 
@@ -30,7 +20,7 @@ export async function runIqHandler(handler: IqHandler, stanza: Element): Promise
     return await handler(stanza);
   } catch (err) {
     for (const payload of stanza.getChildElements()) payload.children = [];
-    if (err instanceof IqError) return errorElement(err.condition, err.message);
+    if (err instanceof Refusal) return errorElement(err.condition, err.message);
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-/** XML namespaces of the XEPs the component speaks. */
+/** XML namespaces of the RFCs and XEPs the component speaks: every one of them, in one place. */
 export const NS = {
   discoInfo: "http://jabber.org/protocol/disco#info",
   discoItems: "http://jabber.org/protocol/disco#items",
@@ -9,4 +9,8 @@ export const NS = {
   commands: "http://jabber.org/protocol/commands",
   dataForms: "jabber:x:data",
   nick: "http://jabber.org/protocol/nick",
+  oob: "jabber:x:oob",
+  receipts: "urn:xmpp:receipts",
+  correction: "urn:xmpp:message-correct:0",
+  stanzas: "urn:ietf:params:xml:ns:xmpp-stanzas",
 } as const;

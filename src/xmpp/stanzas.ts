@@ -1,8 +1,7 @@
 /** Building the stanzas the gateway sends. */
 import { type Element, xml } from "@xmpp/component";
-import type { RefusalCondition } from "../core/errors.js";
-
-export const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
+import { CONDITION_TYPES, type RefusalCondition } from "../core/errors.js";
+import { NS } from "./namespaces.js";
 
 /**
  * The resource of every contact's full JID: texts, media messages and receipts come from
@@ -17,25 +16,12 @@ export function contactJid(localpart: string, domain: string): string {
   return `${localpart}@${domain}/${CONTACT_RESOURCE}`;
 }
 
-const ERROR_TYPES: Partial<Record<RefusalCondition, "auth" | "cancel" | "modify" | "wait">> = {
-  "bad-request": "modify",
-  "jid-malformed": "modify",
-  "not-acceptable": "modify",
-  "policy-violation": "modify",
-  forbidden: "auth",
-  "not-authorized": "auth",
-  "registration-required": "auth",
-  "remote-server-timeout": "wait",
-  "resource-constraint": "wait",
-  "recipient-unavailable": "wait",
-};
-
 export function errorElement(condition: RefusalCondition, text: string): Element {
   return xml(
     "error",
-    { type: ERROR_TYPES[condition] ?? "cancel" },
-    xml(condition, { xmlns: NS_STANZAS }),
-    xml("text", { xmlns: NS_STANZAS, "xml:lang": "en" }, text),
+    { type: CONDITION_TYPES[condition] },
+    xml(condition, { xmlns: NS.stanzas }),
+    xml("text", { xmlns: NS.stanzas, "xml:lang": "en" }, text),
   );
 }
 
@@ -69,8 +55,7 @@ export function chatMessages(p: {
   nick?: string;
 }): Element[] {
   const out: Element[] = [];
-  const nick =
-    p.nick === undefined ? undefined : xml("nick", { xmlns: "http://jabber.org/protocol/nick" }, p.nick);
+  const nick = p.nick === undefined ? undefined : xml("nick", { xmlns: NS.nick }, p.nick);
   if (p.body.length > 0 || p.mediaUrls.length === 0) {
     out.push(
       xml("message", { type: "chat", from: p.from, to: p.to, id: p.id }, xml("body", {}, p.body), nick),
@@ -82,7 +67,7 @@ export function chatMessages(p: {
         "message",
         { type: "chat", from: p.from, to: p.to, id: `${p.id}-media${i + 1}` },
         xml("body", {}, url),
-        xml("x", { xmlns: "jabber:x:oob" }, xml("url", {}, url)),
+        xml("x", { xmlns: NS.oob }, xml("url", {}, url)),
         out.length === 0 && i === 0 ? nick : undefined,
       ),
     );
@@ -95,6 +80,6 @@ export function receiptMessage(p: { from: string; to: string; id: string; receiv
   return xml(
     "message",
     { from: p.from, to: p.to, id: p.id },
-    xml("received", { xmlns: "urn:xmpp:receipts", id: p.receivedId }),
+    xml("received", { xmlns: NS.receipts, id: p.receivedId }),
   );
 }

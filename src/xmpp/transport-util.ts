@@ -1,17 +1,13 @@
 /** Small helpers of the XMPP transport: domains of JIDs, a bounded wait, stream error logs. */
+import { parseJid } from "../core/jid.js";
 import type { Logger } from "../core/logger.js";
 
 export function parentDomain(domain: string): string {
   return domain.slice(domain.indexOf(".") + 1) || domain;
 }
 
-export function domainOf(jid: string): string {
-  const bare = jid.split("/")[0] ?? "";
-  return bare.slice(bare.indexOf("@") + 1).toLowerCase();
-}
-
 export function addressedTo(to: string | undefined, domain: string): boolean {
-  return to !== undefined && domainOf(to) === domain.toLowerCase();
+  return to !== undefined && parseJid(to)?.domain === domain.toLowerCase();
 }
 
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -49,7 +45,7 @@ export function logStreamError(log: Logger, domain: string, err: Error & { condi
  * so another component's traffic can arrive here. It is not ours to send: say so once per domain.
  */
 export function warnForeignOnce(seen: Set<string>, log: Logger, to: string | undefined): void {
-  const domain = domainOf(to ?? "");
+  const domain = parseJid(to ?? "")?.domain ?? "";
   if (seen.has(domain)) return;
   seen.add(domain);
   log.warn(

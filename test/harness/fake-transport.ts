@@ -2,7 +2,7 @@
  * FakeTransport: the ComponentTransport surface without a server, for stanza-level tests.
  * XML in (`receive`), XML out (`sent`). iq queries follow @xmpp/iq's callee rules, as the real
  * transport does: one reply per iq; a get/set without exactly one child is bad-request; an
- * unhandled query service-unavailable; a handler that throws something else than IqError
+ * unhandled query service-unavailable; a handler that throws something else than a Refusal
  * internal-server-error; error replies echo the query child. Other stanzas are emitted as `stanza`.
  */
 import { EventEmitter } from "node:events";

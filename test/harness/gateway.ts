@@ -30,6 +30,8 @@ export interface TestGatewayOptions {
   readonly env?: Record<string, string>;
   readonly publicUrl?: string;
   readonly roles?: StartOptions["roles"];
+  /** Registry entries beside the built-in adapters (see StartOptions.adapters). */
+  readonly adapters?: StartOptions["adapters"];
 }
 
 export async function startTestGateway(o: TestGatewayOptions): Promise<TestGateway> {
@@ -49,11 +51,13 @@ export async function startTestGateway(o: TestGatewayOptions): Promise<TestGatew
     redis: { url: redisUrl(), prefix, ...base.redis },
     log: { level: "debug", ...base.log },
   };
-  const result = parseConfigText(stringify(full), o.env ?? {}, adapterSchemas);
+  const extra = Object.fromEntries(Object.entries(o.adapters ?? {}).map(([kind, e]) => [kind, e.schema]));
+  const result = parseConfigText(stringify(full), o.env ?? {}, { ...adapterSchemas, ...extra });
   if (!result.ok) throw new Error(`test config invalid: ${JSON.stringify(result.problems)}`);
   const logLines: string[] = [];
   const gateway = await startGateway(result.config, {
     roles: o.roles,
+    ...(o.adapters ? { adapters: o.adapters } : {}),
     logDestination: { write: (line: string) => logLines.push(line) },
   });
   return {

@@ -258,7 +258,7 @@ describe.skipIf(!twilioSpecPath())("component features end to end", () => {
           ),
         ),
       );
-      expect(condition(taken)).toBe("not-acceptable");
+      expect(condition(taken)).toBe("conflict");
       const again = await alice.iq(
         xml(
           "iq",

@@ -6,10 +6,10 @@
 import { randomBytes } from "node:crypto";
 import { type Element, xml } from "@xmpp/component";
 import { z } from "zod";
-import { type Requester, refusalsAsIq, requester } from "../access.js";
+import { Refusal } from "../../core/errors.js";
+import { type Requester, requester } from "../access.js";
 import { type FeatureContext, targetOf } from "../feature-context.js";
 import { findForm, submittedValues } from "../forms.js";
-import { IqError } from "../iq.js";
 import { NS } from "../namespaces.js";
 import { type Command, type CommandOutcome, mayRun } from "./command.js";
 
@@ -44,13 +44,13 @@ export function handleCommands(ctx: FeatureContext, commands: readonly Command[]
     let own = 0;
     for (const s of sessions.values()) if (s.owner === owner) own++;
     if (own >= SESSIONS_PER_USER) {
-      throw new IqError(
+      throw new Refusal(
         "resource-constraint",
         `You have ${own} command sessions open; complete or cancel one first (they end by themselves after 10 minutes).`,
       );
     }
     if (sessions.size >= MAX_SESSIONS) {
-      throw new IqError(
+      throw new Refusal(
         "resource-constraint",
         "Too many command sessions are open; try again in a few minutes.",
       );
@@ -59,17 +59,17 @@ export function handleCommands(ctx: FeatureContext, commands: readonly Command[]
 
   ctx.transport.handleIq("set", NS.commands, "command", async (stanza) => {
     if (targetOf(stanza, ctx).kind !== "gateway") {
-      throw new IqError("item-not-found", "Commands are run on the gateway itself.");
+      throw new Refusal("item-not-found", "Commands are run on the gateway itself.");
     }
     const el = stanza.getChild("command", NS.commands);
     const attrs = commandAttrs.safeParse(el?.attrs ?? {});
-    if (!el || !attrs.success) throw new IqError("bad-request", "A command needs a node.");
+    if (!el || !attrs.success) throw new Refusal("bad-request", "A command needs a node.");
     const { node, sessionid, action = "execute" } = attrs.data;
     const command = commands.find((c) => c.node === node);
-    if (!command) throw new IqError("item-not-found", `No command ${node}.`);
+    if (!command) throw new Refusal("item-not-found", `No command ${node}.`);
     const r = requester(stanza, ctx);
     if (!mayRun(command, r)) {
-      throw new IqError(
+      throw new Refusal(
         "forbidden",
         command.adminOnly ? "Only administrators of this gateway may run this command." : "Not allowed.",
       );
@@ -80,16 +80,16 @@ export function handleCommands(ctx: FeatureContext, commands: readonly Command[]
     if (sessionid !== undefined) {
       const session = sessions.get(sessionid);
       if (!session || session.node !== node || session.owner !== r.bare) {
-        throw new IqError("bad-request", "Unknown or expired session; start the command again.");
+        throw new Refusal("bad-request", "Unknown or expired session; start the command again.");
       }
       if (action === "cancel") {
         sessions.delete(sessionid);
         return xml("command", { xmlns: NS.commands, node, sessionid, status: "canceled" });
       }
-      if (action === "prev") throw new IqError("bad-request", "This command has a single step.");
+      if (action === "prev") throw new Refusal("bad-request", "This command has a single step.");
       const form = findForm(el);
       const values = form ? submittedValues(form) : undefined;
-      if (!values) throw new IqError("bad-request", "Submit the form (type submit).");
+      if (!values) throw new Refusal("bad-request", "Submit the form (type submit).");
       sessions.delete(sessionid);
       return reply(node, sessionid, await run(command, r, values));
     }
@@ -110,7 +110,7 @@ async function run(
   r: Requester,
   values: Readonly<Record<string, string>> | undefined,
 ): Promise<CommandOutcome> {
-  return refusalsAsIq(() => command.run({ requester: r, ...(values ? { values } : {}) }));
+  return command.run({ requester: r, ...(values ? { values } : {}) });
 }
 
 function reply(node: string, sessionid: string, outcome: CommandOutcome): Element {

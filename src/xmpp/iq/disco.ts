@@ -6,10 +6,10 @@
  * - a localpart that is no address of the network: item-not-found.
  */
 import { type Element, xml } from "@xmpp/component";
+import { Refusal } from "../../core/errors.js";
 import { requester } from "../access.js";
 import { type Command, mayRun } from "../commands/command.js";
 import { type FeatureContext, targetOf } from "../feature-context.js";
-import { IqError } from "../iq.js";
 import { NS } from "../namespaces.js";
 
 export const GATEWAY_FEATURES = [
@@ -33,9 +33,9 @@ export function handleDisco(ctx: FeatureContext, commands: readonly Command[]): 
   transport.handleIq("get", NS.discoInfo, "query", (stanza) => {
     const node = queryNode(stanza, NS.discoInfo);
     const target = targetOf(stanza, ctx);
-    if (target.kind === "invalid") throw new IqError("item-not-found", target.reason);
+    if (target.kind === "invalid") throw new Refusal("item-not-found", target.reason);
     if (target.kind === "contact") {
-      if (node !== undefined) throw new IqError("item-not-found", "No such node.");
+      if (node !== undefined) throw new Refusal("item-not-found", "No such node.");
       return xml(
         "query",
         { xmlns: NS.discoInfo },
@@ -71,13 +71,13 @@ export function handleDisco(ctx: FeatureContext, commands: readonly Command[]): 
   transport.handleIq("get", NS.discoItems, "query", (stanza) => {
     const node = queryNode(stanza, NS.discoItems);
     const target = targetOf(stanza, ctx);
-    if (target.kind === "invalid") throw new IqError("item-not-found", target.reason);
+    if (target.kind === "invalid") throw new Refusal("item-not-found", target.reason);
     if (target.kind === "contact" || node === undefined) {
       if (target.kind === "contact" && node !== undefined)
-        throw new IqError("item-not-found", "No such node.");
+        throw new Refusal("item-not-found", "No such node.");
       return xml("query", { xmlns: NS.discoItems });
     }
-    if (node !== NS.commands) throw new IqError("item-not-found", "No such node.");
+    if (node !== NS.commands) throw new Refusal("item-not-found", "No such node.");
     const r = requester(stanza, ctx);
     return xml(
       "query",
@@ -102,6 +102,6 @@ function visibleCommand(
 ): Command {
   const command = commands.find((c) => c.node === node);
   if (!command || !mayRun(command, requester(stanza, ctx)))
-    throw new IqError("item-not-found", "No such node.");
+    throw new Refusal("item-not-found", "No such node.");
   return command;
 }

@@ -5,9 +5,8 @@
  */
 import { xml } from "@xmpp/component";
 import { z } from "zod";
-import { AddressError } from "../../core/errors.js";
+import { AddressError, Refusal } from "../../core/errors.js";
 import type { FeatureContext } from "../feature-context.js";
-import { IqError } from "../iq.js";
 import { NS } from "../namespaces.js";
 
 const promptSchema = z.string().trim().min(1).max(100);
@@ -26,12 +25,12 @@ export function handleGateway(ctx: FeatureContext): void {
 
   transport.handleIq("set", NS.gateway, "query", (stanza) => {
     const prompt = promptSchema.safeParse(stanza.getChild("query", NS.gateway)?.getChildText("prompt") ?? "");
-    if (!prompt.success) throw new IqError("bad-request", "Send the phone number in <prompt/>.");
+    if (!prompt.success) throw new Refusal("bad-request", "Send the phone number in <prompt/>.");
     let address: string;
     try {
       address = adapter.parseAddress(prompt.data);
     } catch (err) {
-      if (err instanceof AddressError) throw new IqError("bad-request", err.message);
+      if (err instanceof AddressError) throw new Refusal("bad-request", err.message);
       throw err;
     }
     const jid = `${adapter.formatAddress(address)}@${transport.domain}`;

@@ -14,10 +14,10 @@ import {
   selfRegister,
   selfUnregister,
 } from "../../core/enrolment.js";
-import { refusalsAsIq, requester, requireUser } from "../access.js";
+import { Refusal } from "../../core/errors.js";
+import { requester, requireUser } from "../access.js";
 import { type FeatureContext, targetOf } from "../feature-context.js";
 import { dataForm, findForm, submittedValues } from "../forms.js";
-import { IqError } from "../iq.js";
 import { NS } from "../namespaces.js";
 import type { PresenceService } from "../presence.js";
 
@@ -43,7 +43,7 @@ export function handleRegister(ctx: FeatureContext, presence: PresenceService): 
 
   const onlyGateway = (stanza: Element) => {
     if (targetOf(stanza, ctx).kind !== "gateway") {
-      throw new IqError("service-unavailable", "Register with the gateway itself, not with a contact.");
+      throw new Refusal("service-unavailable", "Register with the gateway itself, not with a contact.");
     }
   };
 
@@ -67,17 +67,17 @@ export function handleRegister(ctx: FeatureContext, presence: PresenceService): 
     const r = requester(stanza, ctx);
     requireUser(r);
     const query = stanza.getChild("query", NS.register);
-    if (!query) throw new IqError("bad-request", "Missing query.");
+    if (!query) throw new Refusal("bad-request", "Missing query.");
     if (query.getChild("remove")) {
-      await refusalsAsIq(() => selfUnregister(ctx, r.bare));
+      await selfUnregister(ctx, r.bare);
       ctx.logger.info({ jid: r.bare }, "user unregistered");
       await presence.unregistered(r.bare);
       return true;
     }
     const form = findForm(query);
     const values = form ? submittedValues(form) : legacyValues(query);
-    if (!values) throw new IqError("bad-request", "Submit the registration form (type submit).");
-    const registration = await refusalsAsIq(() => selfRegister(ctx, r.bare, values));
+    if (!values) throw new Refusal("bad-request", "Submit the registration form (type submit).");
+    const registration = await selfRegister(ctx, r.bare, values);
     ctx.logger.info({ jid: r.bare, number: registration.number }, "user registered");
     await presence.registered(r.bare);
     return true;

@@ -65,7 +65,8 @@ describe("in-band registration (XEP-0077 with a XEP-0004 form)", () => {
     const { transport, registrations } = setup();
     await registrations.put("sms", { jid: "bob@example.org", number: "+15550002222", source: "config" });
     const taken = await transport.iqReply(submit({ number: "+15550002222" }));
-    expect(errorCondition(taken)).toBe("not-acceptable");
+    expect(errorCondition(taken)).toBe("conflict");
+    expect(taken.getChild("error")?.attrs.type).toBe("cancel");
     expect(taken.getChild("error")?.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas")).toMatch(
       /already registered/,
     );
