@@ -6,7 +6,7 @@
  * live as long. Run: `node --import tsx bench/seen-markers.ts` (BENCH_MARKERS to change N).
  */
 import { Redis } from "ioredis";
-import { inboundJobId, outboundJobId } from "../src/queue/jobs.js";
+import { inboundJobId, outboundJobId } from "../src/core/pipeline/jobs.js";
 import { storeKey } from "../src/store/keys.js";
 import { startRedis } from "../test/harness/redis.js";
 

@@ -19,16 +19,19 @@ import { syncConfigUsers } from "./core/config-users.js";
 import { destinationPolicy } from "./core/destination-policy.js";
 import type { Logger } from "./core/logger.js";
 import { gatewayAccounts, ownAccounts } from "./core/own-accounts.js";
+import { inboundIngester } from "./core/pipeline/inbound.js";
+import { rulesFor } from "./core/pipeline/network-rules.js";
 import { listenOrExplain } from "./http/listen-error.js";
 import { buildHttpServer, buildInternalServer } from "./http/server.js";
 import { createLogger, type GatewayLogger, resolveLogFormat } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
 import { timedAdapter } from "./observability/timed-adapter.js";
 import { QueueAdmin } from "./queue/admin.js";
-import { inboundIngester } from "./queue/ingest.js";
-import { startOutboundWorker } from "./queue/outbound-worker.js";
 import { Producer } from "./queue/producer.js";
+import { startComponent } from "./roles/component.js";
+import { startWorker } from "./roles/worker.js";
 import { ComponentLock, ComponentLockConflict, lockConflictError } from "./store/component-lock.js";
+import { ContactBook } from "./store/contacts.js";
 import { cipherFromConfig } from "./store/credential-cipher.js";
 import { MessageMap } from "./store/message-map.js";
 import { OptOutStore } from "./store/optouts.js";
@@ -36,8 +39,8 @@ import { RedisRateLimiter } from "./store/rate-limiter.js";
 import { redactedRedisUrl, waitForRedis } from "./store/redis-connect.js";
 import { CachedRegistrationStore } from "./store/registration-cache.js";
 import { RedisRegistrationStore } from "./store/registrations.js";
+import { SentParts } from "./store/sent-parts.js";
 import { packageVersion } from "./version.js";
-import { startComponentRole } from "./xmpp/component-role.js";
 import { XmppTransport } from "./xmpp/transport.js";
 
 /** One line of the adapter registry: the schema of the gateway's `<kind>:` block and the factory. */
@@ -217,6 +220,16 @@ async function assemble(
   if (migrated > 0) logger.info({ migrated }, "opt-outs moved to per-pair keys with a bounded life");
   // Per-user limits, counted in Redis so every process shares them (README: Cost limits).
   const limiter = new RedisRateLimiter(storeRedis, config.redis.prefix);
+  const sentParts = new SentParts(
+    storeRedis,
+    config.redis.prefix,
+    config.queue.dedupTtlSeconds,
+    optOuts,
+    messageMap,
+    // Attempt notes wait for Redis (a note lost makes a claim count as "may have been sent").
+    workerRedis,
+  );
+  const contacts = new ContactBook(workerRedis, config.redis.prefix);
   const allowedDomains = new Set(config.allowedDomains);
   queueCounts.admin = new QueueAdmin(
     redis,
@@ -252,6 +265,7 @@ async function assemble(
       ownCredentials: async (number) => (await registrations.byNumber(g.id, number))?.credentials,
     });
     stopAdapters.push(async () => adapter.close?.());
+    const network = rulesFor(adapter);
 
     const rules = { caps: g.limits, longMessages: g.longMessages, corrections: g.corrections };
     if (roles.has("component")) {
@@ -270,17 +284,19 @@ async function assemble(
       transport.on("online", () => metrics.xmppOnline.set({ gateway: g.id }, 1));
       transport.on("offline", () => metrics.xmppOnline.set({ gateway: g.id }, 0));
       transport.on("fatal", (err) => rejectFatal(err));
-      const role = startComponentRole({
+      const role = startComponent({
         gatewayId: g.id,
         transport,
         adapter,
+        network,
+        contacts,
         producer,
         registrations,
         allowedDomains,
         admins: new Set(config.admins),
         registrationMode: g.registration.mode,
         ...(g.name ? { name: g.name } : {}),
-        redis,
+        queues: new QueueAdmin(redis, config.redis.prefix, [g.id]),
         workerRedis,
         prefix: config.redis.prefix,
         logger,
@@ -323,28 +339,26 @@ async function assemble(
       const timed = timedAdapter(adapter, (seconds, outcome) =>
         metrics.sendDuration.observe({ gateway: g.id, outcome }, seconds),
       );
-      const worker = startOutboundWorker({
+      const worker = startWorker({
         gatewayId: g.id,
         adapter: timed,
+        network,
         // Only self-service users carry their own accounts: no lookup per send otherwise.
         accounts:
           g.registration.mode === "self-service"
             ? ownAccounts(registrations, g.id, adapter.registration?.accountOf)
             : gatewayAccounts,
-        redis: workerRedis,
-        store: storeRedis,
+        workerRedis,
         producer,
         logger,
         prefix: config.redis.prefix,
         concurrency: config.queue.outboundConcurrency,
         backoffMs: config.queue.outboundBackoffMs,
         maxBackoffMs: config.queue.maxBackoffMs,
-        dedupTtlSeconds: config.queue.dedupTtlSeconds,
         messageMap,
+        parts: sentParts,
         optOuts,
-        longMessages: g.longMessages,
-        corrections: g.corrections,
-        caps: g.limits,
+        rules,
         lockDurationMs: config.queue.lockDurationMs,
         stalledIntervalMs: config.queue.stalledIntervalMs,
         statusCallbackUrl: hasStatusRoute ? `${config.http.publicUrl}/webhooks/${g.id}/status` : undefined,

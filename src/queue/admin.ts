@@ -5,7 +5,8 @@
  */
 import { type Job, Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { notReplayable } from "./dead-letter.js";
+import { notReplayable } from "../core/pipeline/dead-letter.js";
+import { JOB_STATES, type JobState } from "../core/ports.js";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "./names.js";
 
 export interface FailedJob {
@@ -29,8 +30,7 @@ export interface RetryResult {
   readonly skipped: { readonly id: string; readonly why: string }[];
 }
 
-export const JOB_STATES = ["waiting", "active", "delayed", "failed", "completed", "paused"] as const;
-export type JobState = (typeof JOB_STATES)[number];
+export { JOB_STATES, type JobState };
 
 export class QueueAdmin {
   private readonly queues: { gatewayId: string; queue: Queue }[];
@@ -84,7 +84,7 @@ export class QueueAdmin {
           name: job.name,
           ...(job.finishedOn === undefined ? {} : { failedAt: job.finishedOn }),
           attemptsMade: job.attemptsMade,
-          reason: job.failedReason ?? "",
+          reason: cleanReason(job.failedReason ?? ""),
           summary: summarize(job),
         });
       }
@@ -138,6 +138,15 @@ export class QueueAdmin {
   private select(gatewayId: string | undefined) {
     return this.queues.filter((q) => gatewayId === undefined || q.gatewayId === gatewayId);
   }
+}
+
+/**
+ * The failure as operators read it. Versions before the attempt notes moved to Redis appended
+ * them to the error (" [never sent: in-flight:...]", " [sent: in-flight:...=SM...]"): jobs that
+ * failed then still carry them, and are shown without.
+ */
+export function cleanReason(reason: string): string {
+  return reason.replace(/ \[(never sent|sent): in-flight:[^\]]*\]/g, "");
 }
 
 function summarize(job: Job): string {

@@ -1,5 +1,5 @@
 /** Queue names and BullMQ prefixes (one hash tag per installation, so Redis Cluster works). */
-import { hashTagPrefix } from "../store/keys.js";
+import { hashTagPrefix } from "../core/key-names.js";
 
 export const outboundQueueName = (gatewayId: string): string => `outbound-${gatewayId}`;
 export const toXmppQueueName = (gatewayId: string): string => `to-xmpp-${gatewayId}`;

@@ -23,8 +23,14 @@
  */
 import { type JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { storeKey } from "../store/keys.js";
-import { type OutboundJob, outboundJobSchema, type ToXmppJob, toXmppJobSchema } from "./jobs.js";
+import { storeKey } from "../core/key-names.js";
+import {
+  type OutboundJob,
+  outboundJobSchema,
+  type ToXmppJob,
+  toXmppJobSchema,
+} from "../core/pipeline/jobs.js";
+import { type Enqueue, type EnqueueOutcome, EnqueueUncertainError } from "../core/ports.js";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "./names.js";
 import { DeadlinePassed, isConnectionError, mayHaveApplied, within } from "./redis-outcome.js";
 
@@ -49,13 +55,6 @@ export interface ProducerOptions {
   readonly onSeenMarkerFailed?: (err: Error) => void;
 }
 
-export type EnqueueOutcome = "enqueued" | "duplicate";
-
-/** Redis stopped answering after an add may have reached it: the job may or may not exist. */
-export class EnqueueUncertainError extends Error {
-  override readonly name = "EnqueueUncertainError";
-}
-
 interface Pending {
   readonly queue: Queue;
   readonly name: string;
@@ -66,7 +65,7 @@ interface Pending {
   readonly reject: (err: Error) => void;
 }
 
-export class Producer {
+export class Producer implements Enqueue {
   private readonly outbound = new Map<string, Queue>();
   private readonly toXmpp = new Map<string, Queue>();
   private pending: Pending[] = [];

@@ -6,6 +6,7 @@
  * gets its nickname once more).
  */
 import type { Redis } from "ioredis";
+import type { Contacts } from "../core/ports.js";
 import { storeKey } from "./keys.js";
 
 /** How many user/contact pairs are remembered in memory as "heard from already". */
@@ -18,7 +19,7 @@ export interface ContactBookLimits {
 
 export const CONTACT_BOOK_LIMITS: ContactBookLimits = { ttlSeconds: 90 * 24 * 3600, maxContacts: 10_000 };
 
-export class ContactBook {
+export class ContactBook implements Contacts {
   /** Pairs known to be in Redis already, so no need to ask again (bounded: cleared when full). */
   private readonly known = new Set<string>();
 

@@ -1,11 +1,2 @@
-/**
- * Redis key naming. Every key of one gateway installation shares the {prefix} hash tag, so a
- * Redis Cluster keeps them (and BullMQ's queues) on one slot and multi-key scripts work.
- */
-export function hashTagPrefix(prefix: string): string {
-  return `{${prefix}}`;
-}
-
-export function storeKey(prefix: string, ...parts: string[]): string {
-  return [hashTagPrefix(prefix), ...parts].join(":");
-}
+/** Redis key naming (core/key-names.ts: the same names serve queue/). */
+export { hashTagPrefix, storeKey } from "../core/key-names.js";

@@ -7,31 +7,12 @@
  * (see batch.ts).
  */
 import type { ChainableCommander, Redis } from "ioredis";
-import { z } from "zod";
+import { type SentRecord, sentRecordSchema } from "../core/pipeline/records.js";
+import type { MessageLog } from "../core/ports.js";
 import { type BatchReplies, replyAt } from "./batch.js";
 import { storeKey } from "./keys.js";
 
-const sentRecordSchema = z
-  .object({
-    /** The outbound job (one per stanza). */
-    jobId: z.string().min(1),
-    senderJid: z.string().min(1),
-    stanzaId: z.string().optional(),
-    contactLocalpart: z.string(),
-    contactResource: z.string().optional(),
-    receipt: z.boolean(),
-    /** How many provider messages the stanza became. */
-    parts: z.number().int().min(1),
-    /**
-     * The self-service account it was sent with (the adapter's name for it, e.g. an AccountSid);
-     * absent for the gateway's own account. Only reports signed by this account apply to it.
-     */
-    account: z.string().optional(),
-    /** When this part was handed to the provider (ms since the epoch), for the report delay. */
-    sentAt: z.number().optional(),
-  })
-  .strict();
-export type SentRecord = z.infer<typeof sentRecordSchema>;
+export type { SentRecord } from "../core/pipeline/records.js";
 
 // KEYS: the report's key, the signer's counter. ARGV: report, ttl seconds, max per window.
 const HOLD_CAPPED = `
@@ -51,7 +32,7 @@ function parseJson(raw: unknown): unknown {
   }
 }
 
-export class MessageMap {
+export class MessageMap implements MessageLog {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,

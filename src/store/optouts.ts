@@ -16,6 +16,7 @@
  */
 import type { ChainableCommander, Redis } from "ioredis";
 import { z } from "zod";
+import type { OptOuts } from "../core/ports.js";
 import { type BatchReplies, replyAt } from "./batch.js";
 import { hashTagPrefix, storeKey } from "./keys.js";
 
@@ -53,7 +54,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
 return 1
 `;
 
-export class OptOutStore {
+export class OptOutStore implements OptOuts {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,

@@ -1,109 +1,141 @@
 /**
- * The outbound worker's per-part send state: "in flight" (with a claim unique to the attempt)
- * while the provider request runs, then the provider's id. A retried job skips recorded parts and
- * does not resend one that was in flight when its attempt died.
+ * The part ledger (core/ports.ts PartLedger): the send state of each part of an outbound job,
+ * "in flight" (with a claim unique to the attempt) while the provider request runs, then the
+ * provider's id (core/pipeline/part-state.ts). A retried job skips recorded parts and does not
+ * resend one that was in flight when its attempt died.
+ *
+ * Shape (both with the dedup TTL):
+ * - `{prefix}:sent:<gateway>:<job id>:<part>`: a string, the claim (`in-flight:<uuid>`) or the
+ *   provider's id;
+ * - `{prefix}:attempt-notes:<gateway>:<job id>`: a hash, claim -> note (`never-sent` or
+ *   `sent:<provider id>`), what a failed attempt left for the next one (part-state.ts). Written
+ *   by the failing attempt (MULTI: HSET, EXPIRE) on a connection that waits for Redis; read and
+ *   consumed only by the claim script, so taking over an abandoned claim is one check-and-set.
+ *
+ * Each call is one round trip: the opt-out check rides with the first claim, the message log's
+ * record and early report with the id (one pipeline over the stores' `...In` methods, batch.ts).
  */
-import { randomUUID } from "node:crypto";
 import type { ChainableCommander, Redis } from "ioredis";
+import { CLAIMED, type PartState, stateOf } from "../core/pipeline/part-state.js";
+import type { SentRecord } from "../core/pipeline/records.js";
+import type { JobKey, PartLedger } from "../core/ports.js";
 import { type BatchReplies, replyAt } from "./batch.js";
 import { storeKey } from "./keys.js";
+import type { MessageMap } from "./message-map.js";
+import type { OptOutStore } from "./optouts.js";
 
-const IN_FLIGHT = "in-flight";
+// A part another attempt holds (SET NX failed). KEYS: the part, the job's notes. ARGV: our
+// claim, ttl seconds. Returns {"claimed"} when the part is ours (our own claim, replayed; or a
+// claim noted never-sent, taken over and its note consumed), else {"held", value, note}.
+const CLAIM = `
+local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[1] then return {'claimed'} end
+if not cur then return {'held', '', ''} end
+local note = redis.call('HGET', KEYS[2], cur)
+if note == 'never-sent' then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  redis.call('HDEL', KEYS[2], cur)
+  return {'claimed'}
+end
+return {'held', cur, note or ''}
+`;
 
-/** Where a part of an outbound job stands, as a `SentParts.claimIn` found it. */
-export type PartState =
-  /** Ours to send: nobody sent it or is sending it. */
-  | { readonly kind: "claimed" }
-  /** An earlier attempt sent it and recorded the provider's id. */
-  | { readonly kind: "sent"; readonly providerMessageId: string }
-  /** An earlier attempt died while its request was with the provider: it may have been sent. */
-  | { readonly kind: "in-flight"; readonly claim: string };
-
-const CLAIMED: PartState = { kind: "claimed" };
-
-/**
- * The send state of each part of an outbound job: "in flight" (with a claim unique to the
- * attempt) while its provider request runs, then the provider's id. A retried job skips recorded
- * parts and does not resend one that was in flight when its attempt died.
- */
-export class SentParts {
+export class SentParts implements PartLedger {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
+    private readonly optOuts: OptOutStore,
+    private readonly messageMap: MessageMap,
+    /** For the attempt notes: a connection that waits for Redis (maxRetriesPerRequest: null). */
+    private readonly durable: Redis = redis,
   ) {}
 
-  /** A claim value, unique to one attempt at one part. */
-  static newClaim(): string {
-    return `${IN_FLIGHT}:${randomUUID()}`;
+  async leaveNotes(job: JobKey, notes: ReadonlyMap<string, string>): Promise<void> {
+    if (notes.size === 0) return;
+    const key = this.notesKey(job);
+    const replies = await this.durable
+      .multi()
+      .hset(key, Object.fromEntries(notes))
+      .expire(key, this.ttlSeconds)
+      .exec();
+    replyAt(replies, 0);
+  }
+
+  async open(
+    job: JobKey & { readonly from: string; readonly to: string },
+    claim: string,
+  ): Promise<{ optedOut: boolean; state: PartState }> {
+    const batch = this.redis.pipeline();
+    const optedOut = this.optOuts.getIn(batch, job.gatewayId, job.from, job.to);
+    const claimed = this.claimIn(batch, job, 0, claim);
+    const replies = await batch.exec();
+    const state = await claimed(replies);
+    return { optedOut: optedOut(replies) !== undefined, state };
+  }
+
+  async claim(job: JobKey, part: number, claim: string): Promise<PartState> {
+    const batch = this.redis.pipeline();
+    const read = this.claimIn(batch, job, part, claim);
+    return read(await batch.exec());
+  }
+
+  async release(job: JobKey, part: number): Promise<void> {
+    await this.redis.del(this.key(job, part));
+  }
+
+  async recordSent(
+    job: JobKey,
+    part: number,
+    providerMessageId: string,
+    record: SentRecord,
+  ): Promise<{ early: unknown; confirm(): void }> {
+    const batch = this.redis.pipeline();
+    const at = batch.length;
+    batch.set(this.key(job, part), providerMessageId, "EX", this.ttlSeconds);
+    const mapped = this.messageMap.putIn(batch, job.gatewayId, providerMessageId, record);
+    const early = this.messageMap.takeEarlyIn(batch, job.gatewayId, providerMessageId, record.account);
+    const replies = await batch.exec();
+    return {
+      early: early(replies),
+      confirm: () => {
+        replyAt(replies, at);
+        mapped(replies);
+      },
+    };
   }
 
   /**
-   * Queues the claim of a part on `batch`. Reading the replies costs one more round trip only
-   * when the claim failed (a retried job), to see what the earlier attempt left.
+   * Queues the claim of a part on `batch`. Reading the replies costs one more round trip (the
+   * claim script) only when the claim failed (a retried job), to see what the earlier attempt
+   * left.
    *
    * `claim` is unique per attempt: when Redis fails after storing it but before answering, the
    * client replays the SET, and finding our own claim then is not a crashed earlier attempt.
-   * `abandoned` are claims earlier attempts reported as never sent (their Redis round trip failed
-   * before the request, and they could not take the claim back): a part holding one is ours.
    */
-  claimIn(
+  private claimIn(
     batch: ChainableCommander,
-    gatewayId: string,
-    jobId: string,
+    job: JobKey,
     part: number,
     claim: string,
-    abandoned: readonly string[] = [],
   ): (replies: BatchReplies) => Promise<PartState> {
-    const key = this.key(gatewayId, jobId, part);
+    const key = this.key(job, part);
     const at = batch.length;
     batch.set(key, claim, "EX", this.ttlSeconds, "NX");
     return async (replies) => {
       if (replyAt(replies, at) !== null) return CLAIMED;
-      // Gone meanwhile (expired or released): assume in flight rather than risk a second send.
-      const current = (await this.redis.get(key)) ?? IN_FLIGHT;
-      if (current === claim) return CLAIMED;
-      if (abandoned.includes(current)) {
-        // Ours now: a crash from here on must find this attempt's claim, not the abandoned one.
-        await this.redis.set(key, claim, "EX", this.ttlSeconds);
-        return CLAIMED;
-      }
-      if (current.startsWith(IN_FLIGHT)) return { kind: "in-flight", claim: current };
-      return { kind: "sent", providerMessageId: current };
+      const reply = await this.redis.eval(CLAIM, 2, key, this.notesKey(job), claim, this.ttlSeconds);
+      const [verdict, stored, note] = Array.isArray(reply) ? reply.map(String) : [];
+      if (verdict === "claimed") return CLAIMED;
+      return stateOf(stored || undefined, note || undefined);
     };
   }
 
-  async claim(
-    gatewayId: string,
-    jobId: string,
-    part: number,
-    claim: string,
-    abandoned: readonly string[] = [],
-  ): Promise<PartState> {
-    const batch = this.redis.pipeline();
-    const read = this.claimIn(batch, gatewayId, jobId, part, claim, abandoned);
-    return read(await batch.exec());
+  private notesKey(job: JobKey): string {
+    return storeKey(this.prefix, "attempt-notes", job.gatewayId, job.jobId);
   }
 
-  /** Gives up a claim whose provider request failed or was never made. */
-  async release(gatewayId: string, jobId: string, part: number): Promise<void> {
-    await this.redis.del(this.key(gatewayId, jobId, part));
-  }
-
-  /** Queues replacing the claim with the provider's id, once the provider accepted the part. */
-  recordIn(
-    batch: ChainableCommander,
-    gatewayId: string,
-    jobId: string,
-    part: number,
-    providerMessageId: string,
-  ): (replies: BatchReplies) => void {
-    const at = batch.length;
-    batch.set(this.key(gatewayId, jobId, part), providerMessageId, "EX", this.ttlSeconds);
-    return (replies) => void replyAt(replies, at);
-  }
-
-  private key(gatewayId: string, jobId: string, part: number): string {
-    return storeKey(this.prefix, "sent", gatewayId, jobId, String(part));
+  private key(job: JobKey, part: number): string {
+    return storeKey(this.prefix, "sent", job.gatewayId, job.jobId, String(part));
   }
 }

@@ -6,27 +6,17 @@ import type { Element } from "@xmpp/component";
 import { Refusal, type RefusalCondition } from "../core/errors.js";
 import { bareJid, parseJid } from "../core/jid.js";
 import type { Logger } from "../core/logger.js";
-import { checkOutboundMedia, type MediaPolicy } from "../core/media.js";
-import { LimitRefusal, type MessageRules, planMessage } from "../core/message-cost.js";
-import { type RoutingContext, routeOutbound } from "../core/outbound.js";
-import { type SendLimits, takeSend } from "../core/rate-limits.js";
-import { outboundJobId } from "../queue/jobs.js";
-import { EnqueueUncertainError, type Producer } from "../queue/producer.js";
+import { LimitRefusal } from "../core/message-cost.js";
+import { type AcceptOptions, acceptOutbound } from "../core/pipeline/accept.js";
+import { EnqueueUncertainError } from "../core/ports.js";
 import type { ComponentTransport } from "./component-transport.js";
 import { decodeMessage } from "./decode.js";
 import { messageError } from "./stanzas.js";
 
-export interface IntakeOptions extends RoutingContext {
+export interface IntakeOptions extends AcceptOptions {
   readonly transport: ComponentTransport;
-  readonly producer: Producer;
   readonly logger: Logger;
   readonly onOutbound?: (outcome: "enqueued" | "duplicate" | "refused") => void;
-  /** Where media URLs may point (default: public hosts only, no credentials). */
-  readonly mediaPolicy?: MediaPolicy;
-  /** The per-message rules and caps (the worker checks the same ones again). */
-  readonly rules: MessageRules;
-  /** Per-user limits, checked last, right before the message is queued. */
-  readonly sendLimits?: SendLimits;
   /** Told the name of a limit that refused a message (the metric). */
   readonly onLimited?: (limit: string) => void;
   /**
@@ -84,35 +74,9 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
       return;
     }
     try {
-      const r = await routeOutbound(decoded.request, o);
-      checkOutboundMedia(r.mediaUrls, o.adapter.capabilities, o.mediaPolicy);
-      const plan = planMessage(r.body, r.replaces, o.adapter.capabilities.maxBodyLength, o.rules);
-      const jobId = outboundJobId(r.senderBare, r.stanzaId);
-      if (o.sendLimits) {
-        // A resent stanza (same id) is counted once; the producer then drops it as a duplicate.
-        const once = r.stanzaId === undefined ? undefined : jobId;
-        await takeSend(o.sendLimits, r.gatewayId, r.senderBare, plan.segments, once);
-      }
-      const outcome = await o.producer.enqueueOutbound(
-        {
-          gatewayId: r.gatewayId,
-          stanzaId: r.stanzaId,
-          senderJid: r.senderJid,
-          senderBare: r.senderBare,
-          contactLocalpart: r.contactLocalpart,
-          ...(r.contactResource === undefined ? {} : { contactResource: r.contactResource }),
-          to: r.to,
-          from: r.from,
-          body: r.body,
-          mediaUrls: [...r.mediaUrls],
-          receipt: r.receipt === true,
-          ...(r.replaces === undefined ? {} : { replaces: r.replaces }),
-          account: r.account,
-        },
-        jobId,
-      );
+      const outcome = await acceptOutbound(o, decoded.request);
       o.onOutbound?.(outcome);
-      log.debug({ stanzaId: r.stanzaId, outcome }, "outbound message accepted");
+      log.debug({ stanzaId: decoded.request.stanzaId, outcome }, "outbound message accepted");
     } catch (err) {
       if (err instanceof LimitRefusal) {
         o.onLimited?.(err.limit);

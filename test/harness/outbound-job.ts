@@ -1,5 +1,5 @@
 /** An outbound job as the intake builds it: alice@localhost (+15550001111) to +15557654321 on gateway "sms". */
-import type { OutboundJob } from "../../src/queue/jobs.js";
+import type { OutboundJob } from "../../src/core/pipeline/jobs.js";
 
 export function outboundJob(stanzaId: string, fields: Partial<OutboundJob> = {}): OutboundJob {
   return {

@@ -6,13 +6,13 @@ import { Queue, type Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { NetworkAdapter } from "../../src/core/adapter.js";
 import type { Logger } from "../../src/core/logger.js";
-import { type OutboundJob, outboundJobId } from "../../src/queue/jobs.js";
+import { type OutboundJob, outboundJobId } from "../../src/core/pipeline/jobs.js";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "../../src/queue/names.js";
-import { startOutboundWorker } from "../../src/queue/outbound-worker.js";
 import { Producer } from "../../src/queue/producer.js";
 import { MessageMap } from "../../src/store/message-map.js";
 import { OptOutStore } from "../../src/store/optouts.js";
 import { outboundJob } from "./outbound-job.js";
+import { startOutboundWorker } from "./outbound-worker.js";
 import { redisUrl, uniquePrefix } from "./redis.js";
 import { waitFor } from "./wait.js";
 

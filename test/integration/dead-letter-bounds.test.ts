@@ -9,8 +9,8 @@ import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import type { NetworkAdapter, OutboundMessage } from "../../src/core/adapter.js";
 import { PermanentError, RetryableError } from "../../src/core/errors.js";
+import { KEPT_BODY_CHARS } from "../../src/core/pipeline/dead-letter.js";
 import { QueueAdmin } from "../../src/queue/admin.js";
-import { KEPT_BODY_CHARS } from "../../src/queue/dead-letter.js";
 import { waitFor } from "../harness/wait.js";
 import { startWorkerRig, type WorkerRig } from "../harness/worker-rig.js";
 

@@ -11,7 +11,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { outboundJobId } from "../../src/queue/jobs.js";
+import { outboundJobId } from "../../src/core/pipeline/jobs.js";
 import { Producer } from "../../src/queue/producer.js";
 import { startTestGateway, type TestGateway } from "../harness/gateway.js";
 import { outboundJob } from "../harness/outbound-job.js";

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inboundJobId } from "../../src/queue/jobs.js";
+import { inboundJobId } from "../../src/core/pipeline/jobs.js";
 import { bullPrefix, toXmppQueueName } from "../../src/queue/names.js";
 import { startTestGateway, type TestGateway } from "../harness/gateway.js";
 import { redisUrl } from "../harness/redis.js";

@@ -6,7 +6,7 @@
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTwilioAdapter } from "../../adapters/twilio/index.js";
-import { errorJobId } from "../../src/queue/jobs.js";
+import { errorJobId } from "../../src/core/pipeline/jobs.js";
 import { freePort } from "../harness/ports.js";
 import { silentLogger } from "../harness/silent-logger.js";
 import { waitFor } from "../harness/wait.js";

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inboundJobId } from "../../src/queue/jobs.js";
+import { inboundJobId } from "../../src/core/pipeline/jobs.js";
 import { startTestGateway, type TestGateway } from "../harness/gateway.js";
 import { signedTwilioPost } from "../harness/twilio-standin.js";
 import { connectClient, describeStanzas, type Element, type TestClient } from "../harness/xmpp-client.js";

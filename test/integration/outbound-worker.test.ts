@@ -10,15 +10,21 @@ import type { NetworkAdapter, OutboundMessage } from "../../src/core/adapter.js"
 import { RetryableError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/logger.js";
 import type { MessageCaps } from "../../src/core/message-cost.js";
-import { deliveryErrorJobId, errorJobId, type OutboundJob, outboundJobId } from "../../src/queue/jobs.js";
+import {
+  deliveryErrorJobId,
+  errorJobId,
+  type OutboundJob,
+  outboundJobId,
+} from "../../src/core/pipeline/jobs.js";
+import { EARLY_REPORT_TTL_SECONDS } from "../../src/core/pipeline/reports.js";
+import type { OutboundResult } from "../../src/core/pipeline/send.js";
 import { bullPrefix, toXmppQueueName } from "../../src/queue/names.js";
-import { type OutboundResult, startOutboundWorker } from "../../src/queue/outbound-worker.js";
 import { Producer } from "../../src/queue/producer.js";
-import { EARLY_REPORT_TTL_SECONDS } from "../../src/queue/reports.js";
 import { storeKey } from "../../src/store/keys.js";
 import { MessageMap } from "../../src/store/message-map.js";
 import { OptOutStore } from "../../src/store/optouts.js";
 import { outboundJob } from "../harness/outbound-job.js";
+import { startOutboundWorker } from "../harness/outbound-worker.js";
 import { redisUrl, uniquePrefix } from "../harness/redis.js";
 import { withTimeout } from "../harness/wait.js";
 

@@ -5,8 +5,9 @@
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { outboundJobId } from "../../src/queue/jobs.js";
-import { EnqueueUncertainError, Producer } from "../../src/queue/producer.js";
+import { outboundJobId } from "../../src/core/pipeline/jobs.js";
+import { EnqueueUncertainError } from "../../src/core/ports.js";
+import { Producer } from "../../src/queue/producer.js";
 import { outboundJob } from "../harness/outbound-job.js";
 import { freePort } from "../harness/ports.js";
 import { redisUrl, uniquePrefix } from "../harness/redis.js";

@@ -14,7 +14,7 @@
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { outboundJobId } from "../../src/queue/jobs.js";
+import { outboundJobId } from "../../src/core/pipeline/jobs.js";
 import { bullPrefix, outboundQueueName } from "../../src/queue/names.js";
 import { startTestGateway, type TestGateway } from "../harness/gateway.js";
 import { redisUrl } from "../harness/redis.js";

@@ -9,8 +9,9 @@
 import { type Element, xml } from "@xmpp/component";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OutboundJob } from "../../src/queue/jobs.js";
-import type { EnqueueOutcome, Producer } from "../../src/queue/producer.js";
+import type { OutboundJob } from "../../src/core/pipeline/jobs.js";
+import type { EnqueueOutcome } from "../../src/core/ports.js";
+import type { Producer } from "../../src/queue/producer.js";
 import { startFeatures } from "../../src/xmpp/features.js";
 import { outboundIntake } from "../../src/xmpp/outbound-intake.js";
 import { FakeTransport } from "../harness/fake-transport.js";

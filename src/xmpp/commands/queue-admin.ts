@@ -3,9 +3,9 @@
  * src/queue/admin.ts implements it on BullMQ (the same class serves the `queue` CLI).
  */
 
-import type { JobState } from "../../queue/admin.js";
+import type { JobState } from "../../core/ports.js";
 
-export { JOB_STATES, type JobState } from "../../queue/admin.js";
+export { JOB_STATES, type JobState } from "../../core/ports.js";
 
 export interface QueueAdmin {
   /** The gateway's queue names. */

@@ -7,7 +7,7 @@
  * is not resent (it could arrive twice) and its sender is told so ("uncertain").
  */
 import { describe, expect, it } from "vitest";
-import { outboundJobId } from "../../../src/queue/jobs.js";
+import { outboundJobId } from "../../../src/core/pipeline/jobs.js";
 import { outboundQueueName } from "../../../src/queue/names.js";
 import {
   COMPONENT,

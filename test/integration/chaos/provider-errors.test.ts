@@ -4,7 +4,7 @@
  * a failure (the stretch is shorter than the attempts allow).
  */
 import { describe, expect, it } from "vitest";
-import { outboundJobId } from "../../../src/queue/jobs.js";
+import { outboundJobId } from "../../../src/core/pipeline/jobs.js";
 import { outboundQueueName } from "../../../src/queue/names.js";
 import {
   COMPONENT,

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
-import { inboundJobId } from "../../../src/queue/jobs.js";
+import { inboundJobId } from "../../../src/core/pipeline/jobs.js";
 import { bullPrefix, toXmppQueueName } from "../../../src/queue/names.js";
 import {
   ALICE_NUMBER,

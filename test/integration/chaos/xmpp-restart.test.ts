@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { outboundJobId } from "../../../src/queue/jobs.js";
+import { outboundJobId } from "../../../src/core/pipeline/jobs.js";
 import { outboundQueueName } from "../../../src/queue/names.js";
 import {
   ACCOUNT_SID,

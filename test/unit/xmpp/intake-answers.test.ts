@@ -5,7 +5,8 @@
  */
 import { type Element, xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
-import { EnqueueUncertainError, type Producer } from "../../../src/queue/producer.js";
+import { EnqueueUncertainError } from "../../../src/core/ports.js";
+import type { Producer } from "../../../src/queue/producer.js";
 import { outboundIntake } from "../../../src/xmpp/outbound-intake.js";
 import { errorCondition, FakeTransport } from "../../harness/fake-transport.js";
 import { MemoryRegistrationStore } from "../../harness/memory-registrations.js";

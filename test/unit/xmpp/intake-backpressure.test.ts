@@ -1,8 +1,9 @@
 /** The intake stops reading from the server while too many messages are being enqueued, and loses none. */
 import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
-import type { OutboundJob } from "../../../src/queue/jobs.js";
-import type { EnqueueOutcome, Producer } from "../../../src/queue/producer.js";
+import type { OutboundJob } from "../../../src/core/pipeline/jobs.js";
+import type { EnqueueOutcome } from "../../../src/core/ports.js";
+import type { Producer } from "../../../src/queue/producer.js";
 import { outboundIntake } from "../../../src/xmpp/outbound-intake.js";
 import { FakeTransport } from "../../harness/fake-transport.js";
 import { MemoryRegistrationStore } from "../../harness/memory-registrations.js";

@@ -5,15 +5,15 @@
  * `getaddrinfo ENOTFOUND internal-proxy`); the sender reads the adapter's words for the failure
  * (RetryableError.userReason) or a generic reason, the operator the full reason in the log.
  */
-import { type RefusalCondition, RetryableError } from "../core/errors.js";
+import { type RefusalCondition, RetryableError } from "../errors.js";
+import type { Enqueue } from "../ports.js";
 import { errorJobId, type OutboundJob } from "./jobs.js";
-import type { Producer } from "./producer.js";
 
 /** What a sender is told when the adapter gave no words of its own for a failure. */
 export const GENERIC_SEND_FAILURE = "the provider could not be reached";
 
 export async function tellSender(
-  producer: Producer,
+  producer: Pick<Enqueue, "enqueueToXmpp">,
   jobId: string,
   data: OutboundJob,
   condition: RefusalCondition,

@@ -1,14 +1,13 @@
 /**
  * Delivery reports -> stanzas for the user: "delivered" becomes a XEP-0184 receipt when the user
  * asked for one (once every part of the message is delivered), a failure an error stanza with the
- * original id (once per message). Shared by the ingester (reports for known ids) and the outbound
- * worker (reports that arrived before the worker recorded the message id).
+ * original id (once per message). Shared by the inbound side (reports for known ids) and the
+ * outbound side (reports that arrived before the worker recorded the message id).
  */
-import { z } from "zod";
-import type { InboundStatusEvent } from "../core/adapter.js";
-import type { MessageMap, SentRecord } from "../store/message-map.js";
-import { conditionSchema, deliveryErrorJobId, receiptJobId } from "./jobs.js";
-import type { Producer } from "./producer.js";
+import type { InboundStatusEvent } from "../adapter.js";
+import type { Enqueue, MessageLog } from "../ports.js";
+import { deliveryErrorJobId, receiptJobId } from "./jobs.js";
+import { earlyReportSchema, type SentRecord } from "./records.js";
 
 /**
  * "wrong-account": signed by another account than the one the message was sent with (dropped);
@@ -36,22 +35,10 @@ export const EARLY_REPORT_TTL_SECONDS = 600;
  */
 export const EARLY_REPORTS_PER_ACCOUNT = 1000;
 
-export const earlyReportSchema = z
-  .object({
-    kind: z.literal("status"),
-    providerMessageId: z.string(),
-    status: z.enum(["delivered", "failed"]),
-    reason: z.string().optional(),
-    errorCode: z.string().optional(),
-    condition: conditionSchema.optional(),
-    signedBy: z.string().optional(),
-  })
-  .strict();
-
 export interface ReportDeps {
   readonly gatewayId: string;
-  readonly producer: Producer;
-  readonly messageMap: MessageMap;
+  readonly producer: Pick<Enqueue, "enqueueToXmpp">;
+  readonly messageMap: MessageLog;
   /** Early reports held per self-service signer (default EARLY_REPORTS_PER_ACCOUNT). */
   readonly earlyReportsPerAccount?: number;
 }
@@ -127,7 +114,7 @@ export async function takeAndApply(
   return applyTaken(d, record, await d.messageMap.takeEarly(d.gatewayId, providerMessageId, record.account));
 }
 
-/** Applies a report already taken with `takeEarly` (or `takeEarlyIn`), if it is one. */
+/** Applies a report already taken with `takeEarly` (or by PartLedger.recordSent), if it is one. */
 export async function applyTaken(
   d: ReportDeps,
   record: SentRecord,

@@ -1,7 +1,7 @@
 /** Job payloads, checked with zod whenever a job is created or picked up. */
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
-import { refusalConditionSchema } from "../core/errors.js";
+import { refusalConditionSchema } from "../errors.js";
 
 export const outboundJobSchema = z
   .object({

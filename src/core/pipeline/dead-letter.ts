@@ -6,8 +6,8 @@
  * the worker fails it again without a word to the sender. A job that ran out of attempts on
  * passing faults keeps its whole body: that is the one an operator replays once the fault is gone.
  */
-import { type Job, UnrecoverableError } from "bullmq";
-import type { Logger } from "../core/logger.js";
+import type { Logger } from "../logger.js";
+import { type JobHandle, PermanentFailure } from "../ports.js";
 import { type OutboundJob, outboundJobSchema } from "./jobs.js";
 
 /** Characters of a refused message's body kept in its failed job. */
@@ -46,24 +46,24 @@ export function notReplayable(data: unknown): string | undefined {
 }
 
 /** Replaces a failed job's data with what it keeps (logged, never thrown, when Redis says no). */
-export async function keepLess(job: Job, kept: object | undefined, log: Logger): Promise<void> {
+export async function keepLess(job: JobHandle, kept: object | undefined, log: Logger): Promise<void> {
   if (kept === undefined) return;
-  await job.updateData(kept).catch((err: Error) => {
+  await job.keep(kept).catch((err: Error) => {
     log.warn({ jobId: job.id, reason: err.message }, "refused job keeps its whole body");
   });
 }
 
 /**
  * The job's data, checked; a malformed job (which keeps only its start) or one that keeps only the
- * start of its body fails for good with UnrecoverableError.
+ * start of its body fails for good with PermanentFailure.
  */
-export async function sendableData(job: Job, log: Logger): Promise<OutboundJob> {
+export async function sendableData(job: JobHandle, log: Logger): Promise<OutboundJob> {
   const parsed = outboundJobSchema.safeParse(job.data);
   if (!parsed.success) {
     await keepLess(job, malformedJobData(job.data), log);
-    throw new UnrecoverableError(`malformed job: ${parsed.error.message}`);
+    throw new PermanentFailure(`malformed job: ${parsed.error.message}`);
   }
   const notAgain = notReplayable(parsed.data);
-  if (notAgain !== undefined) throw new UnrecoverableError(`not sent again: ${notAgain}`);
+  if (notAgain !== undefined) throw new PermanentFailure(`not sent again: ${notAgain}`);
   return parsed.data;
 }

@@ -1,0 +1,12 @@
+/**
+ * Redis key naming, shared by store/ (its keys) and queue/ (BullMQ's prefix, the seen markers).
+ * Every key of one gateway installation shares the {prefix} hash tag, so a Redis Cluster keeps
+ * them (and BullMQ's queues) on one slot and multi-key scripts work.
+ */
+export function hashTagPrefix(prefix: string): string {
+  return `{${prefix}}`;
+}
+
+export function storeKey(prefix: string, ...parts: string[]): string {
+  return [hashTagPrefix(prefix), ...parts].join(":");
+}

@@ -1,0 +1,87 @@
+/**
+ * The delivery worker: runs the to-xmpp queue's jobs (inbound messages, receipts, errors) through
+ * the pipeline's deliverer (core/pipeline/deliver.ts), which writes them to the live component
+ * connection. It runs only while the link is online, so deliveries wait in Redis while the XMPP
+ * server is away and go out after the reconnect.
+ *
+ * A job completes only once the server proved it read the stanzas. If the stream dies first, the
+ * job fails this attempt and BullMQ retries it with the same job id, hence the same stanza id.
+ */
+import { type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "../core/logger.js";
+import { type LinkState, PermanentFailure } from "../core/ports.js";
+import { bullPrefix, toXmppQueueName } from "./names.js";
+import { backoffStrategy } from "./retry.js";
+
+export interface DeliveryWorkerOptions {
+  readonly gatewayId: string;
+  /** The XMPP stream: the worker runs while it is online. */
+  readonly link: LinkState;
+  /** Delivers one job (core/pipeline/deliver.ts). */
+  readonly deliver: (jobId: string, data: unknown) => Promise<void>;
+  /** A connection with maxRetriesPerRequest: null. */
+  readonly workerRedis: Redis;
+  readonly prefix: string;
+  readonly logger: Logger;
+  /** BullMQ lock duration and stalled-job check interval (how soon a crashed process's delivery is retried). */
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+}
+
+export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise<void> } {
+  const { link } = o;
+  const log = o.logger;
+
+  const deliver = async (job: Job) => {
+    try {
+      await o.deliver(job.id ?? "", job.data);
+    } catch (err) {
+      if (err instanceof PermanentFailure) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+  };
+
+  const worker = new Worker(toXmppQueueName(o.gatewayId), deliver, {
+    connection: o.workerRedis,
+    prefix: bullPrefix(o.prefix),
+    concurrency: 20,
+    autorun: false,
+    ...(o.lockDurationMs === undefined ? {} : { lockDuration: o.lockDurationMs }),
+    ...(o.stalledIntervalMs === undefined ? {} : { stalledInterval: o.stalledIntervalMs }),
+    settings: { backoffStrategy: backoffStrategy({ baseMs: 200, maxMs: 5000 }) },
+  });
+  worker.on("error", (err) => log.error({ err: { message: err.message } }, "delivery worker error"));
+  worker.on("paused", () => log.debug("delivery worker paused"));
+  worker.on("resumed", () => log.debug("delivery worker resumed"));
+  worker.on("failed", (job, err) => {
+    if (err instanceof UnrecoverableError || err.name === "UnrecoverableError")
+      log.warn({ jobId: job?.id, reason: err.message }, "delivery kept in the failed set");
+    // A passing failure (no link, or a write the server never confirmed): tried again, same id.
+    else log.info({ jobId: job?.id, reason: err.message }, "delivery not done; it will be tried again");
+  });
+
+  let running = false;
+  const onOnline = () => {
+    if (!running) {
+      running = true;
+      worker
+        .run()
+        .catch((err: Error) => log.error({ err: { message: err.message } }, "delivery worker stopped"));
+    } else if (worker.isPaused()) worker.resume();
+  };
+  const onOffline = () => {
+    if (running && !worker.isPaused()) void worker.pause(true);
+  };
+  link.on("online", onOnline);
+  link.on("offline", onOffline);
+  if (link.online) onOnline();
+
+  return {
+    async stop() {
+      link.off("online", onOnline);
+      link.off("offline", onOffline);
+      await worker.close();
+    },
+  };
+}
