@@ -41,7 +41,14 @@ export interface TestWorkerOptions {
 }
 
 export function startOutboundWorker(o: TestWorkerOptions): Worker {
-  const parts = new SentParts(o.store ?? o.redis, o.prefix, o.dedupTtlSeconds, o.optOuts, o.messageMap, o.redis);
+  const parts = new SentParts(
+    o.store ?? o.redis,
+    o.prefix,
+    o.dedupTtlSeconds,
+    o.optOuts,
+    o.messageMap,
+    o.redis,
+  );
   return startWorker({
     ...o,
     workerRedis: o.redis,
