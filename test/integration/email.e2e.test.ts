@@ -16,9 +16,11 @@ import { entry } from "../../src/main.js";
 import { startTestGateway, type TestGateway } from "../harness/gateway.js";
 import { freePort } from "../harness/ports.js";
 import { startPostfix, type TestPostfix } from "../harness/postfix.js";
+import { startRedis, type TestRedis } from "../harness/redis.js";
 import { type SmtpSink, startSmtpSink } from "../harness/smtp-sink.js";
 import { errorOf, errorText } from "../harness/stanza-match.js";
 import { swaks } from "../harness/swaks.js";
+import { waitFor } from "../harness/wait.js";
 import { connectClient, type Element, type TestClient, xml } from "../harness/xmpp-client.js";
 import { startXmppServer, type XmppServer } from "../harness/xmpp-server.js";
 
@@ -33,12 +35,14 @@ describe("email end to end", () => {
   let internet: SmtpSink;
   let postfix: TestPostfix;
   let gw: TestGateway;
+  let redis: TestRedis;
   let alice: TestClient;
   const listeners: InboundListener[] = [];
 
   beforeAll(async () => {
     server = await startXmppServer("prosody", { components: [{ domain: DOMAIN, secret: SECRET }] });
     await server.register("alice@localhost", "alice-pw");
+    redis = await startRedis({ appendOnly: true });
     const listenPort = await freePort();
     internet = await startSmtpSink();
     postfix = await startPostfix({ transports: { [DOMAIN]: listenPort }, relayPort: internet.port });
@@ -58,6 +62,7 @@ describe("email end to end", () => {
       adapters: { email },
       config: {
         xmpp: { service: server.componentService },
+        redis: { url: redis.url },
         allowedDomains: ["localhost"],
         credentials: { keys: { e2e: "${CREDENTIALS_KEY}" }, currentKey: "e2e" },
         queue: { outboundAttempts: 3, outboundBackoffMs: 100 },
@@ -94,6 +99,7 @@ describe("email end to end", () => {
     await postfix?.stop();
     await internet?.close();
     await server?.stop();
+    await redis?.stop();
   }, 60_000);
 
   const fromBob = (body: string) => (el: Element) =>
@@ -133,6 +139,58 @@ describe("email end to end", () => {
     const next = await PostalMime.parse((await internet.waitForMail("bob@example.com", 2, WAIT)).raw);
     expect(next.inReplyTo).toBe("<bob-1@example.com>");
   });
+
+  it("delivers the same Message-ID once, however often it arrives", async () => {
+    const again = () =>
+      swaks({
+        port: postfix.port,
+        from: "bob@example.com",
+        to: ALICE_MAIL,
+        header: ["Subject: once", "Message-Id: <bob-dup@example.com>"],
+        body: "only once",
+      });
+    for (const r of [await again(), await again()]) expect(r.code, r.transcript).toBe(0);
+    await alice.waitFor(fromBob("Subject: once\n\nonly once"), WAIT);
+    await alice.sendMessage(BOB_JID, "marker");
+    await internet.waitForMail("bob@example.com", 3, WAIT);
+    // The marker went out after both copies were taken by the listener (Postfix logs each as sent).
+    await waitFor(() => postfix.deliveries("sent").filter((l) => l.includes(ALICE_MAIL)).length >= 3, {
+      timeoutMs: WAIT,
+      description: "both copies handed to the listener",
+    });
+    await alice.sendMessage(BOB_JID, "marker 2");
+    await internet.waitForMail("bob@example.com", 4, WAIT);
+    expect(alice.received.filter(fromBob("Subject: once\n\nonly once"))).toHaveLength(1);
+  });
+
+  it("answers 4xx while Redis is down, and the mail arrives once it is back (Postfix retries)", async () => {
+    await redis.stop();
+    try {
+      const r = await swaks({
+        port: postfix.port,
+        from: "bob@example.com",
+        to: ALICE_MAIL,
+        header: [
+          "Subject: Re: Lunch tomorrow?",
+          "In-Reply-To: <bob-1@example.com>",
+          "Message-Id: <bob-2@example.com>",
+        ],
+        body: "Are you still there?",
+      });
+      expect(r.code, r.transcript).toBe(0);
+      await waitFor(
+        () => postfix.deliveries("deferred").some((l) => l.includes(ALICE_MAIL) && / 4\d\d /.test(l)),
+        {
+          timeoutMs: 30_000,
+          description: "the listener to answer 4xx and Postfix to defer",
+        },
+      );
+    } finally {
+      await redis.start();
+    }
+    await postfix.flush();
+    await alice.waitFor(fromBob("Are you still there?"), 30_000);
+  }, 90_000);
 
   it("turns a bounce for a sent mail into an error stanza naming the recipient and status", async () => {
     internet.refuse("gone@example.com", 550, "5.1.1 no such user here");
