@@ -335,7 +335,7 @@ async function assemble(
       });
     }
     if (roles.has("worker")) {
-      const hasStatusRoute = adapter.webhooks?.some((r) => r.path === "status") ?? false;
+      const reportRoute = adapter.webhooks?.find((r) => r.carriesReports);
       const timed = timedAdapter(adapter, (seconds, outcome) =>
         metrics.sendDuration.observe({ gateway: g.id, outcome }, seconds),
       );
@@ -361,7 +361,9 @@ async function assemble(
         rules,
         lockDurationMs: config.queue.lockDurationMs,
         stalledIntervalMs: config.queue.stalledIntervalMs,
-        statusCallbackUrl: hasStatusRoute ? `${config.http.publicUrl}/webhooks/${g.id}/status` : undefined,
+        statusCallbackUrl: reportRoute
+          ? `${config.http.publicUrl}/webhooks/${g.id}/${reportRoute.path}`
+          : undefined,
         onOutcome: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
         onReport: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
       });

@@ -17,6 +17,7 @@ import type {
 import { PermanentError, RetryableError } from "../../src/core/errors.js";
 import type { NumberCheck } from "../../src/core/phone.js";
 import { formatSmsAddress, parseSmsLocalpart } from "../../src/core/sms-address.js";
+import { smsFace } from "../sms-kit/face.js";
 import { type SimulatorConfig, simulatorConfigSchema } from "./config.js";
 import { simulatorTextRoute } from "./text-route.js";
 
@@ -158,6 +159,7 @@ export function createSimulatorAdapter(options: SimulatorAdapterOptions, deps: A
   return {
     kind: "simulator",
     capabilities: SIMULATOR_CAPABILITIES,
+    face: smsFace,
     parseAddress: (localpart) => parseSmsLocalpart(localpart, phone),
     formatAddress: (address) => formatSmsAddress(address),
     send,

@@ -7,6 +7,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import {
+  FORM_CONTENT_TYPE,
   type InboundEvent,
   WebhookAuthError,
   WebhookInputError,
@@ -35,6 +36,8 @@ export function simulatorTextRoute(o: {
 }): WebhookRoute {
   return {
     path: "text",
+    accepts: [FORM_CONTENT_TYPE],
+    carriesReports: false,
     async handle(req) {
       if (!sameSecret(req.headers.authorization ?? "", `Bearer ${o.token}`)) {
         throw new WebhookAuthError("missing or wrong simulator inbound token");

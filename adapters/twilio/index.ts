@@ -17,6 +17,7 @@ import type {
 import { PermanentError } from "../../src/core/errors.js";
 import type { NumberCheck } from "../../src/core/phone.js";
 import { formatSmsAddress, parseSmsLocalpart } from "../../src/core/sms-address.js";
+import { smsFace } from "../sms-kit/face.js";
 import { type TwilioConfig, twilioConfigSchema } from "./config.js";
 import { toSendError } from "./errors.js";
 import { GatewayRequestClient } from "./http-client.js";
@@ -114,6 +115,7 @@ export function createTwilioAdapter(options: TwilioAdapterOptions, deps: Adapter
   return {
     kind: "twilio",
     capabilities: TWILIO_CAPABILITIES,
+    face: smsFace,
     parseAddress: (localpart) => parseSmsLocalpart(localpart, phone),
     formatAddress: (address) => formatSmsAddress(address),
     send,

@@ -13,6 +13,7 @@ import twilio from "twilio";
 import { z } from "zod";
 import {
   type AdapterDeps,
+  FORM_CONTENT_TYPE,
   type InboundEvent,
   WebhookAuthError,
   WebhookInputError,
@@ -22,6 +23,18 @@ import {
 } from "../../src/core/adapter.js";
 import type { Logger } from "../../src/core/logger.js";
 import { deliveryErrorCondition, describeDeliveryError } from "./errors.js";
+
+/** Twilio posts forms; every route asks the HTTP layer for the parsed fields. */
+type Form = Readonly<Record<string, string | string[]>>;
+export interface FormRequest extends WebhookRequest {
+  readonly form: Form;
+}
+
+/** The request with its form fields (a route that accepts forms always gets them). */
+function withForm(req: WebhookRequest): FormRequest {
+  if (req.form === undefined) throw new WebhookInputError("expected a form body");
+  return { ...req, form: req.form };
+}
 
 /** What Twilio must be answered on an inbound message: empty TwiML, no auto-reply. */
 export const MESSAGE_ACK: WebhookResponse = {
@@ -88,7 +101,7 @@ export function createTwilioWebhooks(
   ownCredentials?: AdapterDeps["ownCredentials"],
 ): WebhookRoute[] {
   /** The token to check `req` with, and the self-service account it belongs to (if it is one). */
-  const signerOf = async (req: WebhookRequest, field: "To" | "From"): Promise<Signer> => {
+  const signerOf = async (req: FormRequest, field: "To" | "From"): Promise<Signer> => {
     const accountSid = req.form.AccountSid;
     const number = req.form[field];
     if (!ownCredentials || typeof accountSid !== "string" || typeof number !== "string") {
@@ -103,14 +116,20 @@ export function createTwilioWebhooks(
   return [
     {
       path: "message",
-      async handle(req) {
+      accepts: [FORM_CONTENT_TYPE],
+      carriesReports: false,
+      async handle(raw) {
+        const req = withForm(raw);
         verifySignature((await signerOf(req, "To")).token, req);
         return { events: [parseInbound(req.form)], ack: MESSAGE_ACK };
       },
     },
     {
       path: "status",
-      async handle(req) {
+      accepts: [FORM_CONTENT_TYPE],
+      carriesReports: true,
+      async handle(raw) {
+        const req = withForm(raw);
         const signer = await signerOf(req, "From");
         verifySignature(signer.token, req);
         const events = parseStatus(req.form);
@@ -132,7 +151,7 @@ interface Signer {
 }
 
 /** Throws WebhookAuthError unless X-Twilio-Signature signs req.publicUrl and every form field. */
-export function verifySignature(authToken: string, req: WebhookRequest): void {
+export function verifySignature(authToken: string, req: FormRequest): void {
   const signature = header(req.headers, "x-twilio-signature");
   if (signature === undefined || signature.length === 0) {
     throw new WebhookAuthError("missing X-Twilio-Signature header");
@@ -154,7 +173,7 @@ export function verifySignature(authToken: string, req: WebhookRequest): void {
  * handed on as the URL standard serializes them (`new URL(raw).href`), which percent-encodes
  * control and other characters a URL cannot hold raw, so the link stays the same link.
  */
-export function parseInbound(form: WebhookRequest["form"]): InboundEvent {
+export function parseInbound(form: Form): InboundEvent {
   const fields = parseForm(inboundSchema, form, "message");
   const numMedia = fields.NumMedia ?? 0;
   const mediaUrls: string[] = [];
@@ -187,7 +206,7 @@ function optOutOf(type: string | undefined): { optOut?: "stop" | "start" } {
 }
 
 /** A status callback -> zero or one status event (only final outcomes are reported). */
-export function parseStatus(form: WebhookRequest["form"]): InboundEvent[] {
+export function parseStatus(form: Form): InboundEvent[] {
   const fields = parseForm(statusSchema, form, "status");
   const status = fields.MessageStatus.toLowerCase();
   if (status === "delivered") {
@@ -208,7 +227,7 @@ export function parseStatus(form: WebhookRequest["form"]): InboundEvent[] {
   return [];
 }
 
-function parseForm<S extends z.ZodType>(schema: S, form: WebhookRequest["form"], route: string): z.output<S> {
+function parseForm<S extends z.ZodType>(schema: S, form: Form, route: string): z.output<S> {
   const result = schema.safeParse(form);
   if (!result.success) {
     const problems = result.error.issues.map(

@@ -2,7 +2,8 @@
  * The adapter contract: what every network adapter (Twilio, simulator, ...) implements.
  * Adapters are stateless translators; dedup, routing, ordering and storage live in the core.
  */
-import type { RefusalCondition } from "./errors.js";
+import { z } from "zod";
+import { refusalConditionSchema } from "./errors.js";
 import type { Logger } from "./logger.js";
 
 /** A network address in the adapter's canonical form, e.g. E.164 "+15551234567". */
@@ -20,8 +21,10 @@ export interface NetworkFace {
   readonly networkName: string;
   /** XEP-0100 <prompt> and the address field's label in forms and commands, e.g. "Phone number". */
   readonly addressLabel: string;
-  /** XEP-0100 <desc>: one sentence on what to type, e.g. "The phone number, with country code." */
+  /** XEP-0100 <desc>: one sentence on what to type for a contact, e.g. "Enter the phone number of ...". */
   readonly addressDescription: string;
+  /** Shown under the user's own address in registration forms, e.g. "In international form, e.g. +1...". */
+  readonly ownAddressHint: string;
   /** XEP-0030 identity of a contact JID (SMS: client/phone). */
   readonly contactIdentity: { readonly category: string; readonly type: string };
   /** An address as people read it in texts the gateway writes (SMS: "+1 555 123 4567"). */
@@ -82,7 +85,7 @@ export interface AdapterCommand {
 }
 
 export interface Capabilities {
-  /** Service discovery type of the gateway identity (XEP-0030 "gateway/<type>"). */
+  /** Service discovery type of the gateway identity; kept for older adapters: `face.identityType` is used. */
   readonly gatewayType: string;
   /** Largest body the provider accepts in one message, in characters. */
   readonly maxBodyLength: number;
@@ -175,31 +178,46 @@ export interface InboundMessageEvent {
   readonly occurredAt?: number;
 }
 
-export interface InboundStatusEvent {
-  readonly kind: "status";
-  readonly providerMessageId: string;
-  readonly status: "delivered" | "failed";
-  readonly reason?: string;
-  readonly errorCode?: string;
-  /** XMPP condition for a failed delivery (default recipient-unavailable). */
-  readonly condition?: RefusalCondition;
-  /**
-   * The self-service account whose credentials verified the report (its `accountOf` name; opaque
-   * to the core), absent when the gateway's own credentials did. A report is applied only to a
-   * message sent with that same account.
-   */
-  readonly signedBy?: string;
-}
+/** A delivery report; also how a report that came early is held in Redis. */
+export const inboundStatusEventSchema = z
+  .object({
+    kind: z.literal("status"),
+    providerMessageId: z.string(),
+    status: z.enum(["delivered", "failed"]),
+    reason: z.string().optional(),
+    errorCode: z.string().optional(),
+    /** XMPP condition for a failed delivery (default recipient-unavailable). */
+    condition: refusalConditionSchema.optional(),
+    /**
+     * The self-service account whose credentials verified the report (its `accountOf` name; opaque
+     * to the core), absent when the gateway's own credentials did. A report is applied only to a
+     * message sent with that same account.
+     */
+    signedBy: z.string().optional(),
+  })
+  .strict()
+  .readonly();
+export type InboundStatusEvent = z.infer<typeof inboundStatusEventSchema>;
 
 export type InboundEvent = InboundMessageEvent | InboundStatusEvent;
+
+/** The form media type (Twilio's webhooks). */
+export const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
+/** The JSON media type (Telnyx's webhooks, and most providers'). */
+export const JSON_CONTENT_TYPE = "application/json";
 
 /** A webhook request as the HTTP layer hands it to an adapter. */
 export interface WebhookRequest {
   /** The full URL the provider requested, built from the configured public URL (never Host). */
   readonly publicUrl: string;
+  /** Request headers (lowercase names; `content-type` says which of the route's types it is). */
   readonly headers: Readonly<Record<string, string | undefined>>;
-  /** application/x-www-form-urlencoded fields, every field received (for signature checks). */
-  readonly form: Readonly<Record<string, string | string[]>>;
+  /**
+   * application/x-www-form-urlencoded fields, every field received (for signature checks): only
+   * for a route that accepts forms, on a request that is one.
+   */
+  readonly form?: Readonly<Record<string, string | string[]>>;
+  /** The body exactly as received (what JSON providers sign), whatever its type. */
   readonly rawBody: string;
 }
 
@@ -220,8 +238,18 @@ export class WebhookInputError extends Error {
 }
 
 export interface WebhookRoute {
-  /** Path segment under /webhooks/<gatewayId>/, e.g. "message" or "status". */
+  /** Path segment under /webhooks/<gatewayId>/, e.g. "message" or "events". */
   readonly path: string;
+  /**
+   * Media types the route accepts (e.g. FORM_CONTENT_TYPE, JSON_CONTENT_TYPE); any other is
+   * answered 415 and nothing is enqueued.
+   */
+  readonly accepts: readonly string[];
+  /**
+   * Whether the provider posts delivery reports here: only then does the gateway ask the provider
+   * for them (a status callback URL pointing at this route).
+   */
+  readonly carriesReports: boolean;
   /**
    * Verify and parse a request. Throws WebhookAuthError (403) or WebhookInputError (400).
    * `ack` is what the provider must be answered once the events are safely enqueued.
@@ -246,7 +274,7 @@ export interface NetworkAdapter {
   readonly kind: string;
   readonly capabilities: Capabilities;
   /** How the network looks in XMPP (disco, XEP-0100, form labels, contact identity). */
-  readonly face?: NetworkFace;
+  readonly face: NetworkFace;
   /** Optional capabilities, detected at run time; absent means the network has no such thing. */
   readonly text?: TextCapability;
   readonly optOut?: OptOutCapability;

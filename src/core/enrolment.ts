@@ -4,7 +4,7 @@
  * anything is stored; admins bind without a check. One number per user, one user per number.
  */
 import { z } from "zod";
-import type { NetworkAdapter, RegistrationField, VerifiedAccount } from "./adapter.js";
+import type { NetworkAdapter, NetworkFace, RegistrationField, VerifiedAccount } from "./adapter.js";
 import { AddressError, Refusal } from "./errors.js";
 import { type RegistrationChecks, takeRegistrationCheck } from "./rate-limits.js";
 import { NumberTakenError, type Registration, type RegistrationStore } from "./registrations.js";
@@ -13,30 +13,42 @@ export type RegistrationMode = "provisioned" | "self-service";
 
 export interface EnrolmentContext {
   readonly gatewayId: string;
-  readonly adapter: Pick<NetworkAdapter, "parseAddress" | "registration">;
+  readonly adapter: Pick<NetworkAdapter, "face" | "parseAddress" | "registration">;
   readonly registrations: RegistrationStore;
   readonly mode: RegistrationMode;
   /** Limits how often one user may have a registration checked (each check calls the provider). */
   readonly registrationChecks?: RegistrationChecks;
 }
 
-const NUMBER_FIELD: RegistrationField = {
-  name: "number",
-  label: "Your phone number",
-  kind: "text",
-  description: "In international form, e.g. +15550001111",
-};
+/** The address field of the face's network, as a sentence reads it ("Phone number" -> "phone number"). */
+export function addressNoun(face: NetworkFace): string {
+  return face.addressLabel.charAt(0).toLowerCase() + face.addressLabel.slice(1);
+}
 
-/** The fields a user fills in to register (the number first). */
+/** "a phone number", "an email address". */
+export function anAddress(face: NetworkFace): string {
+  const noun = addressNoun(face);
+  return `${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun}`;
+}
+
+/** The fields a user fills in to register (the address first). */
 export function registrationFields(ctx: EnrolmentContext): readonly RegistrationField[] {
-  return ctx.adapter.registration?.fields ?? [NUMBER_FIELD];
+  const { face } = ctx.adapter;
+  return (
+    ctx.adapter.registration?.fields ?? [
+      { name: "number", label: `Your ${addressNoun(face)}`, kind: "text", description: face.ownAddressHint },
+    ]
+  );
 }
 
 export function registrationInstructions(ctx: EnrolmentContext): string {
   if (ctx.mode === "provisioned") {
     return "Numbers on this gateway are assigned by its operator: ask an administrator to bind one to your account.";
   }
-  return ctx.adapter.registration?.instructions ?? "Enter the phone number you send from and receive on.";
+  return (
+    ctx.adapter.registration?.instructions ??
+    `Enter the ${addressNoun(ctx.adapter.face)} you send from and receive on.`
+  );
 }
 
 const valueSchema = z.string().trim().min(1).max(300);

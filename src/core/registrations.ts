@@ -1,14 +1,19 @@
 /** Who owns which number on which gateway. Implemented on Redis in src/store. */
-export interface Registration {
-  /** Bare JID of the user. */
-  readonly jid: string;
-  /** The user's number on the network (E.164 for SMS). */
-  readonly number: string;
-  /** How the binding came to be. */
-  readonly source: "config" | "admin" | "self-service";
-  /** The user's own provider credentials (self-service registrations with an adapter that needs them). */
-  readonly credentials?: Readonly<Record<string, string>>;
-}
+import { z } from "zod";
+
+export const registrationSchema = z
+  .object({
+    /** Bare JID of the user. */
+    jid: z.string().min(3),
+    /** The user's number on the network (E.164 for SMS). */
+    number: z.string().min(1),
+    /** How the binding came to be. */
+    source: z.enum(["config", "admin", "self-service"]),
+    /** The user's own provider credentials (self-service registrations with an adapter that needs them). */
+    credentials: z.record(z.string(), z.string()).readonly().optional(),
+  })
+  .strict();
+export type Registration = Readonly<z.infer<typeof registrationSchema>>;
 
 export interface RegistrationStore {
   byJid(gatewayId: string, jid: string): Promise<Registration | undefined>;

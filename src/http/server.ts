@@ -2,14 +2,17 @@
  * The webhook server (fastify): mounts each gateway's adapter routes under
  * /webhooks/<gatewayId>/<path>, plus /healthz, /readyz and /metrics.
  *
- * A webhook is answered only after its events are safely enqueued; a bad signature gets 403 and
- * nothing is enqueued. Signatures are checked against the configured public URL, never Host.
+ * Each route declares the media types it takes (any other: 415) and gets the raw body, plus the
+ * parsed fields of a form. A webhook is answered only after its events are safely enqueued; a bad
+ * signature gets 403 and nothing is enqueued. Signatures are checked against the configured public URL, never Host.
  * Limits (WebhookServerLimits, see limits.ts) keep slow or numerous clients from holding it.
  */
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
 import {
+  FORM_CONTENT_TYPE,
   type InboundEvent,
+  JSON_CONTENT_TYPE,
   WebhookAuthError,
   WebhookInputError,
   type WebhookRoute,
@@ -43,9 +46,20 @@ export function buildHttpServer(o: HttpServerOptions): FastifyInstance {
   const log = o.logger.child({ role: "webhooks" });
   applyLimits(app, o.limits, log);
 
-  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) =>
-    done(null, body),
-  );
+  // Every body reaches the route raw (providers sign the bytes they sent); the route says which
+  // media types it takes. A JSON body that is not JSON is malformed whichever route it reached.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (req, body, done) => {
+    if (mediaTypeOf(req.headers["content-type"]) === JSON_CONTENT_TYPE) {
+      try {
+        JSON.parse(String(body));
+      } catch {
+        done(Object.assign(new Error("the body is not valid JSON"), { statusCode: 400 }), undefined);
+        return;
+      }
+    }
+    done(null, body);
+  });
 
   app.get("/healthz", async () => ({ ok: true }));
   app.get("/readyz", async (_req, res) => {
@@ -60,49 +74,7 @@ export function buildHttpServer(o: HttpServerOptions): FastifyInstance {
   for (const gw of o.gateways) {
     for (const route of gw.routes) {
       const path = `/webhooks/${gw.id}/${route.path}`;
-      app.post(path, async (req, res) => {
-        const send = (status: number, type: string, body: string) => {
-          o.onRequest?.(gw.id, route.path, status);
-          return res.code(status).type(type).send(body);
-        };
-        // Only a form: fastify's built-in text/plain parser also yields a string body.
-        const mediaType = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
-        if (typeof req.body !== "string" || mediaType !== "application/x-www-form-urlencoded") {
-          return send(415, "text/plain", "expected application/x-www-form-urlencoded\n");
-        }
-        const q = req.url.indexOf("?");
-        const publicUrl = `${o.publicUrl}${path}${q === -1 ? "" : req.url.slice(q)}`;
-        const headers: Record<string, string | undefined> = {};
-        for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(",") : v;
-        let handled: Awaited<ReturnType<WebhookRoute["handle"]>>;
-        try {
-          handled = await route.handle({ publicUrl, headers, form: parseForm(req.body), rawBody: req.body });
-        } catch (err) {
-          if (err instanceof WebhookAuthError) {
-            log.warn(
-              { gateway: gw.id, route: route.path, reason: err.message },
-              "webhook refused: bad signature",
-            );
-            return send(403, "text/plain", "forbidden\n");
-          }
-          if (err instanceof WebhookInputError) {
-            log.warn(
-              { gateway: gw.id, route: route.path, reason: err.message },
-              "webhook refused: malformed",
-            );
-            return send(400, "text/plain", `${err.message}\n`);
-          }
-          throw err;
-        }
-        try {
-          await gw.ingest(handled.events);
-        } catch (err) {
-          // Not enqueued: make the provider retry later rather than lose it.
-          log.error({ gateway: gw.id, err: { message: (err as Error).message } }, "webhook not enqueued");
-          return send(503, "text/plain", "temporarily unavailable\n");
-        }
-        return send(handled.ack.status, handled.ack.contentType, handled.ack.body);
-      });
+      app.post(path, (req, res) => serveWebhook(o, log, gw, route, path, req, res));
     }
   }
 
@@ -115,6 +87,63 @@ export function buildHttpServer(o: HttpServerOptions): FastifyInstance {
       .send(status === 500 ? "internal error\n" : `${err.message}\n`);
   });
   return app;
+}
+
+/** "Application/JSON; charset=utf-8" -> "application/json"; undefined without a header. */
+function mediaTypeOf(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value?.split(";")[0]?.trim().toLowerCase() || undefined;
+}
+
+/**
+ * One webhook request: its media type must be one the route accepts (415 otherwise), the route
+ * verifies and parses it (403 / 400), and it is answered only once its events are enqueued.
+ */
+async function serveWebhook(
+  o: HttpServerOptions,
+  log: Logger,
+  gw: WebhookGateway,
+  route: WebhookRoute,
+  path: string,
+  req: FastifyRequest,
+  res: FastifyReply,
+): Promise<FastifyReply> {
+  const send = (status: number, type: string, body: string) => {
+    o.onRequest?.(gw.id, route.path, status);
+    return res.code(status).type(type).send(body);
+  };
+  const mediaType = mediaTypeOf(req.headers["content-type"]);
+  if (typeof req.body !== "string" || mediaType === undefined || !route.accepts.includes(mediaType)) {
+    return send(415, "text/plain", `expected ${route.accepts.join(" or ")}\n`);
+  }
+  const q = req.url.indexOf("?");
+  const publicUrl = `${o.publicUrl}${path}${q === -1 ? "" : req.url.slice(q)}`;
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(",") : v;
+  const form = mediaType === FORM_CONTENT_TYPE ? { form: parseForm(req.body) } : {};
+  let handled: Awaited<ReturnType<WebhookRoute["handle"]>>;
+  try {
+    handled = await route.handle({ publicUrl, headers, rawBody: req.body, ...form });
+  } catch (err) {
+    const about = { gateway: gw.id, route: route.path, reason: (err as Error).message };
+    if (err instanceof WebhookAuthError) {
+      log.warn(about, "webhook refused: bad signature");
+      return send(403, "text/plain", "forbidden\n");
+    }
+    if (err instanceof WebhookInputError) {
+      log.warn(about, "webhook refused: malformed");
+      return send(400, "text/plain", `${err.message}\n`);
+    }
+    throw err;
+  }
+  try {
+    await gw.ingest(handled.events);
+  } catch (err) {
+    // Not enqueued: make the provider retry later rather than lose it.
+    log.error({ gateway: gw.id, err: { message: (err as Error).message } }, "webhook not enqueued");
+    return send(503, "text/plain", "temporarily unavailable\n");
+  }
+  return send(handled.ack.status, handled.ack.contentType, handled.ack.body);
 }
 
 export async function listen(app: FastifyInstance, listenAddr: string): Promise<string> {

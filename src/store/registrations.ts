@@ -6,19 +6,15 @@
  * encrypted by `xmpp-gateway credentials re-encrypt` (reencrypt.ts).
  */
 import type { Redis } from "ioredis";
-import { z } from "zod";
-import { NumberTakenError, type Registration, type RegistrationStore } from "../core/registrations.js";
+import type { z } from "zod";
+import {
+  NumberTakenError,
+  type Registration,
+  type RegistrationStore,
+  registrationSchema,
+} from "../core/registrations.js";
 import { type CredentialCipher, sealedSchema } from "./credential-cipher.js";
 import { storeKey } from "./keys.js";
-
-const registrationSchema = z
-  .object({
-    jid: z.string().min(3),
-    number: z.string().min(1),
-    source: z.enum(["config", "admin", "self-service"]),
-    credentials: z.record(z.string(), z.string()).optional(),
-  })
-  .strict();
 
 /** A by-jid hash value: the registration with its credentials sealed (or, from old versions, plain). */
 export const storedSchema = registrationSchema.extend({ sealed: sealedSchema.optional() }).strict();

@@ -4,7 +4,6 @@
  * never answered (no loops).
  */
 import type { Element } from "@xmpp/component";
-import { parseJid } from "../core/jid.js";
 import type { OutboundRequest } from "../core/outbound.js";
 import { NS } from "./namespaces.js";
 
@@ -41,9 +40,12 @@ export function decodeMessage(el: Element): Decoded {
   if (id !== undefined && id.length > MAX_ID) {
     return { kind: "refuse", condition: "bad-request", text: "The message id is too long." };
   }
-  const contact = parseJid(to);
-  const contactLocalpart = contact?.local ?? "";
-  const contactResource = contact?.resource;
+  // The contact's localpart exactly as written (not case-mapped or re-escaped as @xmpp/jid
+  // would): the adapter's parseAddress reads it, and an error comes back from the JID written to.
+  const at = to.indexOf("@");
+  const slash = to.indexOf("/");
+  const contactLocalpart = at > 0 && (slash === -1 || at < slash) ? to.slice(0, at) : "";
+  const contactResource = slash === -1 ? undefined : to.slice(slash + 1);
   // A body that is only the OOB URL (as clients send after an upload) is not repeated as text.
   const text = body ?? "";
   const bodyIsUrl = oob.includes(text.trim());

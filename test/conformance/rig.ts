@@ -28,6 +28,8 @@ export interface Rig {
   readonly adapter: NetworkAdapter;
   readonly owner: TestClient;
   readonly domain: string;
+  /** Every secret the gateway was given (component secret, credentials key, the adapter's own). */
+  readonly secrets: readonly string[];
   /** The JID of a network address on this gateway. */
   jidOf(address: string): string;
   stop(): Promise<void>;
@@ -64,9 +66,10 @@ export async function startRig(d: ConformanceAdapter, server: XmppServer): Promi
   let adapter: NetworkAdapter | undefined;
   const { owner: ownerUser } = usersOf(d);
   const bindInConfig = standIn.owner.register === undefined;
+  const env = { COMPONENT_SECRET, CREDENTIALS_KEY, ...standIn.env };
   const gw = await startTestGateway({
     publicUrl: PUBLIC_URL,
-    env: { COMPONENT_SECRET, CREDENTIALS_KEY, ...standIn.env },
+    env,
     adapters: { ...standIn.adapters, [kind]: capturing(base, (a) => (adapter = a)) },
     config: {
       xmpp: { service: server.componentService },
@@ -99,6 +102,7 @@ export async function startRig(d: ConformanceAdapter, server: XmppServer): Promi
     adapter: made,
     owner,
     domain,
+    secrets: Object.values(env),
     jidOf: (address) => `${made.formatAddress(address)}@${domain}`,
     async stop() {
       await owner.stop();

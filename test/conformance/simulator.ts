@@ -9,6 +9,7 @@
 import type { AdapterDeps } from "../../src/core/adapter.js";
 import { type AdapterEntry, adapters, entry } from "../../src/main.js";
 import type { ConformanceAdapter, SentMessage } from "./descriptor.js";
+import { freshUsNumber, SMS_ADDRESSES } from "./sms.js";
 
 const OWNER = "+15550004141";
 const FAIL_NUMBER = "+15557004001";
@@ -75,7 +76,7 @@ export const simulatorConformance: ConformanceAdapter = {
       adapters: { simulator: recordingEntry(sent, network) },
       owner: { address: OWNER },
       newId: () => `SIM${Date.now().toString(16)}${(counter++).toString(16).padStart(8, "0")}`,
-      contact: () => `+1555${String(7_100_000 + ((Date.now() + counter++ * 7919) % 2_800_000))}`,
+      contact: () => freshUsNumber(),
       attempts: () => sent,
       permanentError: () => ({ to: FAIL_NUMBER, reason: /refuses messages \(listed in failNumbers\)/ }),
       async postInbound(_gw, p) {
@@ -101,13 +102,7 @@ export const simulatorConformance: ConformanceAdapter = {
       // The simulated network reports delivery by itself, replyDelayMs after the send.
       reportDelivered: async () => undefined,
       failure: { to: () => UNREACHABLE, report: async () => undefined, reason: /30003.*unreachable/ },
-      addresses: {
-        valid: [
-          ["+15557654321", "+15557654321"],
-          ["+4915123456789", "+4915123456789"],
-        ],
-        invalid: ["not-a-number", "+1555"],
-      },
+      addresses: SMS_ADDRESSES,
       stop: async () => undefined,
     };
   },

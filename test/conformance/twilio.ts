@@ -11,6 +11,7 @@ import {
   twilioSpecPath,
 } from "../harness/twilio-standin.js";
 import type { ConformanceAdapter, GatewayUnderTest, InboundPost, SentMessage } from "./descriptor.js";
+import { freshUsNumber, SMS_ADDRESSES } from "./sms.js";
 
 const GATEWAY_SID = `AC${"c0".repeat(16)}`;
 const GATEWAY_TOKEN = "twilio-token-conformance-4e1b";
@@ -92,7 +93,6 @@ export const twilioConformance: ConformanceAdapter = {
         ...(errorCode === undefined ? {} : { ErrorCode: errorCode }),
       });
     let regCounter = 0;
-    let contactCounter = 0;
     return {
       gateway: {
         adapter: "twilio",
@@ -101,7 +101,7 @@ export const twilioConformance: ConformanceAdapter = {
       },
       env: { TWILIO_TOKEN: GATEWAY_TOKEN },
       owner: { address: OWNER },
-      contact: () => `+1555${String(7_100_000 + ((Date.now() + contactCounter++ * 7919) % 2_800_000))}`,
+      contact: () => freshUsNumber(),
       attempts: () => standIn.requests.filter((r) => r.path.endsWith("/Messages.json")).map(sentOf),
       permanentError() {
         standIn.enqueueResponse({ status: 400, code: 21211, message: "LOCAL: no such phone number" });
@@ -119,7 +119,7 @@ export const twilioConformance: ConformanceAdapter = {
         if (res.status !== 200) throw new Error(`status callback answered ${res.status}`);
       },
       failure: {
-        to: () => `+1555${String(7_100_000 + ((Date.now() + contactCounter++ * 7919) % 2_800_000))}`,
+        to: () => freshUsNumber(),
         async report(gw, sent) {
           const res = await status(gw, sent, "undelivered", "30003");
           if (res.status !== 200) throw new Error(`status callback answered ${res.status}`);
@@ -135,13 +135,7 @@ export const twilioConformance: ConformanceAdapter = {
         bad: () => ({ number: OWN_NUMBERS[0] ?? "", accountSid: OWN_SID, authToken: "a-wrong-token-0000" }),
         badCondition: "not-authorized",
       },
-      addresses: {
-        valid: [
-          ["+15557654321", "+15557654321"],
-          ["+442071838750", "+442071838750"],
-        ],
-        invalid: ["not-a-number", "+1555"],
-      },
+      addresses: SMS_ADDRESSES,
       problems: () => standIn.validationFailures(),
       stop: () => standIn.stop(),
       newId: newSid,

@@ -72,6 +72,10 @@ describe("Twilio adapter shape", () => {
       maxMedia: 10,
     });
     expect(adapter.webhooks?.map((r) => r.path)).toEqual(["message", "status"]);
+    expect(adapter.webhooks?.map((r) => [r.accepts, r.carriesReports])).toEqual([
+      [["application/x-www-form-urlencoded"], false],
+      [["application/x-www-form-urlencoded"], true],
+    ]);
   });
 
   it("is registered as the twilio module", () => {

@@ -3,7 +3,7 @@
  * delivery reports) and a report that arrived before that record. Checked with zod whenever read.
  */
 import { z } from "zod";
-import { conditionSchema } from "./jobs.js";
+import { inboundStatusEventSchema } from "../adapter.js";
 
 export const sentRecordSchema = z
   .object({
@@ -27,14 +27,5 @@ export const sentRecordSchema = z
   .strict();
 export type SentRecord = z.infer<typeof sentRecordSchema>;
 
-export const earlyReportSchema = z
-  .object({
-    kind: z.literal("status"),
-    providerMessageId: z.string(),
-    status: z.enum(["delivered", "failed"]),
-    reason: z.string().optional(),
-    errorCode: z.string().optional(),
-    condition: conditionSchema.optional(),
-    signedBy: z.string().optional(),
-  })
-  .strict();
+/** A report held until its message id is recorded: the inbound status event itself. */
+export const earlyReportSchema = inboundStatusEventSchema;

@@ -39,7 +39,7 @@ export function adminCommands(
               title: "Bind a number to a user",
               fields: [
                 { var: "jid", type: "jid-single", label: "User (bare JID)", required: true },
-                { var: "number", type: "text-single", label: "Phone number", required: true },
+                { var: "number", type: "text-single", label: ctx.adapter.face.addressLabel, required: true },
               ],
             }),
           };

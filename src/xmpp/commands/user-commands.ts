@@ -1,5 +1,5 @@
 /** Commands every user of an allowed domain gets: register a number (self-service), unregister. */
-import { selfRegister, selfUnregister } from "../../core/enrolment.js";
+import { addressNoun, anAddress, selfRegister, selfUnregister } from "../../core/enrolment.js";
 import type { FeatureContext } from "../feature-context.js";
 import { registrationForm } from "../iq/register.js";
 import type { PresenceService } from "../presence.js";
@@ -9,7 +9,7 @@ export function userCommands(ctx: FeatureContext, presence: PresenceService): Co
   return [
     {
       node: "register",
-      name: "Register a phone number",
+      name: `Register ${anAddress(ctx.adapter.face)}`,
       adminOnly: false,
       visible: () => ctx.mode === "self-service",
       async run({ requester, values }) {
@@ -28,7 +28,7 @@ export function userCommands(ctx: FeatureContext, presence: PresenceService): Co
     },
     {
       node: "unregister",
-      name: "Unregister my phone number",
+      name: `Unregister my ${addressNoun(ctx.adapter.face)}`,
       adminOnly: false,
       async run({ requester }) {
         const old = await selfUnregister(ctx, requester.bare);

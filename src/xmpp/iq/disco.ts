@@ -1,5 +1,6 @@
 /**
- * XEP-0030 service discovery for the gateway's domain and its contacts (phone numbers).
+ * XEP-0030 service discovery for the gateway's domain and its contacts (network addresses), with
+ * the identities the adapter's face declares.
  * - domain: identity gateway/<type> plus the features it answers; items: none, or the ad-hoc
  *   commands under the commands node (XEP-0050), filtered for the requester.
  * - contact: identity client/phone named after the address; ping answered.
@@ -39,7 +40,7 @@ export function handleDisco(ctx: FeatureContext, commands: readonly Command[]): 
       return xml(
         "query",
         { xmlns: NS.discoInfo },
-        xml("identity", { category: "client", type: "phone", name: target.address }),
+        xml("identity", { ...ctx.adapter.face.contactIdentity, name: target.address }),
         ...CONTACT_FEATURES.map(feature),
       );
     }
@@ -63,7 +64,7 @@ export function handleDisco(ctx: FeatureContext, commands: readonly Command[]): 
     return xml(
       "query",
       { xmlns: NS.discoInfo },
-      xml("identity", { category: "gateway", type: ctx.adapter.capabilities.gatewayType, name: ctx.name }),
+      xml("identity", { category: "gateway", type: ctx.adapter.face.identityType, name: ctx.name }),
       ...GATEWAY_FEATURES.map(feature),
     );
   });

@@ -1,10 +1,11 @@
 /**
  * XEP-0100 jabber:iq:gateway: turns what a person types ("(555) 123-4567") into the contact's
- * JID (+15551234567@sms.example.org), using the adapter's address rules (libphonenumber with the
- * gateway's default region for SMS). Something that is not an address gets bad-request.
+ * JID (+15551234567@sms.example.org), using the adapter's address rules; the prompt and its
+ * description are the adapter's face. Something that is not an address gets bad-request.
  */
 import { xml } from "@xmpp/component";
 import { z } from "zod";
+import { addressNoun } from "../../core/enrolment.js";
 import { AddressError, Refusal } from "../../core/errors.js";
 import type { FeatureContext } from "../feature-context.js";
 import { NS } from "../namespaces.js";
@@ -18,14 +19,15 @@ export function handleGateway(ctx: FeatureContext): void {
     xml(
       "query",
       { xmlns: NS.gateway },
-      xml("desc", {}, "Enter the phone number of the contact you want to text."),
-      xml("prompt", {}, "Phone number"),
+      xml("desc", {}, adapter.face.addressDescription),
+      xml("prompt", {}, adapter.face.addressLabel),
     ),
   );
 
   transport.handleIq("set", NS.gateway, "query", (stanza) => {
     const prompt = promptSchema.safeParse(stanza.getChild("query", NS.gateway)?.getChildText("prompt") ?? "");
-    if (!prompt.success) throw new Refusal("bad-request", "Send the phone number in <prompt/>.");
+    if (!prompt.success)
+      throw new Refusal("bad-request", `Send the ${addressNoun(adapter.face)} in <prompt/>.`);
     let address: string;
     try {
       address = adapter.parseAddress(prompt.data);

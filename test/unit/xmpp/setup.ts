@@ -1,5 +1,6 @@
 /** A FakeTransport with the component's features on it, for stanza-level tests. */
 import { type Element, xml } from "@xmpp/component";
+import { smsFace } from "../../../adapters/sms-kit/face.js";
 import { limitsSchema } from "../../../src/config/limits-schema.js";
 import type { NetworkAdapter, RegistrationSpec } from "../../../src/core/adapter.js";
 import type { RegistrationMode } from "../../../src/core/enrolment.js";
@@ -27,6 +28,7 @@ export function fakeAdapter(registration?: RegistrationSpec): NetworkAdapter {
   const phone = { defaultRegion: "US", check: "possible" as const };
   return {
     kind: "fake",
+    face: smsFace,
     capabilities: {
       gatewayType: "sms",
       maxBodyLength: 1600,
@@ -48,7 +50,12 @@ export interface Setup {
 }
 
 export function setup(
-  o: { mode?: RegistrationMode; registration?: RegistrationSpec; queues?: QueueAdmin } = {},
+  o: {
+    mode?: RegistrationMode;
+    registration?: RegistrationSpec;
+    queues?: QueueAdmin;
+    adapter?: NetworkAdapter;
+  } = {},
 ): Setup {
   const transport = new FakeTransport(DOMAIN);
   transport.goOnline();
@@ -56,7 +63,7 @@ export function setup(
   const features = startFeatures({
     gatewayId: "sms",
     transport,
-    adapter: fakeAdapter(o.registration),
+    adapter: o.adapter ?? fakeAdapter(o.registration),
     registrations,
     allowedDomains: new Set(["example.org"]),
     admins: new Set(["root@example.org"]),
