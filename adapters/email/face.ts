@@ -6,6 +6,7 @@ export const EMAIL_FACE: NetworkFace = {
   networkName: "Email",
   addressLabel: "Email address",
   addressDescription: "Enter the email address of the contact you want to write to.",
+  ownAddressHint: "The email address you send from and receive on, e.g. alice@mail.example.org",
   // No registry type names a mailbox; a contact is someone at a computer.
   contactIdentity: { category: "client", type: "pc" },
 };
