@@ -25,6 +25,3 @@ export const EMAIL_CAPABILITIES: Capabilities = {
   maxMedia: 10,
   mediaUrlSchemes: ["https", "http"],
 };
-
-/** XEP-0106: contact JIDs are escaped email addresses (the core advertises it in disco#info). */
-export const JID_ESCAPING_FEATURE = "jid\\20escaping";

@@ -28,6 +28,11 @@ export interface EmailListener extends InboundListener {
 }
 
 const MAX_RECIPIENTS = 100;
+/**
+ * Connections at once: each may hold up to maxMessageBytes while its mail is parsed. The MTA in
+ * front opens a few (Postfix: 20 per destination at most) and retries on 421 beyond this.
+ */
+const MAX_CLIENTS = 20;
 
 function smtpError(code: number, text: string): Error & { responseCode: number } {
   return Object.assign(new Error(text), { responseCode: code });
@@ -47,43 +52,52 @@ function readCapped(stream: SMTPServerDataStream, limit: number): Promise<Buffer
   });
 }
 
+/**
+ * One received mail: parsed, turned into events and enqueued; resolves with the 250 text, or
+ * throws the SMTP error to answer (554 unreadable, 451 not enqueued).
+ */
+async function accept(
+  raw: Buffer,
+  session: SMTPServerSession,
+  deps: ListenerDeps,
+  log: ListenerDeps["logger"],
+): Promise<string> {
+  const mail = await parseMail(raw).catch((err: unknown) => {
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, "unreadable inbound mail refused");
+    throw smtpError(554, "The message could not be parsed");
+  });
+  const recipients = session.envelope.rcptTo.flatMap((r) => canonicalEmail(r.address) ?? []);
+  const envelope = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", recipients };
+  const events = eventsFor(mail, envelope, raw);
+  if (events.length === 0) {
+    log.info(
+      { messageId: mail.messageId, bounce: mail.bounce !== undefined },
+      "inbound mail with nothing to deliver: accepted and dropped",
+    );
+    return "Accepted";
+  }
+  try {
+    await deps.emit(events);
+  } catch (err) {
+    log.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      "inbound mail not enqueued: answered 451",
+    );
+    throw smtpError(451, "Temporary failure, please try again later");
+  }
+  const first = events[0];
+  if (mail.messageId !== undefined && first?.kind === "message") {
+    const ref = { messageId: mail.messageId, references: mail.references };
+    for (const e of events) {
+      if (e.kind === "message") await deps.threads.remember(e.to, e.from, ref).catch(() => undefined);
+    }
+  }
+  return "Queued";
+}
+
 export function createEmailListener(config: EmailConfig, deps: ListenerDeps): EmailListener {
   const { host, port: configuredPort } = splitHostPort(config.listen) ?? { host: "127.0.0.1", port: 2525 };
   const log = deps.logger.child({ listener: "smtp" });
-
-  async function accept(raw: Buffer, session: SMTPServerSession): Promise<string> {
-    const mail = await parseMail(raw).catch((err: unknown) => {
-      log.warn({ err: err instanceof Error ? err.message : String(err) }, "unreadable inbound mail refused");
-      throw smtpError(554, "The message could not be parsed");
-    });
-    const recipients = session.envelope.rcptTo.flatMap((r) => canonicalEmail(r.address) ?? []);
-    const envelope = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", recipients };
-    const events = eventsFor(mail, envelope, raw);
-    if (events.length === 0) {
-      log.info(
-        { messageId: mail.messageId, bounce: mail.bounce !== undefined },
-        "inbound mail with nothing to deliver: accepted and dropped",
-      );
-      return "Accepted";
-    }
-    try {
-      await deps.emit(events);
-    } catch (err) {
-      log.warn(
-        { err: err instanceof Error ? err.message : String(err) },
-        "inbound mail not enqueued: answered 451",
-      );
-      throw smtpError(451, "Temporary failure, please try again later");
-    }
-    const first = events[0];
-    if (mail.messageId !== undefined && first?.kind === "message") {
-      const ref = { messageId: mail.messageId, references: mail.references };
-      for (const e of events) {
-        if (e.kind === "message") await deps.threads.remember(e.to, e.from, ref).catch(() => undefined);
-      }
-    }
-    return "Queued";
-  }
 
   const server = new SMTPServer({
     banner: "xmpp-gateway",
@@ -94,6 +108,7 @@ export function createEmailListener(config: EmailConfig, deps: ListenerDeps): Em
     disabledCommands: ["AUTH", "STARTTLS"],
     disableReverseLookup: true,
     maxRecipients: MAX_RECIPIENTS,
+    maxClients: MAX_CLIENTS,
     logger: false,
     onRcptTo(address, _session, callback) {
       const to = canonicalEmail(address.address);
@@ -107,7 +122,7 @@ export function createEmailListener(config: EmailConfig, deps: ListenerDeps): Em
       readCapped(stream, config.maxMessageBytes)
         .then((raw) => {
           if (stream.sizeExceeded) throw smtpError(552, "Message too large");
-          return accept(raw, session);
+          return accept(raw, session, deps, log);
         })
         .then(
           (text) => callback(null, text),
