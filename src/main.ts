@@ -15,26 +15,23 @@ import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
 import { registerAddressCheck } from "./core/address-checks.js";
 import { syncConfigUsers } from "./core/config-users.js";
-import type { Logger } from "./core/logger.js";
-import { gatewayAccounts, ownAccounts } from "./core/own-accounts.js";
-import { inboundIngester } from "./core/pipeline/inbound.js";
 import { rulesFor } from "./core/pipeline/network-rules.js";
-import { listenOrExplain } from "./http/listen-error.js";
-import { buildHttpServer, buildInternalServer } from "./http/server.js";
+import { buildHttpServer, buildInternalServer, type HttpServerOptions } from "./http/server.js";
 import { createLogger, type GatewayLogger, resolveLogFormat } from "./observability/logger.js";
-import { createMetrics } from "./observability/metrics.js";
-import { timedAdapter } from "./observability/timed-adapter.js";
+import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { QueueAdmin } from "./queue/admin.js";
 import { Producer } from "./queue/producer.js";
-import { startComponent } from "./roles/component.js";
-import { startWorker } from "./roles/worker.js";
+import { type Built, Stoppers } from "./roles/built.js";
+import { ingesterFor, startComponentFor, startWorkerFor } from "./roles/gateway-roles.js";
+import { listenOn, type RunningGateway, readiness, runningGateway } from "./roles/running.js";
+import { secretValues } from "./roles/secrets.js";
 import { ComponentLock, ComponentLockConflict, lockConflictError } from "./store/component-lock.js";
 import { ContactBook } from "./store/contacts.js";
 import { cipherFromConfig } from "./store/credential-cipher.js";
 import { MessageMap } from "./store/message-map.js";
 import { OptOutStore } from "./store/optouts.js";
 import { RedisRateLimiter } from "./store/rate-limiter.js";
-import { redactedRedisUrl, waitForRedis } from "./store/redis-connect.js";
+import { redisErrorLogger, waitForRedis } from "./store/redis-connect.js";
 import { CachedRegistrationStore } from "./store/registration-cache.js";
 import { RedisRegistrationStore } from "./store/registrations.js";
 import { SentParts } from "./store/sent-parts.js";
@@ -85,44 +82,8 @@ export interface StartOptions {
   readonly adapters?: Readonly<Record<string, AdapterEntry<unknown>>>;
 }
 
-export interface RunningGateway {
-  readonly logger: GatewayLogger;
-  /** host:port the webhook server listens on, when the webhooks role runs. */
-  readonly httpAddress?: string;
-  /** host:port of the internal listener (/metrics, /healthz, /readyz), when http.internalListen is set. */
-  readonly internalAddress?: string;
-  readonly transports: ReadonlyMap<string, XmppTransport>;
-  /** Settles when a component hits an unrecoverable error (e.g. a wrong secret). */
-  readonly fatal: Promise<Error>;
-  /** Applies what can change while running (log level, config users); returns what changed. */
-  reload(config: LoadedConfig): Promise<string[]>;
-  stop(): Promise<void>;
-}
-
-/** Every string in the config that must never be logged. */
-export function secretValues(config: LoadedConfig): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown, key: string) => {
-    if (typeof v === "string" && /secret|token|password|key/i.test(key)) out.push(v);
-    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, k);
-  };
-  for (const g of config.gateways) {
-    out.push(g.secret);
-    walk(g.adapterConfig, "");
-  }
-  out.push(...Object.values(config.credentials.keys));
-  const redisPassword = safeUrlPassword(config.redis.url);
-  if (redisPassword) out.push(redisPassword);
-  return out;
-}
-
-function safeUrlPassword(url: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
-  }
-}
+export type { RunningGateway } from "./roles/running.js";
+export { secretValues } from "./roles/secrets.js";
 
 /**
  * Starts the roles. A start-up failure an operator can fix (a port in use, Redis refusing the
@@ -133,11 +94,11 @@ export async function startGateway(
   config: LoadedConfig,
   options: StartOptions = {},
 ): Promise<RunningGateway> {
-  const undo: (() => Promise<void>)[] = [];
+  const stoppers = new Stoppers();
   try {
-    return await assemble(config, options, undo);
+    return await assemble(config, options, stoppers);
   } catch (err) {
-    for (const step of undo.reverse()) await step().catch(() => undefined);
+    for (const step of stoppers.undo.reverse()) await step().catch(() => undefined);
     throw err instanceof ComponentLockConflict ? lockConflictError(config.redis.prefix, err) : err;
   }
 }
@@ -145,7 +106,7 @@ export async function startGateway(
 async function assemble(
   config: LoadedConfig,
   options: StartOptions,
-  undo: (() => Promise<void>)[],
+  stoppers: Stoppers,
 ): Promise<RunningGateway> {
   const roles = options.roles ?? new Set(ALL_ROLES);
   const logger = createLogger({
@@ -160,42 +121,122 @@ async function assemble(
     version: packageVersion(),
     queueCounts: async () => (queueCounts.admin ? queueCounts.admin.counts() : {}),
   });
-  // Stopped in this order: webhooks (providers retry), components, workers, then adapters.
-  const stopHttp: (() => Promise<void>)[] = [];
-  const stopComponents: (() => Promise<void>)[] = [];
-  const stopWorkers: (() => Promise<void>)[] = [];
-  const stopAdapters: (() => Promise<void>)[] = [];
-
-  const redisErrors = rateLimitedLogger(logger, `Redis connection error (${redactedUrl(config.redis.url)})`);
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectionName: "xgw" });
-  redis.on("error", redisErrors);
-  const workerRedis = new Redis(config.redis.url, {
-    maxRetriesPerRequest: null,
-    connectionName: "xgw-worker",
+  const b = await build(config, logger, metrics, stoppers);
+  const admin = new QueueAdmin(
+    b.redis,
+    config.redis.prefix,
+    config.gateways.map((g) => g.id),
+  );
+  queueCounts.admin = admin;
+  const transports = new Map<string, XmppTransport>();
+  let rejectFatal: (err: Error) => void = () => {};
+  const fatal = new Promise<Error>((resolve) => {
+    rejectFatal = resolve;
   });
-  workerRedis.on("error", redisErrors);
+  const webhookGateways: HttpServerOptions["gateways"][number][] = [];
+  for (const g of config.gateways) {
+    const adapterEntry = { ...adapters, ...options.adapters }[g.adapter];
+    if (!adapterEntry) throw new Error(`unknown adapter ${g.adapter}`);
+    // The adapter is built first (its rules feed the ingester); it emits only once started.
+    const adapter = adapterEntry.create(g, g.adapterConfig, {
+      logger: logger.child({ adapter: g.adapter }),
+      emit: (events) => ingest(events),
+      ownCredentials: async (number) => (await b.registrations.byNumber(g.id, number))?.credentials,
+    });
+    const ingest = ingesterFor(b, g, rulesFor(adapter));
+    stoppers.adapters.push(async () => adapter.close?.());
+    if (roles.has("component")) {
+      const lock = new ComponentLock(b.storeRedis, config.redis.prefix, g.id, {
+        service: config.xmpp.service,
+        domain: g.domain,
+      });
+      const transport = new XmppTransport({ ...config.xmpp, domain: g.domain, secret: g.secret }, logger);
+      transport.on("fatal", (err) => rejectFatal(err));
+      transports.set(g.id, transport);
+      const queues = new QueueAdmin(b.redis, config.redis.prefix, [g.id]);
+      await startComponentFor(b, g, adapter, { lock, transport, queues });
+    }
+    if (roles.has("worker")) startWorkerFor(b, g, adapter);
+    if (adapter.webhooks) webhookGateways.push({ id: g.id, routes: adapter.webhooks, ingest });
+  }
+  const { httpAddress, internalAddress } = await listeners(
+    b,
+    roles,
+    webhookGateways,
+    readiness(b, transports),
+  );
+  // Started once every listener and lock is in place: nothing connects before start-up can fail.
+  for (const transport of transports.values()) transport.start();
+  return runningGateway(b, { httpAddress, internalAddress, transports, fatal, admin });
+}
+
+/** The webhook server (webhooks role) and the internal listener, built and listening. */
+async function listeners(
+  b: Built,
+  roles: ReadonlySet<Role>,
+  gateways: HttpServerOptions["gateways"],
+  ready: HttpServerOptions["ready"],
+): Promise<{ httpAddress?: string; internalAddress?: string }> {
+  const { config, logger, metrics } = b;
+  let httpAddress: string | undefined;
+  if (roles.has("webhooks")) {
+    // No /metrics here: the public listener faces providers (and the internet).
+    const app = buildHttpServer({
+      publicUrl: config.http.publicUrl,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      limits: config.http,
+      gateways,
+      logger,
+      onRequest: (gateway, route, status) => metrics.webhooks.inc({ gateway, route, status: String(status) }),
+      ready,
+    });
+    httpAddress = await listenOn(b, app, config.http.listen, "http.listen", "webhook server listening");
+  }
+  // --- the internal listener: /metrics and health, in every role ---
+  let internalAddress: string | undefined;
+  if (config.http.internalListen !== undefined) {
+    const internal = buildInternalServer({ metrics: metrics.registry, ready });
+    const what = "internal listener (metrics, health) listening";
+    internalAddress = await listenOn(b, internal, config.http.internalListen, "http.internalListen", what);
+  }
+  return { httpAddress, internalAddress };
+}
+
+/** The Redis clients and every store on them. */
+async function build(
+  config: LoadedConfig,
+  logger: GatewayLogger,
+  metrics: Metrics,
+  stoppers: Stoppers,
+): Promise<Built> {
+  const { url, prefix } = config.redis;
+  const redisErrors = redisErrorLogger(logger, url);
+  const client = (connectionName: string, maxRetriesPerRequest: number | null) => {
+    const r = new Redis(url, { maxRetriesPerRequest, connectionName });
+    r.on("error", redisErrors);
+    return r;
+  };
+  const redis = client("xgw", 3);
+  const workerRedis = client("xgw-worker", null);
   // The stores' own commands and pipelines. Not shared with BullMQ: ioredis copies every script
   // defined on a connection (BullMQ defines dozens) into each pipeline made from it.
-  const storeRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectionName: "xgw-store" });
-  storeRedis.on("error", redisErrors);
-  undo.push(async () => {
+  const storeRedis = client("xgw-store", 3);
+  stoppers.undo.push(async () => {
     for (const r of [redis, workerRedis, storeRedis]) r.disconnect();
   });
-
   // Nothing works without Redis, and it may come up after the gateway (a reboot, a container
   // order): wait for it, saying clearly what is missing, instead of starting half-seeded.
-  await waitForRedis(redis, config.redis.url, logger);
+  await waitForRedis(redis, url, logger);
 
   // Changes made by this process apply at once; those of another role process within 5 s.
   const registrations = new CachedRegistrationStore(
-    new RedisRegistrationStore(storeRedis, config.redis.prefix, cipherFromConfig(config.credentials)),
+    new RedisRegistrationStore(storeRedis, prefix, cipherFromConfig(config.credentials)),
     5_000,
   );
   await syncConfigUsers(registrations, config.gateways, logger);
-
   const producer = new Producer(redis, {
     store: storeRedis,
-    prefix: config.redis.prefix,
+    prefix,
     outboundAttempts: config.queue.outboundAttempts,
     deliveryAttempts: config.queue.deliveryAttempts,
     keepCompleted: config.queue.keepCompleted,
@@ -208,252 +249,37 @@ async function assemble(
         "a job was enqueued but its duplicate marker was not written; a resend of it may be sent twice",
       ),
   });
-  const messageMap = new MessageMap(storeRedis, config.redis.prefix, config.queue.messageMapTtlSeconds);
-  const optOuts = new OptOutStore(storeRedis, config.redis.prefix, config.queue.optOutTtlSeconds);
+  const messageMap = new MessageMap(storeRedis, prefix, config.queue.messageMapTtlSeconds);
+  const optOuts = new OptOutStore(storeRedis, prefix, config.queue.optOutTtlSeconds);
   const migrated = await optOuts.migrateLegacy();
   if (migrated > 0) logger.info({ migrated }, "opt-outs moved to per-pair keys with a bounded life");
-  // Per-user limits, counted in Redis so every process shares them (README: Cost limits).
-  const limiter = new RedisRateLimiter(storeRedis, config.redis.prefix);
+  // Attempt notes wait for Redis (a note lost makes a claim count as "may have been sent").
   const sentParts = new SentParts(
     storeRedis,
-    config.redis.prefix,
+    prefix,
     config.queue.dedupTtlSeconds,
     optOuts,
     messageMap,
-    // Attempt notes wait for Redis (a note lost makes a claim count as "may have been sent").
     workerRedis,
   );
-  const contacts = new ContactBook(workerRedis, config.redis.prefix);
-  const allowedDomains = new Set(config.allowedDomains);
-  queueCounts.admin = new QueueAdmin(
-    redis,
-    config.redis.prefix,
-    config.gateways.map((g) => g.id),
-  );
-  const transports = new Map<string, XmppTransport>();
-  const locks: ComponentLock[] = [];
-  // Started once every listener and lock is in place: nothing connects before start-up can fail.
-  const startTransports: (() => void)[] = [];
-  let rejectFatal: (err: Error) => void = () => {};
-  const fatal = new Promise<Error>((resolve) => {
-    rejectFatal = resolve;
-  });
-
-  const webhookGateways = [];
-  for (const g of config.gateways) {
-    const adapterEntry = { ...adapters, ...options.adapters }[g.adapter];
-    if (!adapterEntry) throw new Error(`unknown adapter ${g.adapter}`);
-    // The adapter is built first (its rules feed the ingester); it emits only once started.
-    const adapter = adapterEntry.create(g, g.adapterConfig, {
-      logger: logger.child({ adapter: g.adapter }),
-      emit: (events) => ingest(events),
-      ownCredentials: async (number) => (await registrations.byNumber(g.id, number))?.credentials,
-    });
-    stopAdapters.push(async () => adapter.close?.());
-    const network = rulesFor(adapter);
-    const ingest = inboundIngester({
-      gatewayId: g.id,
-      network,
-      producer,
+  return {
+    ...{
+      config,
       logger,
+      metrics,
+      redis,
+      workerRedis,
+      storeRedis,
+      registrations,
+      producer,
       messageMap,
       optOuts,
-      onOutcome: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
-      onStatus: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
-      onReportDelay: (seconds, status) => metrics.reportDelay.observe({ gateway: g.id, status }, seconds),
-    });
-
-    const rules = { caps: g.limits, longMessages: g.longMessages, corrections: g.corrections };
-    if (roles.has("component")) {
-      // --- one XMPP service per (prefix, gateway id): see store/component-lock.ts ---
-      const lock = new ComponentLock(storeRedis, config.redis.prefix, g.id, {
-        service: config.xmpp.service,
-        domain: g.domain,
-      });
-      await lock.acquire((conflict) => {
-        logger.error({ gateway: g.id, holder: conflict.holder }, "another XMPP service took this gateway id");
-      });
-      locks.push(lock);
-      undo.push(() => lock.release());
-      const transport = new XmppTransport({ ...config.xmpp, domain: g.domain, secret: g.secret }, logger);
-      transports.set(g.id, transport);
-      transport.on("online", () => metrics.xmppOnline.set({ gateway: g.id }, 1));
-      transport.on("offline", () => metrics.xmppOnline.set({ gateway: g.id }, 0));
-      transport.on("fatal", (err) => rejectFatal(err));
-      const role = startComponent({
-        gatewayId: g.id,
-        transport,
-        adapter,
-        network,
-        contacts,
-        producer,
-        registrations,
-        allowedDomains,
-        admins: new Set(config.admins),
-        registrationMode: g.registration.mode,
-        ...(g.name ? { name: g.name } : {}),
-        queues: new QueueAdmin(redis, config.redis.prefix, [g.id]),
-        workerRedis,
-        prefix: config.redis.prefix,
-        logger,
-        onOutbound: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
-        mediaPolicy: config.media,
-        onInbound: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
-        rules,
-        sendLimits: {
-          limiter,
-          defaults: g.limits.perUser,
-          overrides: new Map(g.limits.users.map(({ jid, ...own }) => [jid, own])),
-        },
-        ...(adapter.destinations
-          ? { checkDestination: (a: string) => adapter.destinations?.checkDestination(a) }
-          : {}),
-        registrationChecks: {
-          limiter,
-          attempts: g.registration.checksPerWindow,
-          windowMs: g.registration.checkWindowSeconds * 1000,
-          onRefused: (jid) => {
-            metrics.registrationChecksLimited.inc({ gateway: g.id });
-            logger.warn({ gateway: g.id, jid }, "registration refused: too many attempts");
-          },
-        },
-        onLimited: (limit) => metrics.outboundLimited.inc({ gateway: g.id, limit }),
-        lockDurationMs: config.queue.lockDurationMs,
-        stalledIntervalMs: config.queue.stalledIntervalMs,
-      });
-      startTransports.push(() => transport.start());
-      stopComponents.push(async () => {
-        await role.stop();
-        await transport.stop();
-        await lock.release();
-      });
-      undo.push(async () => {
-        await role.stop();
-        await transport.stop();
-      });
-    }
-    if (roles.has("worker")) {
-      const reportRoute = adapter.webhooks?.find((r) => r.carriesReports);
-      const timed = timedAdapter(adapter, (seconds, outcome) =>
-        metrics.sendDuration.observe({ gateway: g.id, outcome }, seconds),
-      );
-      const worker = startWorker({
-        gatewayId: g.id,
-        adapter: timed,
-        network,
-        // Only self-service users carry their own accounts: no lookup per send otherwise.
-        accounts:
-          g.registration.mode === "self-service"
-            ? ownAccounts(registrations, g.id, adapter.registration?.accountOf)
-            : gatewayAccounts,
-        workerRedis,
-        producer,
-        logger,
-        prefix: config.redis.prefix,
-        concurrency: config.queue.outboundConcurrency,
-        backoffMs: config.queue.outboundBackoffMs,
-        maxBackoffMs: config.queue.maxBackoffMs,
-        messageMap,
-        parts: sentParts,
-        optOuts,
-        rules,
-        lockDurationMs: config.queue.lockDurationMs,
-        stalledIntervalMs: config.queue.stalledIntervalMs,
-        statusCallbackUrl: reportRoute
-          ? `${config.http.publicUrl}/webhooks/${g.id}/${reportRoute.path}`
-          : undefined,
-        onOutcome: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
-        onReport: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
-      });
-      stopWorkers.push(() => worker.close());
-      undo.push(() => worker.close());
-    }
-    if (adapter.webhooks) webhookGateways.push({ id: g.id, routes: adapter.webhooks, ingest });
-  }
-
-  const ready = async () => {
-    const redisOk = await redis.ping().then(
-      () => true,
-      () => false,
-    );
-    const xmpp = Object.fromEntries([...transports].map(([id, t]) => [id, t.online]));
-    return { ok: redisOk && Object.values(xmpp).every(Boolean), detail: { redis: redisOk, xmpp } };
-  };
-  let httpAddress: string | undefined;
-  if (roles.has("webhooks")) {
-    // No /metrics here: the public listener faces providers (and the internet).
-    const app = buildHttpServer({
-      publicUrl: config.http.publicUrl,
-      bodyLimitBytes: config.http.bodyLimitBytes,
-      limits: config.http,
-      gateways: webhookGateways,
-      logger,
-      onRequest: (gateway, route, status) => metrics.webhooks.inc({ gateway, route, status: String(status) }),
-      ready,
-    });
-    const url = await listenOrExplain(app, config.http.listen, "http.listen");
-    httpAddress = new URL(url).host;
-    logger.info({ listen: httpAddress, publicUrl: config.http.publicUrl }, "webhook server listening");
-    stopHttp.push(() => app.close());
-    undo.push(() => app.close());
-  }
-  // --- the internal listener: /metrics and health, in every role ---
-  let internalAddress: string | undefined;
-  if (config.http.internalListen !== undefined) {
-    const internal = buildInternalServer({ metrics: metrics.registry, ready });
-    const url = await listenOrExplain(internal, config.http.internalListen, "http.internalListen");
-    internalAddress = new URL(url).host;
-    logger.info({ listen: internalAddress }, "internal listener (metrics, health) listening");
-    stopHttp.push(() => internal.close());
-    undo.push(() => internal.close());
-  }
-  for (const start of startTransports) start();
-
-  let stopped: Promise<void> | undefined;
-  return {
-    logger,
-    httpAddress,
-    internalAddress,
-    transports,
-    fatal,
-    async reload(next) {
-      const changes: string[] = [];
-      if (next.log.level !== logger.level) {
-        changes.push(`log level ${logger.level} -> ${next.log.level}`);
-        logger.setLevel(next.log.level);
-      }
-      const users = await syncConfigUsers(registrations, next.gateways, logger);
-      if (users.bound + users.unbound > 0)
-        changes.push(`users: ${users.bound} bound, ${users.unbound} unbound`);
-      return changes;
     },
-    stop() {
-      stopped ??= (async () => {
-        for (const stop of [...stopHttp, ...stopComponents, ...stopWorkers, ...stopAdapters]) {
-          await stop().catch((err: Error) => logger.warn({ reason: err.message }, "error while stopping"));
-        }
-        await producer.close();
-        await queueCounts.admin?.close();
-        redis.disconnect();
-        workerRedis.disconnect();
-        storeRedis.disconnect();
-        logger.info("stopped");
-      })();
-      return stopped;
-    },
-  };
-}
-
-/** The Redis URL without its password, for log lines. */
-export const redactedUrl = redactedRedisUrl;
-
-function rateLimitedLogger(logger: Logger, msg: string) {
-  let last = 0;
-  return (err: Error) => {
-    const now = Date.now();
-    if (now - last < 5000) return;
-    last = now;
-    logger.error({ reason: err.message }, msg);
+    // Per-user limits, counted in Redis so every process shares them (README: Cost limits).
+    limiter: new RedisRateLimiter(storeRedis, prefix),
+    sentParts,
+    contacts: new ContactBook(workerRedis, prefix),
+    stoppers,
   };
 }
 

@@ -23,6 +23,7 @@ export const TEMPLATE_FACE: NetworkFace = {
   networkName: "Template",
   addressLabel: "Address",
   addressDescription: "The contact's address on the network.",
+  ownAddressHint: "Your own address on the network, as the provider writes it.",
   contactIdentity: { category: "client", type: "pc" },
 };
 

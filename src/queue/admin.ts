@@ -94,7 +94,7 @@ export class QueueAdmin {
 
   /**
    * Moves failed jobs back to their queue with fresh attempts. A refused job that kept only the
-   * start of its body (dead-letter.ts) is not replayable: it is skipped, with the reason.
+   * start of its body (core/pipeline/dead-letter.ts) is not replayable: it is skipped, with the reason.
    */
   async retry(target: { id: string } | { all: true }, gatewayId?: string): Promise<RetryResult> {
     const retried: string[] = [];

@@ -109,3 +109,15 @@ export async function waitForRedis(redis: Redis, url: string, logger: Logger): P
     redis.off("error", onError);
   }
 }
+
+/** Logs a connection's errors, naming the Redis without its password, at most once per 5 s. */
+export function redisErrorLogger(logger: Logger, url: string): (err: Error) => void {
+  const msg = `Redis connection error (${redactedRedisUrl(url)})`;
+  let last = 0;
+  return (err: Error) => {
+    const now = Date.now();
+    if (now - last < 5000) return;
+    last = now;
+    logger.error({ reason: err.message }, msg);
+  };
+}

@@ -11,9 +11,9 @@
  *   parts with a recorded id, and does not resend a part whose request was in flight when the
  *   worker died (the provider may have accepted it; resending could deliver it twice). Such a
  *   part is logged, counted as "uncertain", and the sender gets an error stanza saying it may
- *   not have arrived. An attempt that fails knowing more leaves notes for the next one (see
- *   attempt-notes.ts): a claim it never sent is taken and sent; a part the provider accepted
- *   whose id it could not record is recorded, not reported as uncertain.
+ *   not have arrived. An attempt that fails knowing more leaves notes for the next one in the
+ *   part ledger (part-state.ts): a claim it never sent is taken over and sent; a part the
+ *   provider accepted whose id it could not record is recorded, not reported as uncertain.
  * - Round trips: two per part on the happy path (PartLedger.open / claim before the request,
  *   recordSent after it), each one pipeline in store/.
  * - A message accepted for the sender's own provider account is sent with it or fails, never with

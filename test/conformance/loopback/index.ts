@@ -27,6 +27,7 @@ export const LOOPBACK_FACE: NetworkFace = {
   networkName: "Loop",
   addressLabel: "Loop address",
   addressDescription: "The loop address of the contact, e.g. bob@example.com.",
+  ownAddressHint: "Your own loop address, e.g. alice@example.com",
   contactIdentity: { category: "account", type: "registered" },
 };
 

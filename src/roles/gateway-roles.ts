@@ -1,0 +1,150 @@
+/**
+ * The roles of one gateway, started from pieces main.ts built: the inbound ingester its adapter
+ * emits into, the component role (around the transport and lock main.ts made) and the worker
+ * role. Reads the gateway's config for their options; never names an adapter.
+ */
+import type { LoadedGateway } from "../config/load.js";
+import type { NetworkAdapter } from "../core/adapter.js";
+import { gatewayAccounts, ownAccounts } from "../core/own-accounts.js";
+import { inboundIngester } from "../core/pipeline/inbound.js";
+import { type NetworkRules, rulesFor } from "../core/pipeline/network-rules.js";
+import { timedAdapter } from "../observability/timed-adapter.js";
+import type { QueueAdmin } from "../queue/admin.js";
+import type { ComponentLock } from "../store/component-lock.js";
+import type { XmppTransport } from "../xmpp/transport.js";
+import type { Built } from "./built.js";
+import { startComponent } from "./component.js";
+import { startWorker } from "./worker.js";
+
+/** The ingester of `g`, with the opt-out keywords of its network (`rulesFor` its adapter). */
+export function ingesterFor(b: Built, g: LoadedGateway, network: NetworkRules) {
+  const { metrics } = b;
+  return inboundIngester({
+    gatewayId: g.id,
+    network,
+    producer: b.producer,
+    logger: b.logger,
+    messageMap: b.messageMap,
+    optOuts: b.optOuts,
+    onOutcome: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
+    onStatus: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
+    onReportDelay: (seconds, status) => metrics.reportDelay.observe({ gateway: g.id, status }, seconds),
+  });
+}
+
+const rulesOf = (g: LoadedGateway) => ({
+  caps: g.limits,
+  longMessages: g.longMessages,
+  corrections: g.corrections,
+});
+
+export interface ComponentInfrastructure {
+  readonly lock: ComponentLock;
+  readonly transport: XmppTransport;
+  readonly queues: QueueAdmin;
+}
+
+/** Takes the gateway's lock and starts its component role; the transport starts later. */
+export async function startComponentFor(
+  b: Built,
+  g: LoadedGateway,
+  adapter: NetworkAdapter,
+  { lock, transport, queues }: ComponentInfrastructure,
+): Promise<void> {
+  const { config, logger, metrics, limiter, stoppers } = b;
+  // --- one XMPP service per (prefix, gateway id): see store/component-lock.ts ---
+  await lock.acquire((conflict) => {
+    logger.error({ gateway: g.id, holder: conflict.holder }, "another XMPP service took this gateway id");
+  });
+  stoppers.undo.push(() => lock.release());
+  transport.on("online", () => metrics.xmppOnline.set({ gateway: g.id }, 1));
+  transport.on("offline", () => metrics.xmppOnline.set({ gateway: g.id }, 0));
+  const role = startComponent({
+    gatewayId: g.id,
+    transport,
+    adapter,
+    network: rulesFor(adapter),
+    contacts: b.contacts,
+    producer: b.producer,
+    registrations: b.registrations,
+    allowedDomains: new Set(config.allowedDomains),
+    admins: new Set(config.admins),
+    registrationMode: g.registration.mode,
+    ...(g.name ? { name: g.name } : {}),
+    queues,
+    workerRedis: b.workerRedis,
+    prefix: config.redis.prefix,
+    logger,
+    onOutbound: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
+    mediaPolicy: config.media,
+    onInbound: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
+    rules: rulesOf(g),
+    sendLimits: {
+      limiter,
+      defaults: g.limits.perUser,
+      overrides: new Map(g.limits.users.map(({ jid, ...own }) => [jid, own])),
+    },
+    ...(adapter.destinations
+      ? { checkDestination: (a: string) => adapter.destinations?.checkDestination(a) }
+      : {}),
+    registrationChecks: {
+      limiter,
+      attempts: g.registration.checksPerWindow,
+      windowMs: g.registration.checkWindowSeconds * 1000,
+      onRefused: (jid) => {
+        metrics.registrationChecksLimited.inc({ gateway: g.id });
+        logger.warn({ gateway: g.id, jid }, "registration refused: too many attempts");
+      },
+    },
+    onLimited: (limit) => metrics.outboundLimited.inc({ gateway: g.id, limit }),
+    lockDurationMs: config.queue.lockDurationMs,
+    stalledIntervalMs: config.queue.stalledIntervalMs,
+  });
+  stoppers.components.push(async () => {
+    await role.stop();
+    await transport.stop();
+    await lock.release();
+  });
+  stoppers.undo.push(async () => {
+    await role.stop();
+    await transport.stop();
+  });
+}
+
+export function startWorkerFor(b: Built, g: LoadedGateway, adapter: NetworkAdapter): void {
+  const { config, metrics } = b;
+  const reportRoute = adapter.webhooks?.find((r) => r.carriesReports);
+  const timed = timedAdapter(adapter, (seconds, outcome) =>
+    metrics.sendDuration.observe({ gateway: g.id, outcome }, seconds),
+  );
+  const worker = startWorker({
+    gatewayId: g.id,
+    adapter: timed,
+    network: rulesFor(adapter),
+    // Only self-service users carry their own accounts: no lookup per send otherwise.
+    accounts:
+      g.registration.mode === "self-service"
+        ? ownAccounts(b.registrations, g.id, adapter.registration?.accountOf)
+        : gatewayAccounts,
+    workerRedis: b.workerRedis,
+    producer: b.producer,
+    logger: b.logger,
+    prefix: config.redis.prefix,
+    concurrency: config.queue.outboundConcurrency,
+    backoffMs: config.queue.outboundBackoffMs,
+    maxBackoffMs: config.queue.maxBackoffMs,
+    messageMap: b.messageMap,
+    parts: b.sentParts,
+    optOuts: b.optOuts,
+    rules: rulesOf(g),
+    lockDurationMs: config.queue.lockDurationMs,
+    stalledIntervalMs: config.queue.stalledIntervalMs,
+    statusCallbackUrl: reportRoute
+      ? `${config.http.publicUrl}/webhooks/${g.id}/${reportRoute.path}`
+      : undefined,
+    onOutcome: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
+    onReport: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
+  });
+  b.stoppers.workers.push(() => worker.close());
+  b.stoppers.undo.push(() => worker.close());
+}

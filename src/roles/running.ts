@@ -1,0 +1,99 @@
+/**
+ * A started gateway as the CLI holds it: the listeners put up (servers main.ts built), readiness,
+ * reload and the stop in order (Stoppers).
+ */
+import type { LoadedConfig } from "../config/load.js";
+import { syncConfigUsers } from "../core/config-users.js";
+import { listenOrExplain } from "../http/listen-error.js";
+import type { GatewayLogger } from "../observability/logger.js";
+import type { QueueAdmin } from "../queue/admin.js";
+import type { XmppTransport } from "../xmpp/transport.js";
+import type { Built } from "./built.js";
+
+export interface RunningGateway {
+  readonly logger: GatewayLogger;
+  /** host:port the webhook server listens on, when the webhooks role runs. */
+  readonly httpAddress?: string;
+  /** host:port of the internal listener (/metrics, /healthz, /readyz), when http.internalListen is set. */
+  readonly internalAddress?: string;
+  readonly transports: ReadonlyMap<string, XmppTransport>;
+  /** Settles when a component hits an unrecoverable error (e.g. a wrong secret). */
+  readonly fatal: Promise<Error>;
+  /** Applies what can change while running (log level, config users); returns what changed. */
+  reload(config: LoadedConfig): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+/** Ready: Redis answers and every component is online. */
+export function readiness(b: Built, transports: ReadonlyMap<string, XmppTransport>) {
+  return async () => {
+    const redisOk = await b.redis.ping().then(
+      () => true,
+      () => false,
+    );
+    const xmpp = Object.fromEntries([...transports].map(([id, t]) => [id, t.online]));
+    return { ok: redisOk && Object.values(xmpp).every(Boolean), detail: { redis: redisOk, xmpp } };
+  };
+}
+
+/** Listens with `app` on `listen` (`option` names the setting in errors); returns host:port. */
+export async function listenOn(
+  b: Built,
+  app: Parameters<typeof listenOrExplain>[0],
+  listen: string,
+  option: string,
+  what: string,
+): Promise<string> {
+  const url = await listenOrExplain(app, listen, option);
+  const address = new URL(url).host;
+  b.logger.info(
+    { listen: address, ...(option === "http.listen" ? { publicUrl: b.config.http.publicUrl } : {}) },
+    what,
+  );
+  b.stoppers.http.push(() => app.close());
+  b.stoppers.undo.push(() => app.close());
+  return address;
+}
+
+export function runningGateway(
+  b: Built,
+  started: {
+    readonly httpAddress?: string;
+    readonly internalAddress?: string;
+    readonly transports: ReadonlyMap<string, XmppTransport>;
+    readonly fatal: Promise<Error>;
+    readonly admin: QueueAdmin;
+  },
+): RunningGateway {
+  const { logger } = b;
+  let stopped: Promise<void> | undefined;
+  return {
+    logger,
+    ...started,
+    async reload(next) {
+      const changes: string[] = [];
+      if (next.log.level !== logger.level) {
+        changes.push(`log level ${logger.level} -> ${next.log.level}`);
+        logger.setLevel(next.log.level);
+      }
+      const users = await syncConfigUsers(b.registrations, next.gateways, logger);
+      if (users.bound + users.unbound > 0)
+        changes.push(`users: ${users.bound} bound, ${users.unbound} unbound`);
+      return changes;
+    },
+    stop() {
+      stopped ??= (async () => {
+        for (const stop of b.stoppers.all()) {
+          await stop().catch((err: Error) => logger.warn({ reason: err.message }, "error while stopping"));
+        }
+        await b.producer.close();
+        await started.admin.close();
+        b.redis.disconnect();
+        b.workerRedis.disconnect();
+        b.storeRedis.disconnect();
+        logger.info("stopped");
+      })();
+      return stopped;
+    },
+  };
+}
