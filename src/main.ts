@@ -4,9 +4,14 @@
  */
 import { Redis } from "ioredis";
 import type { z } from "zod";
+import { emailConfigSchema } from "../adapters/email/config.js";
+import { createEmailAdapter, memoryThreadStore } from "../adapters/email/index.js";
+import { configuredAddresses } from "../adapters/email/provisioned.js";
 import { simulatorConfigSchema } from "../adapters/simulator/config.js";
 import { createSimulatorAdapter } from "../adapters/simulator/index.js";
 import { configNumberProblem } from "../adapters/sms-kit/index.js";
+import { telnyxConfigSchema } from "../adapters/telnyx/config.js";
+import { createTelnyxAdapter } from "../adapters/telnyx/index.js";
 import { twilioConfigSchema } from "../adapters/twilio/config.js";
 import { createTwilioAdapter } from "../adapters/twilio/index.js";
 import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.js";
@@ -15,7 +20,6 @@ import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
 import { registerAddressCheck } from "./core/address-checks.js";
 import { syncConfigUsers } from "./core/config-users.js";
-import { rulesFor } from "./core/pipeline/network-rules.js";
 import { buildHttpServer, buildInternalServer, type HttpServerOptions } from "./http/server.js";
 import { createLogger, type GatewayLogger, resolveLogFormat } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
@@ -61,11 +65,25 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
     schema: simulatorConfigSchema,
     create: (g, c, d) => createSimulatorAdapter({ ...common(g), simulator: c }, d),
   }),
+  telnyx: entry({
+    schema: telnyxConfigSchema,
+    create: (g, c, d) => createTelnyxAdapter({ ...common(g), telnyx: c }, d),
+  }),
+  // Threads in memory and config-bound users only, until the core provides both (adapters/email/README.md).
+  email: entry({
+    schema: emailConfigSchema,
+    create: (g, c, d) =>
+      createEmailAdapter(
+        { gatewayId: g.id, email: c },
+        { ...d, threads: memoryThreadStore(), isUser: configuredAddresses(g.users) },
+      ),
+  }),
 };
 
 // check-config checks config users' numbers as the SMS adapters would parse them.
 registerAddressCheck("twilio", configNumberProblem);
 registerAddressCheck("simulator", configNumberProblem);
+registerAddressCheck("telnyx", configNumberProblem);
 
 export const adapterSchemas: AdapterSchemas = Object.fromEntries(
   Object.entries(adapters).map(([kind, e]) => [kind, e.schema]),
@@ -143,8 +161,8 @@ async function assemble(
       emit: (events) => ingest(events),
       ownCredentials: async (number) => (await b.registrations.byNumber(g.id, number))?.credentials,
     });
-    const ingest = ingesterFor(b, g, rulesFor(adapter));
     stoppers.adapters.push(async () => adapter.close?.());
+    const ingest = ingesterFor(b, g, adapter);
     if (roles.has("component")) {
       const lock = new ComponentLock(b.storeRedis, config.redis.prefix, g.id, {
         service: config.xmpp.service,
