@@ -13,6 +13,7 @@ import { referenceMarkdown } from "./config/reference.js";
 import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
 import { syncConfigUsers } from "./core/config-users.js";
+import { rulesFor } from "./core/pipeline/network-rules.js";
 import { buildHttpServer, buildInternalServer, type HttpServerOptions } from "./http/server.js";
 import { createLogger, type GatewayLogger, resolveLogFormat } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
@@ -129,12 +130,18 @@ async function assemble(
   for (const g of config.gateways) {
     const adapterEntry = { ...adapters, ...options.adapters }[g.adapter];
     if (!adapterEntry) throw new Error(`unknown adapter ${g.adapter}`);
-    const ingest = ingesterFor(b, g);
+    // The ingester applies the adapter's own rules (opt-out keywords), so it follows the adapter.
+    let ingest: ReturnType<typeof ingesterFor> | undefined;
+    const emit: ReturnType<typeof ingesterFor> = async (events) => {
+      if (!ingest) throw new Error(`gateway ${g.id}: an event arrived before start-up finished`);
+      await ingest(events);
+    };
     const adapter = adapterEntry.create(g, g.adapterConfig, {
       logger: logger.child({ adapter: g.adapter }),
-      emit: ingest,
+      emit,
       ownCredentials: async (number) => (await b.registrations.byNumber(g.id, number))?.credentials,
     });
+    ingest = ingesterFor(b, g, rulesFor(adapter));
     stoppers.adapters.push(async () => adapter.close?.());
     if (roles.has("component")) {
       const lock = new ComponentLock(b.storeRedis, config.redis.prefix, g.id, {
@@ -148,7 +155,7 @@ async function assemble(
       await startComponentFor(b, g, adapter, { lock, transport, queues });
     }
     if (roles.has("worker")) startWorkerFor(b, g, adapter);
-    if (adapter.webhooks) webhookGateways.push({ id: g.id, routes: adapter.webhooks, ingest });
+    if (adapter.webhooks) webhookGateways.push({ id: g.id, routes: adapter.webhooks, ingest: emit });
   }
   const { httpAddress, internalAddress } = await listeners(
     b,

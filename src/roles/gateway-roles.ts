@@ -8,7 +8,7 @@ import type { NetworkAdapter } from "../core/adapter.js";
 import { destinationPolicy } from "../core/destination-policy.js";
 import { gatewayAccounts, ownAccounts } from "../core/own-accounts.js";
 import { inboundIngester } from "../core/pipeline/inbound.js";
-import { rulesFor } from "../core/pipeline/network-rules.js";
+import { type NetworkRules, rulesFor } from "../core/pipeline/network-rules.js";
 import { timedAdapter } from "../observability/timed-adapter.js";
 import type { QueueAdmin } from "../queue/admin.js";
 import type { ComponentLock } from "../store/component-lock.js";
@@ -17,10 +17,11 @@ import type { Built } from "./built.js";
 import { startComponent } from "./component.js";
 import { startWorker } from "./worker.js";
 
-export function ingesterFor(b: Built, g: LoadedGateway) {
+export function ingesterFor(b: Built, g: LoadedGateway, network: NetworkRules) {
   const { metrics } = b;
   return inboundIngester({
     gatewayId: g.id,
+    network,
     producer: b.producer,
     logger: b.logger,
     messageMap: b.messageMap,
