@@ -6,14 +6,17 @@ import { Redis } from "ioredis";
 import type { z } from "zod";
 import { simulatorConfigSchema } from "../adapters/simulator/config.js";
 import { createSimulatorAdapter } from "../adapters/simulator/index.js";
+import { configNumberProblem } from "../adapters/sms-kit/index.js";
+import { telnyxConfigSchema } from "../adapters/telnyx/config.js";
+import { createTelnyxAdapter } from "../adapters/telnyx/index.js";
 import { twilioConfigSchema } from "../adapters/twilio/config.js";
 import { createTwilioAdapter } from "../adapters/twilio/index.js";
 import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.js";
 import { referenceMarkdown } from "./config/reference.js";
 import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
+import { registerAddressCheck } from "./core/address-checks.js";
 import { syncConfigUsers } from "./core/config-users.js";
-import { rulesFor } from "./core/pipeline/network-rules.js";
 import { buildHttpServer, buildInternalServer, type HttpServerOptions } from "./http/server.js";
 import { createLogger, type GatewayLogger, resolveLogFormat } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
@@ -47,6 +50,7 @@ const common = (g: LoadedGateway) => ({
   gatewayId: g.id,
   defaultRegion: g.defaultRegion,
   numberCheck: g.numberCheck,
+  destinations: g.destinations,
 });
 
 export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
@@ -58,7 +62,16 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
     schema: simulatorConfigSchema,
     create: (g, c, d) => createSimulatorAdapter({ ...common(g), simulator: c }, d),
   }),
+  telnyx: entry({
+    schema: telnyxConfigSchema,
+    create: (g, c, d) => createTelnyxAdapter({ ...common(g), telnyx: c }, d),
+  }),
 };
+
+// check-config checks config users' numbers as the SMS adapters would parse them.
+registerAddressCheck("twilio", configNumberProblem);
+registerAddressCheck("simulator", configNumberProblem);
+registerAddressCheck("telnyx", configNumberProblem);
 
 export const adapterSchemas: AdapterSchemas = Object.fromEntries(
   Object.entries(adapters).map(([kind, e]) => [kind, e.schema]),
@@ -130,19 +143,14 @@ async function assemble(
   for (const g of config.gateways) {
     const adapterEntry = { ...adapters, ...options.adapters }[g.adapter];
     if (!adapterEntry) throw new Error(`unknown adapter ${g.adapter}`);
-    // The ingester applies the adapter's own rules (opt-out keywords), so it follows the adapter.
-    let ingest: ReturnType<typeof ingesterFor> | undefined;
-    const emit: ReturnType<typeof ingesterFor> = async (events) => {
-      if (!ingest) throw new Error(`gateway ${g.id}: an event arrived before start-up finished`);
-      await ingest(events);
-    };
+    // The adapter is built first (its rules feed the ingester); it emits only once started.
     const adapter = adapterEntry.create(g, g.adapterConfig, {
       logger: logger.child({ adapter: g.adapter }),
-      emit,
+      emit: (events) => ingest(events),
       ownCredentials: async (number) => (await b.registrations.byNumber(g.id, number))?.credentials,
     });
-    ingest = ingesterFor(b, g, rulesFor(adapter));
     stoppers.adapters.push(async () => adapter.close?.());
+    const ingest = ingesterFor(b, g, adapter);
     if (roles.has("component")) {
       const lock = new ComponentLock(b.storeRedis, config.redis.prefix, g.id, {
         service: config.xmpp.service,
@@ -155,7 +163,7 @@ async function assemble(
       await startComponentFor(b, g, adapter, { lock, transport, queues });
     }
     if (roles.has("worker")) startWorkerFor(b, g, adapter);
-    if (adapter.webhooks) webhookGateways.push({ id: g.id, routes: adapter.webhooks, ingest: emit });
+    if (adapter.webhooks) webhookGateways.push({ id: g.id, routes: adapter.webhooks, ingest });
   }
   const { httpAddress, internalAddress } = await listeners(
     b,

@@ -5,10 +5,9 @@
  */
 import type { LoadedGateway } from "../config/load.js";
 import type { NetworkAdapter } from "../core/adapter.js";
-import { destinationPolicy } from "../core/destination-policy.js";
 import { gatewayAccounts, ownAccounts } from "../core/own-accounts.js";
 import { inboundIngester } from "../core/pipeline/inbound.js";
-import { type NetworkRules, rulesFor } from "../core/pipeline/network-rules.js";
+import { rulesFor } from "../core/pipeline/network-rules.js";
 import { timedAdapter } from "../observability/timed-adapter.js";
 import type { QueueAdmin } from "../queue/admin.js";
 import type { ComponentLock } from "../store/component-lock.js";
@@ -17,11 +16,11 @@ import type { Built } from "./built.js";
 import { startComponent } from "./component.js";
 import { startWorker } from "./worker.js";
 
-export function ingesterFor(b: Built, g: LoadedGateway, network: NetworkRules) {
+export function ingesterFor(b: Built, g: LoadedGateway, adapter: NetworkAdapter) {
   const { metrics } = b;
   return inboundIngester({
     gatewayId: g.id,
-    network,
+    network: rulesFor(adapter),
     producer: b.producer,
     logger: b.logger,
     messageMap: b.messageMap,
@@ -84,7 +83,9 @@ export async function startComponentFor(
       defaults: g.limits.perUser,
       overrides: new Map(g.limits.users.map(({ jid, ...own }) => [jid, own])),
     },
-    checkDestination: destinationPolicy(g.destinations),
+    ...(adapter.destinations
+      ? { checkDestination: (a: string) => adapter.destinations?.checkDestination(a) }
+      : {}),
     registrationChecks: {
       limiter,
       attempts: g.registration.checksPerWindow,
