@@ -4,6 +4,9 @@
  */
 import { Redis } from "ioredis";
 import type { z } from "zod";
+import { emailConfigSchema } from "../adapters/email/config.js";
+import { createEmailAdapter, memoryThreadStore } from "../adapters/email/index.js";
+import { configuredAddresses } from "../adapters/email/provisioned.js";
 import { simulatorConfigSchema } from "../adapters/simulator/config.js";
 import { createSimulatorAdapter } from "../adapters/simulator/index.js";
 import { configNumberProblem } from "../adapters/sms-kit/index.js";
@@ -65,6 +68,15 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
   telnyx: entry({
     schema: telnyxConfigSchema,
     create: (g, c, d) => createTelnyxAdapter({ ...common(g), telnyx: c }, d),
+  }),
+  // Threads in memory and config-bound users only, until the core provides both (adapters/email/README.md).
+  email: entry({
+    schema: emailConfigSchema,
+    create: (g, c, d) =>
+      createEmailAdapter(
+        { gatewayId: g.id, email: c },
+        { ...d, threads: memoryThreadStore(), isUser: configuredAddresses(g.users) },
+      ),
   }),
 };
 

@@ -1,0 +1,83 @@
+/**
+ * One outbound message -> one mail: From the user's address (with a display name when known), To
+ * the contact, the text as the body with XEP-0066 OOB URLs as links below it, a Subject from the
+ * XMPP <subject/> (else the first line), threading headers from the conversation's last mail, and a
+ * Message-ID derived from the gateway's job id (a retried send carries the same Message-ID, so a
+ * receiver that saw the first one can tell; a bounce names it, and the core maps it back).
+ */
+import { createHash } from "node:crypto";
+import type { OutboundMessage } from "../../src/core/adapter.js";
+import { replyReferences, type ThreadRef } from "./threads.js";
+
+/** What the core may pass beyond OutboundMessage (optional: the core on main passes neither). */
+export interface EmailOutbound extends OutboundMessage {
+  /** The XMPP <subject/> of the message. */
+  readonly subject?: string;
+  /** The sender's display name (from config or the user's XEP-0172 nickname). */
+  readonly senderName?: string;
+}
+
+export const SUBJECT_MAX = 78;
+export const NO_SUBJECT = "(no subject)";
+
+export interface ComposedMail {
+  readonly from: { readonly name: string; readonly address: string };
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  /** Without angle brackets. */
+  readonly messageId: string;
+  readonly inReplyTo?: string;
+  readonly references?: readonly string[];
+}
+
+function oneLine(text: string): string {
+  return text
+    .replace(/\p{Cc}+/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
+}
+
+/** The XMPP subject when there is one, else the body's first non-empty line (shortened). */
+export function subjectOf(subject: string | undefined, body: string): string {
+  const given = oneLine(subject ?? "");
+  if (given.length > 0) return shorten(given, 998 - "Subject: ".length);
+  const first = body
+    .split(/\r?\n/)
+    .map(oneLine)
+    .find((l) => l.length > 0);
+  return first === undefined ? NO_SUBJECT : shorten(first, SUBJECT_MAX);
+}
+
+/** The body with each media URL on a line of its own below it (mail clients make them links). */
+export function bodyWithLinks(body: string, mediaUrls: readonly string[]): string {
+  if (mediaUrls.length === 0) return body;
+  const links = mediaUrls.join("\n");
+  return body.trim().length === 0 ? links : `${body}\n\n${links}`;
+}
+
+/** A Message-ID (without brackets) for job `jobId` sent from `from`, the same on every retry. */
+export function messageIdFor(jobId: string, from: string): string {
+  const domain = from.slice(from.lastIndexOf("@") + 1) || "localhost";
+  const hash = createHash("sha256").update(`${from}\n${jobId}`).digest("hex").slice(0, 32);
+  return `xgw.${hash}@${domain}`;
+}
+
+export function composeMail(msg: EmailOutbound, parent: ThreadRef | undefined): ComposedMail {
+  const name = oneLine(msg.senderName ?? "");
+  return {
+    from: { name, address: msg.from },
+    to: msg.to,
+    subject: subjectOf(msg.subject, msg.body),
+    text: bodyWithLinks(msg.body, msg.mediaUrls),
+    messageId: messageIdFor(msg.messageId, msg.from),
+    ...(parent ? { inReplyTo: parent.messageId, references: replyReferences(parent) } : {}),
+  };
+}
