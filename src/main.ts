@@ -250,16 +250,18 @@ async function build(
     workerRedis,
   );
   return {
-    config,
-    logger,
-    metrics,
-    redis,
-    workerRedis,
-    storeRedis,
-    registrations,
-    producer,
-    messageMap,
-    optOuts,
+    ...{
+      config,
+      logger,
+      metrics,
+      redis,
+      workerRedis,
+      storeRedis,
+      registrations,
+      producer,
+      messageMap,
+      optOuts,
+    },
     // Per-user limits, counted in Redis so every process shares them (README: Cost limits).
     limiter: new RedisRateLimiter(storeRedis, prefix),
     sentParts,

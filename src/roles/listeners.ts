@@ -1,6 +1,6 @@
 /**
- * The listeners of a started gateway: the webhook server (webhooks role), where providers post,
- * and the internal listener (/metrics and health, every role), built by http/ and listening.
+ * The HTTP side of a running gateway: the public webhook server (webhooks role) and the internal
+ * listener (/metrics and health, every role), built from the pieces main.ts made and listening.
  */
 import { buildHttpServer, buildInternalServer, type HttpServerOptions } from "../http/server.js";
 import type { Built } from "./built.js";
