@@ -4,12 +4,10 @@
  * delivery (or failure 30003 for unreachableNumbers) and, in "echo" mode, the recipient texts the
  * message back. Events go to deps.emit, as webhooks would bring them from a real provider.
  */
-import { randomBytes } from "node:crypto";
 import type {
   Account,
   AdapterDeps,
   Capabilities,
-  InboundEvent,
   NetworkAdapter,
   OutboundMessage,
   SendResult,
@@ -23,9 +21,11 @@ import {
   smsCapabilities,
 } from "../sms-kit/index.js";
 import { type SimulatorConfig, simulatorConfigSchema } from "./config.js";
+import { simulatedNetwork, simulatorMessageId } from "./network.js";
 import { simulatorTextRoute } from "./text-route.js";
 
 export { type SimulatorConfig, simulatorConfigSchema } from "./config.js";
+export { simulatorMessageId, UNREACHABLE_CODE } from "./network.js";
 
 export interface SimulatorAdapterOptions {
   readonly gatewayId: string;
@@ -45,13 +45,27 @@ export const SIMULATOR_CAPABILITIES: Capabilities = {
   maxMedia: 10,
 };
 
-/** Error code and reason reported for unreachableNumbers, as Twilio reports an unreachable handset. */
-export const UNREACHABLE_CODE = "30003";
-const UNREACHABLE_REASON = "Simulator error 30003: unreachable destination handset";
-
-/** A provider-style message id: "SIM" and 32 hex digits. */
-export function simulatorMessageId(): string {
-  return `SIM${randomBytes(16).toString("hex")}`;
+/** Why the simulator refuses a message at once (failNumbers, limits, nothing to send); none: undefined. */
+function refusal(msg: OutboundMessage, failNumbers: ReadonlySet<string>): PermanentError | undefined {
+  if (failNumbers.has(msg.to)) {
+    return new PermanentError(`Simulator: ${msg.to} refuses messages (listed in failNumbers)`, "SIM-FAIL");
+  }
+  if (msg.body.length > SIMULATOR_CAPABILITIES.maxBodyLength) {
+    return new PermanentError(
+      `Simulator: the body is longer than ${SIMULATOR_CAPABILITIES.maxBodyLength} characters`,
+      "SIM-TOO-LONG",
+    );
+  }
+  if (msg.mediaUrls.length > SIMULATOR_CAPABILITIES.maxMedia) {
+    return new PermanentError(
+      `Simulator: more than ${SIMULATOR_CAPABILITIES.maxMedia} media items`,
+      "SIM-TOO-MANY-MEDIA",
+    );
+  }
+  if (msg.body.length === 0 && msg.mediaUrls.length === 0) {
+    return new PermanentError("Simulator: a message needs a body or media", "SIM-EMPTY");
+  }
+  return undefined;
 }
 
 export function createSimulatorAdapter(options: SimulatorAdapterOptions, deps: AdapterDeps): NetworkAdapter {
@@ -62,89 +76,15 @@ export function createSimulatorAdapter(options: SimulatorAdapterOptions, deps: A
     ...(options.defaultRegion === undefined ? {} : { defaultRegion: options.defaultRegion }),
   };
   const failNumbers: ReadonlySet<string> = new Set(config.failNumbers);
-  const unreachableNumbers: ReadonlySet<string> = new Set(config.unreachableNumbers);
-  const timers = new Set<NodeJS.Timeout>();
-  const inFlight = new Set<Promise<void>>();
+  const network = simulatedNetwork(config, logger, deps.emit);
   let closed = false;
-
-  /** What the network sends back once a message has been "delivered" (or not). */
-  function outcome(msg: OutboundMessage, account: Account, providerMessageId: string): InboundEvent[] {
-    if (unreachableNumbers.has(msg.to)) {
-      return [
-        {
-          kind: "status",
-          providerMessageId,
-          status: "failed",
-          errorCode: UNREACHABLE_CODE,
-          reason: UNREACHABLE_REASON,
-        },
-      ];
-    }
-    const events: InboundEvent[] = [{ kind: "status", providerMessageId, status: "delivered" }];
-    if (config.reply === "echo") {
-      events.push({
-        kind: "message",
-        providerMessageId: simulatorMessageId(),
-        from: msg.to,
-        to: account.number,
-        body: `${config.echoPrefix}${msg.body}`,
-        mediaUrls: [...msg.mediaUrls],
-      });
-    }
-    return events;
-  }
-
-  function emitLater(events: InboundEvent[]): void {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      for (const e of events) {
-        if (e.kind === "message") {
-          logger.info(
-            { event: "received", from: e.from, to: e.to, body: e.body },
-            "simulated network: incoming text",
-          );
-        } else {
-          logger.info(
-            { event: "report", providerMessageId: e.providerMessageId, status: e.status },
-            "simulated network: delivery report",
-          );
-        }
-      }
-      const emitted = deps
-        .emit(events)
-        .catch((err: unknown) => {
-          logger.error({ err: err instanceof Error ? err.message : String(err) }, "simulator emit failed");
-        })
-        .finally(() => {
-          inFlight.delete(emitted);
-        });
-      inFlight.add(emitted);
-    }, config.replyDelayMs);
-    timers.add(timer);
-  }
 
   async function send(msg: OutboundMessage, account: Account): Promise<SendResult> {
     if (closed) {
       throw new RetryableError("the simulator adapter is closed");
     }
-    if (failNumbers.has(msg.to)) {
-      throw new PermanentError(`Simulator: ${msg.to} refuses messages (listed in failNumbers)`, "SIM-FAIL");
-    }
-    if (msg.body.length > SIMULATOR_CAPABILITIES.maxBodyLength) {
-      throw new PermanentError(
-        `Simulator: the body is longer than ${SIMULATOR_CAPABILITIES.maxBodyLength} characters`,
-        "SIM-TOO-LONG",
-      );
-    }
-    if (msg.mediaUrls.length > SIMULATOR_CAPABILITIES.maxMedia) {
-      throw new PermanentError(
-        `Simulator: more than ${SIMULATOR_CAPABILITIES.maxMedia} media items`,
-        "SIM-TOO-MANY-MEDIA",
-      );
-    }
-    if (msg.body.length === 0 && msg.mediaUrls.length === 0) {
-      throw new PermanentError("Simulator: a message needs a body or media", "SIM-EMPTY");
-    }
+    const refused = refusal(msg, failNumbers);
+    if (refused) throw refused;
     const providerMessageId = simulatorMessageId();
     // The phone network's view of the traffic (the demo prints these lines): no real person's texts.
     logger.info(
@@ -158,7 +98,7 @@ export function createSimulatorAdapter(options: SimulatorAdapterOptions, deps: A
       },
       "simulated network: message sent",
     );
-    emitLater(outcome(msg, account, providerMessageId));
+    network.accepted(msg, account, providerMessageId);
     return { providerMessageId };
   }
 
@@ -178,9 +118,7 @@ export function createSimulatorAdapter(options: SimulatorAdapterOptions, deps: A
         }),
     async close() {
       closed = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      await Promise.allSettled([...inFlight]);
+      await network.close();
     },
   };
 }

@@ -14,10 +14,10 @@
  * may show it available until the server or client notices); a session capped out is greeted
  * again if it sends presence again.
  */
-import { type Element, xml } from "@xmpp/component";
+import type { Element } from "@xmpp/component";
 import { CappedSets } from "../core/capped-sets.js";
-import { requester } from "./access.js";
-import { type FeatureContext, targetOf } from "./feature-context.js";
+import type { FeatureContext } from "./feature-context.js";
+import { answerPresence, type PresenceState, presenceStanza } from "./presence-answer.js";
 
 export interface PresenceService {
   /** Handles a presence stanza addressed to the gateway or a contact. */
@@ -55,74 +55,12 @@ export function presenceService(ctx: FeatureContext): PresenceService {
       logger.debug({ err: { message: (err as Error).message } }, "presence not sent");
     }
   };
-  const presence = (from: string, to: string, type?: string) => xml("presence", { from, to, type });
-
+  const presence = presenceStanza;
   const markShown = (user: string, from: string) => shown.add(user, from);
-
-  const isRegistered = async (bare: string) =>
-    (await ctx.registrations.byJid(ctx.gatewayId, bare)) !== undefined;
-
-  async function onPresence(el: Element): Promise<void> {
-    const type = el.attrs.type;
-    if (type === "error") return; // never answered
-    const r = requester(el, ctx);
-    if (!r.bare) return;
-    const target = targetOf(el, ctx);
-    if (target.kind === "invalid") {
-      if (type === "subscribe" || type === "probe")
-        await send(presence(el.attrs.to ?? domain, r.bare, "unsubscribed"));
-      return;
-    }
-    const from = target.kind === "gateway" ? domain : target.jid;
-    switch (type) {
-      case "probe": {
-        const ok = r.allowed && (await isRegistered(r.bare));
-        if (ok) markShown(r.bare, from);
-        await send(presence(from, r.bare, ok ? undefined : "unavailable"));
-        return;
-      }
-      case "subscribe": {
-        if (!r.allowed) {
-          await send(presence(from, r.bare, "unsubscribed"));
-          return;
-        }
-        await send(presence(from, r.bare, "subscribed"));
-        markShown(r.bare, from);
-        await send(presence(from, r.bare));
-        return;
-      }
-      case "subscribed": {
-        // The user approved the gateway's request: show the gateway.
-        if (target.kind === "gateway" && r.allowed) {
-          markShown(r.bare, from);
-          await send(presence(from, r.bare));
-        }
-        return;
-      }
-      case "unsubscribe":
-      case "unsubscribed": {
-        shown.delete(r.bare, from);
-        return;
-      }
-      case "unavailable": {
-        sessions.delete(r.bare, r.full);
-        return;
-      }
-      case undefined: {
-        if (target.kind !== "gateway" || !r.allowed || sessions.has(r.bare, r.full)) return;
-        if (!(await isRegistered(r.bare))) return;
-        sessions.add(r.bare, r.full);
-        markShown(r.bare, domain);
-        await send(presence(domain, r.full));
-        return;
-      }
-      default:
-        return;
-    }
-  }
+  const state: PresenceState = { ctx, domain, shown, sessions, send };
 
   return {
-    onPresence,
+    onPresence: (el) => answerPresence(state, el),
     async registered(bare) {
       await send(presence(domain, bare, "subscribe"));
       markShown(bare, domain);

@@ -16,6 +16,7 @@ import { type Component, component, type Element, xml } from "@xmpp/component";
 import { jitteredBackoff } from "../core/backoff.js";
 import type { Logger } from "../core/logger.js";
 import { type IqHandler, runIqHandler } from "./iq.js";
+import { Keepalive } from "./keepalive.js";
 import { pacedParser, type StreamParser } from "./paced-parser.js";
 import { addressedTo, logStreamError, parentDomain, warnForeignOnce, withTimeout } from "./transport-util.js";
 import { WriteBarrier } from "./write-barrier.js";
@@ -48,7 +49,6 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
   private readonly xmpp: Component;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly foreignDomains = new Set<string>();
   private isOnline = false;
@@ -58,6 +58,7 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
   private readonly parsing = new Set<StreamParser>();
   private readonly log: Logger;
   private readonly barrier: WriteBarrier;
+  private readonly keepalive: Keepalive;
 
   constructor(
     private readonly options: TransportOptions,
@@ -77,6 +78,14 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
         this.log.warn({ timeoutMs: ms }, "delivery barrier unanswered: dropping the connection");
         this.xmpp.socket?.destroy();
       },
+    });
+    this.keepalive = new Keepalive({
+      intervalMs: options.pingIntervalMs,
+      timeoutMs: options.pingTimeoutMs,
+      request: (timeoutMs) => this.xmpp.iqCaller.request(this.pingElement(), timeoutMs),
+      readingHeld: () => this.incomingHeld,
+      drop: () => this.xmpp.socket?.destroy(),
+      log: this.log,
     });
     // One huge stanza is parsed a slice per event-loop turn (see paced-parser.ts).
     this.xmpp.Parser = pacedParser(this.xmpp.Parser, (parser, waiting) => {
@@ -186,7 +195,7 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
   async stop(timeoutMs = 2000): Promise<void> {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
-    this.stopPing();
+    this.keepalive.stop();
     const wasOnline = this.isOnline;
     this.setOffline();
     this.barrier.fail(new NotConnectedError(`component ${this.options.domain} stopped`));
@@ -233,7 +242,7 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     // until the server's delayed ACK (up to 40 ms), since the server rarely answers a message.
     this.xmpp.socket?.setNoDelay(true);
     if (this.incomingHeld || this.parsing.size > 0) this.xmpp.socket?.pause();
-    this.startPing();
+    this.keepalive.start();
     this.emit("online");
   }
 
@@ -246,17 +255,8 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     return xml("iq", attrs, xml("ping", { xmlns: "urn:xmpp:ping" }));
   }
 
-  /** Resolves on any answer (a stanza error still proves the link); rejects on a timeout. */
-  private async ping(): Promise<void> {
-    try {
-      await this.xmpp.iqCaller.request(this.pingElement(), this.options.pingTimeoutMs);
-    } catch (err) {
-      if ((err as Error).name === "TimeoutError") throw err;
-    }
-  }
-
   private onDisconnect(): void {
-    this.stopPing();
+    this.keepalive.stop();
     const was = this.isOnline;
     this.setOffline();
     this.barrier.fail(
@@ -288,26 +288,5 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
       return;
     }
     logStreamError(this.log, this.options.domain, err);
-  }
-
-  private startPing(): void {
-    this.stopPing();
-    this.pingTimer = setInterval(() => {
-      this.ping().catch(() => {
-        // While we hold incoming stanzas the answer cannot be read: no verdict on the link.
-        if (this.incomingHeld) {
-          this.log.debug("ping unanswered while incoming stanzas are held; not judging the link");
-          return;
-        }
-        this.log.warn({ timeoutMs: this.options.pingTimeoutMs }, "ping unanswered: dropping the connection");
-        this.xmpp.socket?.destroy();
-      });
-    }, this.options.pingIntervalMs);
-    this.pingTimer.unref();
-  }
-
-  private stopPing(): void {
-    clearInterval(this.pingTimer);
-    this.pingTimer = undefined;
   }
 }
