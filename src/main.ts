@@ -157,7 +157,7 @@ async function assemble(
     const adapter = adapterEntry.create(g, g.adapterConfig, {
       logger: logger.child({ adapter: g.adapter }),
       emit: (events) => ingest(events),
-      ownCredentials: async (number) => (await b.registrations.byNumber(g.id, number))?.credentials,
+      ownCredentials: async (number) => (await b.registrations.byAddress(g.id, number))?.credentials,
     });
     stoppers.adapters.push(async () => adapter.close?.());
     const ingest = ingesterFor(b, g, adapter);

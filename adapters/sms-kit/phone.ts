@@ -58,6 +58,7 @@ export function configNumberProblem(
   number: string,
   gateway: { numberCheck: NumberCheck },
 ): string | undefined {
+  if (!isE164(number)) return 'must be an E.164 number, e.g. "+15550001111" (quoted)';
   try {
     const e164 = toE164(number, { check: gateway.numberCheck });
     return e164 === number ? undefined : `write it as ${e164}`;

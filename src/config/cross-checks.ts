@@ -1,12 +1,13 @@
 /**
  * Checks across options, run once the shapes are right: duplicate gateway ids and domains,
- * users bound twice, users outside allowedDomains, and user numbers the gateway would refuse.
+ * users bound twice, users outside allowedDomains, and user addresses the gateway would refuse
+ * (each adapter kind's registered check, src/core/address-checks.ts, says which).
  */
 import type { z } from "zod";
 import { addressCheckOf } from "../core/address-checks.js";
+import { addressKeyOf } from "./users-schema.js";
 
 const BARE_JID = /^[^@/\s"&'<>:]+@[a-z0-9.-]+$/;
-const E164 = /^\+[1-9]\d{1,14}$/;
 
 interface Shape {
   readonly allowedDomains: readonly string[];
@@ -15,7 +16,7 @@ interface Shape {
     readonly domain: string;
     readonly adapter: string;
     readonly numberCheck: "possible" | "valid";
-    readonly users: readonly { readonly jid: string; readonly number: string }[];
+    readonly users: readonly { readonly jid: string; readonly address: string }[];
   }[];
 }
 
@@ -35,7 +36,7 @@ export function crossChecks(cfg: Shape, ctx: z.RefinementCtx): void {
       } else seen[key].set(g[key], i);
     }
     const jids = new Map<string, number>();
-    const numbers = new Map<string, number>();
+    const addresses = new Map<string, number>();
     if (!Array.isArray(g.users as unknown)) return;
     g.users.forEach((u, j) => {
       const domain = BARE_JID.test(u.jid) ? u.jid.slice(u.jid.indexOf("@") + 1) : undefined;
@@ -45,13 +46,14 @@ export function crossChecks(cfg: Shape, ctx: z.RefinementCtx): void {
           path: ["gateways", i, "users", j, "jid"],
           message: `${domain} is not in allowedDomains (${cfg.allowedDomains.join(", ")}): this user could never send`,
         });
-      const check = addressCheckOf(g.adapter);
-      const numberProblem = E164.test(u.number) ? check?.(u.number, g) : undefined;
-      if (numberProblem)
+      const key = addressKeyOf(u);
+      const addressProblem =
+        typeof u.address === "string" ? addressCheckOf(g.adapter)?.(u.address, g) : undefined;
+      if (addressProblem)
         ctx.addIssue({
           code: "custom",
-          path: ["gateways", i, "users", j, "number"],
-          message: numberProblem,
+          path: ["gateways", i, "users", j, key],
+          message: addressProblem,
         });
       const dupJid = jids.get(u.jid);
       if (dupJid !== undefined)
@@ -61,14 +63,14 @@ export function crossChecks(cfg: Shape, ctx: z.RefinementCtx): void {
           message: `${u.jid} is bound twice (also users.${dupJid})`,
         });
       else jids.set(u.jid, j);
-      const dupNum = numbers.get(u.number);
-      if (dupNum !== undefined)
+      const dupAddress = addresses.get(u.address);
+      if (dupAddress !== undefined)
         ctx.addIssue({
           code: "custom",
-          path: ["gateways", i, "users", j, "number"],
-          message: `${u.number} belongs to one user only (also users.${dupNum})`,
+          path: ["gateways", i, "users", j, key],
+          message: `${u.address} belongs to one user only (also users.${dupAddress})`,
         });
-      else numbers.set(u.number, j);
+      else addresses.set(u.address, j);
     });
   });
 }

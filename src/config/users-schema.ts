@@ -1,17 +1,34 @@
 import { z } from "zod";
-import { bareJid, e164 } from "./fields.js";
+import { bareJid } from "./fields.js";
+
+/** Longest address a config user may give (an email address is at most 320 characters). */
+export const MAX_ADDRESS_LENGTH = 320;
+
+/**
+ * Only the shape here: what a valid address is depends on the network, so each adapter kind's
+ * registered check (src/core/address-checks.ts) judges it in the config's cross-checks.
+ */
+const address = z.string().min(1, "must not be empty").max(MAX_ADDRESS_LENGTH);
+
+/** Which key a parsed user's address was written under, for problems to point at it. */
+const writtenAs = new WeakMap<object, "address" | "number">();
+
+/** The key (`address` or `number`) a parsed config user gave its address under. */
+export function addressKeyOf(user: object): "address" | "number" {
+  return writtenAs.get(user) ?? "address";
+}
 
 /**
  * A user the file binds: a JID and its address on the network. `address` is the name for any
- * network; `number` (the older name, still accepted) says the same. Parsed, the user has `number`.
+ * network; `number` (the older name, still accepted) says the same. Parsed, the user has `address`.
  */
 export const userSchema = z
   .object({
     jid: bareJid.describe("The user's bare JID."),
-    address: e164
+    address: address
       .optional()
       .describe("The address (for SMS: the number) this user sends from and receives on."),
-    number: e164.optional().describe("The same as address (its older name); give one of the two."),
+    number: address.optional().describe("The same as address (its older name); give one of the two."),
   })
   .strict()
   .check((ctx) => {
@@ -27,4 +44,8 @@ export const userSchema = z
       });
     }
   })
-  .transform(({ jid, address, number }) => ({ jid, number: (address ?? number) as string }));
+  .transform(({ jid, address, number }) => {
+    const user = { jid, address: (address ?? number) as string };
+    writtenAs.set(user, address === undefined ? "number" : "address");
+    return user;
+  });

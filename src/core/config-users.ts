@@ -8,7 +8,7 @@ import type { RegistrationStore } from "./registrations.js";
 
 export interface ConfigUsersOfGateway {
   readonly id: string;
-  readonly users: readonly { readonly jid: string; readonly number: string }[];
+  readonly users: readonly { readonly jid: string; readonly address: string }[];
 }
 
 export async function syncConfigUsers(
@@ -19,11 +19,11 @@ export async function syncConfigUsers(
   let bound = 0;
   let unbound = 0;
   for (const g of gateways) {
-    const wanted = new Map(g.users.map((u) => [u.jid, u.number]));
+    const wanted = new Map(g.users.map((u) => [u.jid, u.address]));
     for (const r of await registrations.list(g.id)) {
       if (
         r.source === "config" &&
-        wanted.get(r.jid) !== r.number &&
+        wanted.get(r.jid) !== r.address &&
         (await registrations.remove(g.id, r.jid))
       ) {
         unbound++;
@@ -31,9 +31,9 @@ export async function syncConfigUsers(
     }
     for (const u of g.users) {
       const current = await registrations.byJid(g.id, u.jid);
-      if (current?.source === "config" && current.number === u.number) continue;
+      if (current?.source === "config" && current.address === u.address) continue;
       try {
-        await registrations.put(g.id, { jid: u.jid, number: u.number, source: "config" });
+        await registrations.put(g.id, { jid: u.jid, address: u.address, source: "config" });
         bound++;
       } catch (err) {
         logger.error({ gateway: g.id, jid: u.jid, reason: (err as Error).message }, "config user not seeded");

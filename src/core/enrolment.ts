@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { NetworkAdapter, NetworkFace, RegistrationField, VerifiedAccount } from "./adapter.js";
 import { AddressError, Refusal } from "./errors.js";
 import { type RegistrationChecks, takeRegistrationCheck } from "./rate-limits.js";
-import { NumberTakenError, type Registration, type RegistrationStore } from "./registrations.js";
+import { AddressTakenError, type Registration, type RegistrationStore } from "./registrations.js";
 
 export type RegistrationMode = "provisioned" | "self-service";
 
@@ -90,11 +90,11 @@ export async function selfRegister(
   if (ctx.adapter.registration) {
     account = await ctx.adapter.registration.verify(checked);
   } else {
-    account = { number: parseNumber(ctx, checked.number ?? "") };
+    account = { number: parseAddress(ctx, checked.number ?? "") };
   }
   const registration: Registration = {
     jid,
-    number: account.number,
+    address: account.number,
     source: "self-service",
     ...(account.credentials ? { credentials: account.credentials } : {}),
   };
@@ -102,9 +102,9 @@ export async function selfRegister(
   return registration;
 }
 
-/** An admin binds `jid` to `number` (no provider check: the operator's own account sends). */
-export async function adminBind(ctx: EnrolmentContext, jid: string, number: string): Promise<Registration> {
-  const registration: Registration = { jid, number: parseNumber(ctx, number), source: "admin" };
+/** An admin binds `jid` to `address` (no provider check: the operator's own account sends). */
+export async function adminBind(ctx: EnrolmentContext, jid: string, address: string): Promise<Registration> {
+  const registration: Registration = { jid, address: parseAddress(ctx, address), source: "admin" };
   await store(ctx, registration);
   return registration;
 }
@@ -119,14 +119,14 @@ export async function selfUnregister(ctx: EnrolmentContext, jid: string): Promis
   if (current.source !== "self-service" && ctx.mode === "provisioned") {
     throw new Refusal(
       "not-allowed",
-      `${current.number} was bound by the operator; ask an administrator to remove it.`,
+      `${current.address} was bound by the operator; ask an administrator to remove it.`,
     );
   }
   await ctx.registrations.remove(ctx.gatewayId, jid);
   return current;
 }
 
-function parseNumber(ctx: EnrolmentContext, text: string): string {
+function parseAddress(ctx: EnrolmentContext, text: string): string {
   try {
     return ctx.adapter.parseAddress(text);
   } catch (err) {
@@ -139,9 +139,9 @@ async function store(ctx: EnrolmentContext, registration: Registration): Promise
   try {
     await ctx.registrations.put(ctx.gatewayId, registration);
   } catch (err) {
-    if (err instanceof NumberTakenError) {
+    if (err instanceof AddressTakenError) {
       // XEP-0077 section 3.1.1: a username already taken by another entity is a <conflict/>.
-      throw new Refusal("conflict", `${err.number} is already registered by another user.`);
+      throw new Refusal("conflict", `${err.address} is already registered by another user.`);
     }
     throw err;
   }

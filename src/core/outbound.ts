@@ -67,5 +67,5 @@ export async function routeOutbound(req: OutboundRequest, ctx: RoutingContext): 
     throw new Refusal("bad-request", "The message has no text.");
   }
   const account = acceptedAccount(registration, ctx.adapter.registration?.accountOf);
-  return { ...req, gatewayId: ctx.gatewayId, senderBare, to, from: registration.number, account };
+  return { ...req, gatewayId: ctx.gatewayId, senderBare, to, from: registration.address, account };
 }

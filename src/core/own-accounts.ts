@@ -65,7 +65,7 @@ export const gatewayAccounts: AccountResolver = async (claim) => ({ account: { n
  * her unregistered, on another number, or registered with another account.
  */
 export function ownAccounts(
-  registrations: Pick<RegistrationStore, "byJid" | "byNumber">,
+  registrations: Pick<RegistrationStore, "byJid" | "byAddress">,
   gatewayId: string,
   accountOf: AccountOf,
 ): AccountResolver {
@@ -73,7 +73,7 @@ export function ownAccounts(
     const number = claim.from;
     if (claim.account === undefined) {
       // Accepted before jobs named their account: as those versions did, by the number's owner.
-      const owner = await registrations.byNumber(gatewayId, number);
+      const owner = await registrations.byAddress(gatewayId, number);
       if (!owner?.credentials) return { account: { number } };
       return {
         account: { number, credentials: owner.credentials },
@@ -82,7 +82,7 @@ export function ownAccounts(
     }
     if (claim.account.kind === "gateway") return { account: { number } };
     const current = await registrations.byJid(gatewayId, claim.senderBare);
-    const credentials = current?.number === number ? current.credentials : undefined;
+    const credentials = current?.address === number ? current.credentials : undefined;
     if (!credentials || (accountOf?.(credentials) ?? "") !== claim.account.id) {
       throw new Refusal("registration-required", NO_LONGER_REGISTERED);
     }

@@ -17,7 +17,7 @@ interface Entry {
 
 export class CachedRegistrationStore implements RegistrationStore {
   private readonly jids = new Map<string, Entry>();
-  private readonly numbers = new Map<string, Entry>();
+  private readonly addresses = new Map<string, Entry>();
   /** Bumped by every change, so a lookup that raced with a change does not cache the old answer. */
   private generation = 0;
 
@@ -31,8 +31,10 @@ export class CachedRegistrationStore implements RegistrationStore {
     return this.cached(this.jids, `${gatewayId}\n${jid}`, () => this.store.byJid(gatewayId, jid));
   }
 
-  byNumber(gatewayId: string, number: string): Promise<Registration | undefined> {
-    return this.cached(this.numbers, `${gatewayId}\n${number}`, () => this.store.byNumber(gatewayId, number));
+  byAddress(gatewayId: string, address: string): Promise<Registration | undefined> {
+    return this.cached(this.addresses, `${gatewayId}\n${address}`, () =>
+      this.store.byAddress(gatewayId, address),
+    );
   }
 
   async put(gatewayId: string, registration: Registration): Promise<void> {
@@ -57,11 +59,11 @@ export class CachedRegistrationStore implements RegistrationStore {
     return this.store.list(gatewayId);
   }
 
-  /** Drops everything (a change can move a number between users: both views go). */
+  /** Drops everything (a change can move an address between users: both views go). */
   private forget(): void {
     this.generation++;
     this.jids.clear();
-    this.numbers.clear();
+    this.addresses.clear();
   }
 
   private async cached(

@@ -1,5 +1,9 @@
-/** An in-memory RegistrationStore with the Redis store's rules (one number per user and vice versa). */
-import { NumberTakenError, type Registration, type RegistrationStore } from "../../src/core/registrations.js";
+/** An in-memory RegistrationStore with the Redis store's rules (one address per user and vice versa). */
+import {
+  AddressTakenError,
+  type Registration,
+  type RegistrationStore,
+} from "../../src/core/registrations.js";
 
 export class MemoryRegistrationStore implements RegistrationStore {
   private readonly byUser = new Map<string, Registration>();
@@ -12,13 +16,13 @@ export class MemoryRegistrationStore implements RegistrationStore {
     return this.byUser.get(this.key(gatewayId, jid));
   }
 
-  async byNumber(gatewayId: string, number: string): Promise<Registration | undefined> {
-    return (await this.list(gatewayId)).find((r) => r.number === number);
+  async byAddress(gatewayId: string, number: string): Promise<Registration | undefined> {
+    return (await this.list(gatewayId)).find((r) => r.address === number);
   }
 
   async put(gatewayId: string, registration: Registration): Promise<void> {
-    const owner = await this.byNumber(gatewayId, registration.number);
-    if (owner && owner.jid !== registration.jid) throw new NumberTakenError(registration.number, owner.jid);
+    const owner = await this.byAddress(gatewayId, registration.address);
+    if (owner && owner.jid !== registration.jid) throw new AddressTakenError(registration.address, owner.jid);
     this.byUser.set(this.key(gatewayId, registration.jid), registration);
   }
 

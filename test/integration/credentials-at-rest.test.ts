@@ -25,7 +25,7 @@ const NEW_KEY = randomBytes(32).toString("base64");
 const token = (who: string) => `${who}-own-token-${randomBytes(4).toString("hex")}`;
 const registration = (who: string, n: number, authToken: string): Registration => ({
   jid: `${who}@example.org`,
-  number: `+1555000${String(7000 + n)}`,
+  address: `+1555000${String(7000 + n)}`,
   source: "self-service",
   credentials: { accountSid: `AC${String(n).repeat(32).slice(0, 32)}`, authToken },
 });
@@ -83,10 +83,10 @@ describe("credentials at rest", () => {
     const alice = registration("alice", 1, secret);
     await store.put(GATEWAY, alice);
     const raw = JSON.stringify(await redis.hgetall(byJid()));
-    expect(raw).toContain(alice.number);
+    expect(raw).toContain(alice.address);
     expect(raw).not.toContain(secret);
     expect(await store.byJid(GATEWAY, alice.jid)).toEqual(alice);
-    expect(await store.byNumber(GATEWAY, alice.number)).toEqual(alice);
+    expect(await store.byAddress(GATEWAY, alice.address)).toEqual(alice);
     expect(await store.list(GATEWAY)).toContainEqual(alice);
   });
 
@@ -105,9 +105,9 @@ describe("credentials at rest", () => {
     const carolToken = token("carol");
     const carol = registration("carol", 3, carolToken);
     await redis.hset(byJid(), carol.jid, JSON.stringify(carol));
-    await redis.hset(storeKey(prefix, "reg", GATEWAY, "by-number"), carol.number, carol.jid);
+    await redis.hset(storeKey(prefix, "reg", GATEWAY, "by-number"), carol.address, carol.jid);
     // And a binding without credentials is left as it is.
-    await oldStore.put(GATEWAY, { jid: "dave@example.org", number: "+15550007004", source: "admin" });
+    await oldStore.put(GATEWAY, { jid: "dave@example.org", address: "+15550007004", source: "admin" });
 
     const env = { XGW_OLD_KEY: OLD_KEY, XGW_NEW_KEY: NEW_KEY };
     const rotated = configFile(prefix, { old: "${XGW_OLD_KEY}", new: "${XGW_NEW_KEY}" }, "new");

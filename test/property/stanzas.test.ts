@@ -49,8 +49,8 @@ async function gateway() {
   const transport = new FakeTransport(DOMAIN);
   transport.goOnline();
   const registrations = new MemoryRegistrationStore();
-  await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
-  await registrations.put("sms", { jid: "bob@example.org", number: "+15550002222", source: "config" });
+  await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
+  await registrations.put("sms", { jid: "bob@example.org", address: "+15550002222", source: "config" });
   const producer = new MemoryProducer();
   const context = {
     gatewayId: "sms",

@@ -32,7 +32,7 @@ describe("config users", () => {
     '{ jid: alice@example.org, number: "+15550001111" }',
     '{ jid: alice@example.org, address: "+15550001111", number: "+15550001111" }',
   ])("bind the same address written as %s", (user) => {
-    expect(users(user)).toEqual([{ jid: "alice@example.org", number: "+15550001111" }]);
+    expect(users(user)).toEqual([{ jid: "alice@example.org", address: "+15550001111" }]);
   });
 
   it("refuse address and number that differ, saying both", () => {

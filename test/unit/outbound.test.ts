@@ -12,9 +12,9 @@ const adapter = {
 const registrations: RegistrationStore = {
   byJid: async (_g, jid) =>
     jid === "alice@example.org"
-      ? ({ jid, number: "+15550001111", source: "config" } satisfies Registration)
+      ? ({ jid, address: "+15550001111", source: "config" } satisfies Registration)
       : undefined,
-  byNumber: async () => undefined,
+  byAddress: async () => undefined,
   put: async () => {},
   remove: async () => false,
   list: async () => [],

@@ -7,7 +7,7 @@ const ALICE = "alice@example.org";
 const NUMBER = "+15550001111";
 const own = (accountSid: string): Registration => ({
   jid: ALICE,
-  number: NUMBER,
+  address: NUMBER,
   source: "self-service",
   credentials: { accountSid, authToken: `${accountSid}-token` },
 });
@@ -23,7 +23,7 @@ describe("own accounts: a message is sent with the account it was accepted for, 
 
   it("names the account a registration's messages are accepted for", () => {
     expect(acceptedAccount(own("ACa"), accountOf)).toEqual({ kind: "self-service", id: "ACa" });
-    expect(acceptedAccount({ jid: ALICE, number: NUMBER, source: "config" }, accountOf)).toEqual({
+    expect(acceptedAccount({ jid: ALICE, address: NUMBER, source: "config" }, accountOf)).toEqual({
       kind: "gateway",
     });
   });
@@ -39,7 +39,7 @@ describe("own accounts: a message is sent with the account it was accepted for, 
   it("refuses once she unregistered, moved to another number, or registered another account", async () => {
     const gone = await setup();
     await expect(gone.resolve(claim)).rejects.toThrow(NO_LONGER_REGISTERED);
-    const moved = await setup({ ...own("ACa"), number: "+15550002222" });
+    const moved = await setup({ ...own("ACa"), address: "+15550002222" });
     await expect(moved.resolve(claim)).rejects.toThrow(NO_LONGER_REGISTERED);
     const other = await setup(own("ACb"));
     await expect(other.resolve(claim)).rejects.toMatchObject({ condition: "registration-required" });

@@ -3,7 +3,7 @@ import type { Registration } from "../../src/core/registrations.js";
 import { CachedRegistrationStore } from "../../src/store/registration-cache.js";
 import { MemoryRegistrationStore } from "../harness/memory-registrations.js";
 
-const alice: Registration = { jid: "alice@localhost", number: "+15550001111", source: "config" };
+const alice: Registration = { jid: "alice@localhost", address: "+15550001111", source: "config" };
 
 function setup() {
   const store = new MemoryRegistrationStore();
@@ -13,9 +13,9 @@ function setup() {
       reads++;
       return store.byJid(g, j);
     },
-    byNumber: (g: string, n: string) => {
+    byAddress: (g: string, n: string) => {
       reads++;
-      return store.byNumber(g, n);
+      return store.byAddress(g, n);
     },
     put: (g: string, r: Registration) => store.put(g, r),
     remove: (g: string, j: string) => store.remove(g, j),
@@ -38,7 +38,7 @@ describe("CachedRegistrationStore", () => {
     const t = setup();
     await t.store.put("sms", alice);
     for (let i = 0; i < 5; i++) expect(await t.cache.byJid("sms", alice.jid)).toEqual(alice);
-    for (let i = 0; i < 5; i++) expect(await t.cache.byNumber("sms", alice.number)).toEqual(alice);
+    for (let i = 0; i < 5; i++) expect(await t.cache.byAddress("sms", alice.address)).toEqual(alice);
     expect(t.reads()).toBe(2);
     t.advance(5_001);
     expect(await t.cache.byJid("sms", alice.jid)).toEqual(alice);
@@ -55,11 +55,11 @@ describe("CachedRegistrationStore", () => {
   it("forgets everything on a change made through it, in both directions", async () => {
     const t = setup();
     await t.cache.put("sms", alice);
-    expect(await t.cache.byNumber("sms", alice.number)).toEqual(alice);
-    const moved = { ...alice, number: "+15550002222" };
+    expect(await t.cache.byAddress("sms", alice.address)).toEqual(alice);
+    const moved = { ...alice, address: "+15550002222" };
     await t.cache.put("sms", moved);
     expect(await t.cache.byJid("sms", alice.jid)).toEqual(moved);
-    expect(await t.cache.byNumber("sms", alice.number)).toBeUndefined();
+    expect(await t.cache.byAddress("sms", alice.address)).toBeUndefined();
     expect(await t.cache.remove("sms", alice.jid)).toBe(true);
     expect(await t.cache.byJid("sms", alice.jid)).toBeUndefined();
   });
@@ -77,7 +77,7 @@ describe("CachedRegistrationStore", () => {
         await gate; // ...answered after it
         return old;
       },
-      byNumber: (g: string, n: string) => store.byNumber(g, n),
+      byAddress: (g: string, n: string) => store.byAddress(g, n),
       put: (g: string, r: Registration) => store.put(g, r),
       remove: (g: string, j: string) => store.remove(g, j),
       list: (g: string) => store.list(g),

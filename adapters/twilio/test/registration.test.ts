@@ -113,16 +113,16 @@ describe.skipIf(!twilioSpecPath())("Twilio self-service registration (stand-in)"
     const regs: Registration[] = [
       {
         jid: "alice@example.org",
-        number: USER_NUMBER,
+        address: USER_NUMBER,
         source: "self-service",
         credentials: { accountSid: USER_SID, authToken: USER_TOKEN },
       },
-      { jid: "bob@example.org", number: "+15550001111", source: "config" },
+      { jid: "bob@example.org", address: "+15550001111", source: "config" },
     ];
     const accounts = ownAccounts(
       {
         byJid: async (_g: string, j: string) => regs.find((r) => r.jid === j),
-        byNumber: async (_g: string, n: string) => regs.find((r) => r.number === n),
+        byAddress: async (_g: string, n: string) => regs.find((r) => r.address === n),
       },
       "sms",
       adapter.registration?.accountOf,

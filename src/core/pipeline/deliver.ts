@@ -16,7 +16,7 @@ export interface DeliverOptions {
   readonly gatewayId: string;
   readonly adapter: Pick<NetworkAdapter, "formatAddress">;
   readonly network: Pick<NetworkRules, "displayName">;
-  readonly registrations: Pick<RegistrationStore, "byNumber">;
+  readonly registrations: Pick<RegistrationStore, "byAddress">;
   readonly contacts: Contacts;
   readonly outlet: XmppOutlet;
   readonly logger: Logger;
@@ -48,7 +48,7 @@ export function deliverer(o: DeliverOptions): (jobId: string, raw: unknown) => P
       log.debug({ jobId, stanzaId }, "receipt delivered to XMPP");
       return;
     }
-    const owner = await o.registrations.byNumber(o.gatewayId, data.to);
+    const owner = await o.registrations.byAddress(o.gatewayId, data.to);
     if (!owner) {
       o.onInbound?.("unroutable");
       // Kept in the failed set (never dropped) until an operator binds the number and retries it.

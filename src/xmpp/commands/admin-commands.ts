@@ -32,9 +32,9 @@ function bindCommand(ctx: FeatureContext, presence: PresenceService): Command {
       }
       const jid = parseField(bareJidField, values.jid, "User");
       const reg = await adminBind(ctx, jid, parseField(z.string().trim().min(1), values.number, "Number"));
-      ctx.logger.info({ jid: reg.jid, number: reg.number }, "admin bound a number");
+      ctx.logger.info({ jid: reg.jid, number: reg.address }, "admin bound a number");
       await presence.registered(reg.jid);
-      return { status: "completed", note: { type: "info", text: `${reg.number} is bound to ${reg.jid}.` } };
+      return { status: "completed", note: { type: "info", text: `${reg.address} is bound to ${reg.jid}.` } };
     },
   };
 }
@@ -65,7 +65,7 @@ function unbindCommand(ctx: FeatureContext, presence: PresenceService): Command 
       await presence.unregistered(jid);
       return {
         status: "completed",
-        note: { type: "info", text: `${old.number} is no longer bound to ${jid}.` },
+        note: { type: "info", text: `${old.address} is no longer bound to ${jid}.` },
       };
     },
   };
@@ -89,7 +89,7 @@ function listUsersCommand(ctx: FeatureContext): Command {
               var: "users",
               type: "text-multi",
               label: "User, number (how it was bound)",
-              value: all.map((u) => `${u.jid} ${u.number} (${u.source})`),
+              value: all.map((u) => `${u.jid} ${u.address} (${u.source})`),
             },
           ],
         }),

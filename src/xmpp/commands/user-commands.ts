@@ -18,11 +18,11 @@ export function userCommands(ctx: FeatureContext, presence: PresenceService): Co
           return { status: "executing", form: registrationForm(ctx, current) };
         }
         const reg = await selfRegister(ctx, requester.bare, values);
-        ctx.logger.info({ jid: reg.jid, number: reg.number }, "user registered (command)");
+        ctx.logger.info({ jid: reg.jid, number: reg.address }, "user registered (command)");
         await presence.registered(reg.jid);
         return {
           status: "completed",
-          note: { type: "info", text: `${reg.number} is now yours on this gateway.` },
+          note: { type: "info", text: `${reg.address} is now yours on this gateway.` },
         };
       },
     },
@@ -36,7 +36,7 @@ export function userCommands(ctx: FeatureContext, presence: PresenceService): Co
         await presence.unregistered(old.jid);
         return {
           status: "completed",
-          note: { type: "info", text: `${old.number} is no longer bound to you.` },
+          note: { type: "info", text: `${old.address} is no longer bound to you.` },
         };
       },
     },

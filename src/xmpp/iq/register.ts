@@ -21,7 +21,7 @@ import { dataForm, findForm, submittedValues } from "../forms.js";
 import { NS } from "../namespaces.js";
 import type { PresenceService } from "../presence.js";
 
-export function registrationForm(ctx: FeatureContext, current?: { number: string }): Element {
+export function registrationForm(ctx: FeatureContext, current?: { address: string }): Element {
   return dataForm({
     type: "form",
     formType: NS.register,
@@ -33,7 +33,7 @@ export function registrationForm(ctx: FeatureContext, current?: { number: string
       label: f.label,
       ...(f.description ? { desc: f.description } : {}),
       required: true,
-      ...(f.name === "number" && current ? { value: current.number } : {}),
+      ...(f.name === "number" && current ? { value: current.address } : {}),
     })),
   });
 }
@@ -57,7 +57,7 @@ export function handleRegister(ctx: FeatureContext, presence: PresenceService): 
       { xmlns: NS.register },
       current ? xml("registered") : null,
       xml("instructions", {}, registrationInstructions(ctx)),
-      current ? xml("username", {}, current.number) : null,
+      current ? xml("username", {}, current.address) : null,
       registrationForm(ctx, current),
     );
   });
@@ -78,7 +78,7 @@ export function handleRegister(ctx: FeatureContext, presence: PresenceService): 
     const values = form ? submittedValues(form) : legacyValues(query);
     if (!values) throw new Refusal("bad-request", "Submit the registration form (type submit).");
     const registration = await selfRegister(ctx, r.bare, values);
-    ctx.logger.info({ jid: r.bare, number: registration.number }, "user registered");
+    ctx.logger.info({ jid: r.bare, number: registration.address }, "user registered");
     await presence.registered(r.bare);
     return true;
   });

@@ -9,7 +9,7 @@ import { DEFAULT_RULES, fakeAdapter } from "../xmpp/setup.js";
 
 async function rig() {
   const registrations = new MemoryRegistrationStore();
-  await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
+  await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
   const queues = new MemoryQueues();
   const options = {
     gatewayId: "sms",

@@ -10,7 +10,7 @@ import { silentLogger } from "../../harness/silent-logger.js";
 
 async function rig() {
   const registrations = new MemoryRegistrationStore();
-  await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
+  await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
   const outlet = new MemoryOutlet();
   const outcomes: string[] = [];
   const deliver = deliverer({

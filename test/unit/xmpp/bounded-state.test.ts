@@ -16,7 +16,7 @@ const unavailableTo = (sent: Element[], bare: string) =>
 describe("presence state is capped", () => {
   it("probing 100,000 contacts keeps what is remembered for one user under its cap (the newest)", async () => {
     const { transport, registrations, features } = setup();
-    await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
+    await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
     for (let i = 0; i < 100_000; i++) {
       await transport.receive(xml("presence", { type: "probe", from: "alice@example.org", to: contact(i) }));
     }
@@ -37,7 +37,7 @@ describe("presence state is capped", () => {
     for (let u = 0; u < users; u++) {
       await registrations.put("sms", {
         jid: `u${u}@example.org`,
-        number: `+1555100${String(u).padStart(4, "0")}`,
+        address: `+1555100${String(u).padStart(4, "0")}`,
         source: "config",
       });
     }
@@ -62,7 +62,7 @@ describe("presence state is capped", () => {
 
   it("remembers a capped number of a user's sessions (a forgotten one is only greeted again)", async () => {
     const { transport, registrations } = setup();
-    await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
+    await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
     const sessions = PRESENCE_LIMITS.sessionsPerUser * 10;
     for (let i = 0; i < sessions; i++) {
       await transport.receive(xml("presence", { from: `alice@example.org/r${i}`, to: DOMAIN }));
@@ -108,7 +108,7 @@ describe("ad-hoc command sessions are capped per user", () => {
       ),
     );
     expect(done.attrs.type).toBe("result");
-    expect((await registrations.byJid("sms", "bob@example.org"))?.number).toBe("+15550002222");
+    expect((await registrations.byJid("sms", "bob@example.org"))?.address).toBe("+15550002222");
 
     // Completing one of her sessions frees a place for a new one.
     const first = opened[0]?.getChild("command", CMD)?.attrs.sessionid ?? "";

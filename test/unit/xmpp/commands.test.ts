@@ -55,7 +55,7 @@ describe("ad-hoc commands (XEP-0050)", () => {
     const done = await twoStep(transport, "register", ALICE, { number: "(555) 000-2222" });
     expect(command(done)?.attrs.status).toBe("completed");
     expect(command(done)?.getChildText("note")).toMatch(/\+15550002222/);
-    expect((await registrations.byJid("sms", "alice@example.org"))?.number).toBe("+15550002222");
+    expect((await registrations.byJid("sms", "alice@example.org"))?.address).toBe("+15550002222");
     const un = command(await transport.iqReply(execute("unregister", ALICE)));
     expect(un?.attrs.status).toBe("completed");
     expect(await registrations.byJid("sms", "alice@example.org")).toBeUndefined();
@@ -87,7 +87,7 @@ describe("ad-hoc commands (XEP-0050)", () => {
     expect(command(bound)?.attrs.status).toBe("completed");
     expect(await registrations.byJid("sms", "carol@example.org")).toEqual({
       jid: "carol@example.org",
-      number: "+15550003333",
+      address: "+15550003333",
       source: "admin",
     });
     // The new user is asked for a presence subscription, as after a registration.

@@ -49,7 +49,7 @@ const presences = (sent: ReturnType<typeof xml>[]) =>
 describe("presence (stanza level)", () => {
   it("answers probes: available for a registered user, unavailable for anyone else", async () => {
     const { transport, registrations } = setup();
-    await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
+    await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
     const contact = `+15551234567@${DOMAIN}`;
     await transport.receive(xml("presence", { type: "probe", from: "alice@example.org", to: DOMAIN }));
     await transport.receive(xml("presence", { type: "probe", from: "alice@example.org", to: contact }));
@@ -80,7 +80,7 @@ describe("presence (stanza level)", () => {
 
   it("greets a registered user's session once, and never answers presence errors", async () => {
     const { transport, registrations } = setup();
-    await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
+    await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
     await transport.receive(xml("presence", { from: ALICE, to: DOMAIN }));
     await transport.receive(xml("presence", { from: ALICE, to: DOMAIN }, xml("show", {}, "away")));
     await transport.receive(xml("presence", { from: "bob@example.org/x", to: DOMAIN }));
@@ -91,7 +91,7 @@ describe("presence (stanza level)", () => {
 
   it("probes the registered users when the component comes online", async () => {
     const { transport, registrations } = setup();
-    await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
+    await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
     transport.goOffline();
     transport.goOnline();
     await expect.poll(() => presences(transport.sent)).toEqual([`probe ${DOMAIN} -> alice@example.org`]);
@@ -99,8 +99,8 @@ describe("presence (stanza level)", () => {
 
   it("says unavailable from the gateway and every contact shown to a user when stopping", async () => {
     const { transport, registrations, features } = setup();
-    await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
-    await registrations.put("sms", { jid: "carol@example.org", number: "+15550003333", source: "admin" });
+    await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
+    await registrations.put("sms", { jid: "carol@example.org", address: "+15550003333", source: "admin" });
     const contact = `+15551234567@${DOMAIN}`;
     await transport.receive(xml("presence", { type: "subscribe", from: "alice@example.org", to: contact }));
     const from = transport.sent.length;

@@ -17,7 +17,7 @@ async function answerTo(failure: Error): Promise<Element | undefined> {
   const transport = new FakeTransport(DOMAIN);
   transport.goOnline();
   const registrations = new MemoryRegistrationStore();
-  await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
+  await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
   const producer = { enqueueOutbound: () => Promise.reject(failure) };
   const onMessage = outboundIntake({
     gatewayId: "sms",
@@ -63,7 +63,7 @@ describe("intake: media URLs to private hosts", () => {
     const transport = new FakeTransport(DOMAIN);
     transport.goOnline();
     const registrations = new MemoryRegistrationStore();
-    await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
+    await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
     const enqueued: unknown[] = [];
     const producer = {
       enqueueOutbound: async (job: unknown) => {

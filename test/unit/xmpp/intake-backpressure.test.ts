@@ -32,7 +32,7 @@ describe("intake backpressure", () => {
     const transport = new FakeTransport(DOMAIN);
     transport.goOnline();
     const registrations = new MemoryRegistrationStore();
-    await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
+    await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
     const producer = new SlowProducer();
     const onMessage = outboundIntake({
       gatewayId: "sms",

@@ -38,7 +38,7 @@ describe("in-band registration (XEP-0077 with a XEP-0004 form)", () => {
     expect(reply.attrs.type).toBe("result");
     expect(await registrations.byJid("sms", "alice@example.org")).toEqual({
       jid: "alice@example.org",
-      number: "+15550002222",
+      address: "+15550002222",
       source: "self-service",
     });
     expect(presences(transport.sentSince(from))).toEqual([
@@ -56,14 +56,14 @@ describe("in-band registration (XEP-0077 with a XEP-0004 form)", () => {
     await transport.iqReply(submit({ number: "+15550002222" }));
     await transport.iqReply(submit({ number: "+15550004444" }));
     expect(await registrations.list("sms")).toEqual([
-      { jid: "alice@example.org", number: "+15550004444", source: "self-service" },
+      { jid: "alice@example.org", address: "+15550004444", source: "self-service" },
     ]);
-    expect(await registrations.byNumber("sms", "+15550002222")).toBeUndefined();
+    expect(await registrations.byAddress("sms", "+15550002222")).toBeUndefined();
   });
 
   it("refuses a number another user holds, a bad number, an empty form and a form that is not submitted", async () => {
     const { transport, registrations } = setup();
-    await registrations.put("sms", { jid: "bob@example.org", number: "+15550002222", source: "config" });
+    await registrations.put("sms", { jid: "bob@example.org", address: "+15550002222", source: "config" });
     const taken = await transport.iqReply(submit({ number: "+15550002222" }));
     expect(errorCondition(taken)).toBe("conflict");
     expect(taken.getChild("error")?.attrs.type).toBe("cancel");
@@ -109,14 +109,14 @@ describe("in-band registration (XEP-0077 with a XEP-0004 form)", () => {
   describe("provisioned mode", () => {
     it("shows the operator's binding but refuses registering and removing it", async () => {
       const { transport, registrations } = setup({ mode: "provisioned" });
-      await registrations.put("sms", { jid: "alice@example.org", number: "+15550001111", source: "config" });
+      await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
       const query = (await transport.iqReply(getForm())).getChild("query", REG);
       expect(query?.getChild("registered")).toBeDefined();
       expect(query?.getChildText("instructions")).toMatch(/operator/);
       const reg = await transport.iqReply(submit({ number: "+15550002222" }));
       expect(errorCondition(reg)).toBe("not-allowed");
       expect(errorCondition(await transport.iqReply(remove()))).toBe("not-allowed");
-      expect((await registrations.byJid("sms", "alice@example.org"))?.number).toBe("+15550001111");
+      expect((await registrations.byJid("sms", "alice@example.org"))?.address).toBe("+15550001111");
     });
   });
 
@@ -153,7 +153,7 @@ describe("in-band registration (XEP-0077 with a XEP-0004 form)", () => {
       expect(seen.at(-1)).toEqual({ number: "+15550009999", token: "good" });
       expect(await registrations.byJid("sms", "alice@example.org")).toEqual({
         jid: "alice@example.org",
-        number: "+15550009999",
+        address: "+15550009999",
         source: "self-service",
         credentials: { token: "good" },
       });
