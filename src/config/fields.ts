@@ -30,6 +30,3 @@ export const bareJid = z
   .string()
   .regex(/^[^@/\s"&'<>:]+@[a-z0-9.-]+$/, "must be a bare JID, e.g. alice@example.org");
 
-export const e164 = z
-  .string()
-  .regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number, e.g. "+15550001111" (quoted)');
