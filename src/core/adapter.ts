@@ -170,24 +170,29 @@ export interface SendResult {
   readonly providerMessageId: string;
 }
 
-export interface InboundMessageEvent {
-  readonly kind: "message";
-  /** Provider's id for the message (Twilio MessageSid): used as the dedup key. */
-  readonly providerMessageId: string;
-  /** Sender on the network (canonical form when it is a number, or the raw sender id). */
-  readonly from: Address;
-  /** The gateway user's number on the network that received it. */
-  readonly to: Address;
-  readonly body: string;
-  readonly mediaUrls: readonly string[];
-  /** The provider recognised an opt-out keyword (Twilio OptOutType STOP / START). */
-  readonly optOut?: "stop" | "start";
-  /**
-   * When the provider says the message was received (ms since the epoch), for providers that sign
-   * it; orders opt-outs. Absent (Twilio): the time the gateway received the webhook.
-   */
-  readonly occurredAt?: number;
-}
+/** A message from the network to a gateway user. */
+export const inboundMessageEventSchema = z
+  .object({
+    kind: z.literal("message"),
+    /** Provider's id for the message (Twilio MessageSid): used as the dedup key. */
+    providerMessageId: z.string(),
+    /** Sender on the network (canonical form when it is a number, or the raw sender id). */
+    from: z.string(),
+    /** The gateway user's address on the network that received it. */
+    to: z.string(),
+    body: z.string(),
+    mediaUrls: z.array(z.string()).readonly(),
+    /** The provider recognised an opt-out keyword (Twilio OptOutType STOP / START). */
+    optOut: z.enum(["stop", "start"]).optional(),
+    /**
+     * When the provider says the message was received (ms since the epoch), for providers that sign
+     * it; orders opt-outs. Absent (Twilio): the time the gateway received the webhook.
+     */
+    occurredAt: z.number().optional(),
+  })
+  .strict()
+  .readonly();
+export type InboundMessageEvent = z.infer<typeof inboundMessageEventSchema>;
 
 /** A delivery report; also how a report that came early is held in Redis. */
 export const inboundStatusEventSchema = z
