@@ -29,4 +29,3 @@ export const domainName = z
 export const bareJid = z
   .string()
   .regex(/^[^@/\s"&'<>:]+@[a-z0-9.-]+$/, "must be a bare JID, e.g. alice@example.org");
-
