@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { addressCheckOf } from "../core/address-checks.js";
-import { addressKeyOf } from "./users-schema.js";
+import { addressOf } from "./users-schema.js";
 
 const BARE_JID = /^[^@/\s"&'<>:]+@[a-z0-9.-]+$/;
 
@@ -46,9 +46,9 @@ export function crossChecks(cfg: Shape, ctx: z.RefinementCtx): void {
           path: ["gateways", i, "users", j, "jid"],
           message: `${domain} is not in allowedDomains (${cfg.allowedDomains.join(", ")}): this user could never send`,
         });
-      const key = addressKeyOf(u);
+      const { key, value: address } = addressOf(u);
       const addressProblem =
-        typeof u.address === "string" ? addressCheckOf(g.adapter)?.(u.address, g) : undefined;
+        typeof address === "string" ? addressCheckOf(g.adapter)?.(address, g) : undefined;
       if (addressProblem)
         ctx.addIssue({
           code: "custom",
@@ -63,14 +63,14 @@ export function crossChecks(cfg: Shape, ctx: z.RefinementCtx): void {
           message: `${u.jid} is bound twice (also users.${dupJid})`,
         });
       else jids.set(u.jid, j);
-      const dupAddress = addresses.get(u.address);
+      const dupAddress = typeof address === "string" ? addresses.get(address) : undefined;
       if (dupAddress !== undefined)
         ctx.addIssue({
           code: "custom",
           path: ["gateways", i, "users", j, key],
-          message: `${u.address} belongs to one user only (also users.${dupAddress})`,
+          message: `${String(address)} belongs to one user only (also users.${dupAddress})`,
         });
-      else addresses.set(u.address, j);
+      else if (typeof address === "string") addresses.set(address, j);
     });
   });
 }

@@ -13,9 +13,16 @@ const address = z.string().min(1, "must not be empty").max(MAX_ADDRESS_LENGTH);
 /** Which key a parsed user's address was written under, for problems to point at it. */
 const writtenAs = new WeakMap<object, "address" | "number">();
 
-/** The key (`address` or `number`) a parsed config user gave its address under. */
-export function addressKeyOf(user: object): "address" | "number" {
-  return writtenAs.get(user) ?? "address";
+/**
+ * A config user's address and the key (`address` or `number`) it was written under. The config's
+ * cross-checks also see users whose own checks failed (not transformed, still as written).
+ */
+export function addressOf(user: object): { key: "address" | "number"; value: unknown } {
+  const written = user as { address?: unknown; number?: unknown };
+  const key =
+    writtenAs.get(user) ??
+    (written.address === undefined && written.number !== undefined ? "number" : "address");
+  return { key, value: written.address ?? written.number };
 }
 
 /**

@@ -123,7 +123,7 @@ describe("component lifecycle on Prosody", () => {
       const redis = new Redis(redisUrl());
       try {
         const store = new RedisRegistrationStore(redis, prefix);
-        expect(await store.byJid("sms", "hup@localhost")).toMatchObject({ number: "+15550007777" });
+        expect(await store.byJid("sms", "hup@localhost")).toMatchObject({ address: "+15550007777" });
       } finally {
         redis.disconnect();
       }
