@@ -14,6 +14,7 @@ import { telnyxConfigSchema } from "../adapters/telnyx/config.js";
 import { createTelnyxAdapter } from "../adapters/telnyx/index.js";
 import { twilioConfigSchema } from "../adapters/twilio/config.js";
 import { createTwilioAdapter } from "../adapters/twilio/index.js";
+import { createSignalwireAdapter, signalwireConfigSchema } from "../adapters/twilio/signalwire.js";
 import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.js";
 import { referenceMarkdown } from "./config/reference.js";
 import { configSchema } from "./config/schema.js";
@@ -62,6 +63,10 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
     schema: twilioConfigSchema,
     create: (g, c, d) => createTwilioAdapter({ ...common(g), twilio: c }, d),
   }),
+  signalwire: entry({
+    schema: signalwireConfigSchema,
+    create: (g, c, d) => createSignalwireAdapter({ ...common(g), signalwire: c }, d),
+  }),
   simulator: entry({
     schema: simulatorConfigSchema,
     create: (g, c, d) => createSimulatorAdapter({ ...common(g), simulator: c }, d),
@@ -83,6 +88,7 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
 
 // check-config checks config users' numbers as the SMS adapters would parse them.
 registerAddressCheck("twilio", configNumberProblem);
+registerAddressCheck("signalwire", configNumberProblem);
 registerAddressCheck("simulator", configNumberProblem);
 registerAddressCheck("telnyx", configNumberProblem);
 
