@@ -40,6 +40,7 @@ import { RedisRateLimiter } from "./store/rate-limiter.js";
 import { redisErrorLogger, waitForRedis } from "./store/redis-connect.js";
 import { CachedRegistrationStore } from "./store/registration-cache.js";
 import { RedisRegistrationStore } from "./store/registrations.js";
+import { RedisSendPacer } from "./store/send-pacer.js";
 import { SentParts } from "./store/sent-parts.js";
 import { packageVersion } from "./version.js";
 import { XmppTransport } from "./xmpp/transport.js";
@@ -270,6 +271,7 @@ async function build(
     },
     // Per-user limits, counted in Redis so every process shares them (README: Cost limits).
     limiter: new RedisRateLimiter(storeRedis, prefix),
+    pacer: new RedisSendPacer(storeRedis, prefix),
     sentParts,
     contacts: new ContactBook(workerRedis, prefix),
     stoppers,

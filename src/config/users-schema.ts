@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { bareJid, e164 } from "./fields.js";
+import { pacingSchema } from "./pacing-schema.js";
 
 /**
  * A user the file binds: a JID and its address on the network. `address` is the name for any
@@ -12,6 +13,7 @@ export const userSchema = z
       .optional()
       .describe("The address (for SMS: the number) this user sends from and receives on."),
     number: e164.optional().describe("The same as address (its older name); give one of the two."),
+    pacing: pacingSchema.optional().describe("This user's number's own pace (instead of the gateway's)."),
   })
   .strict()
   .check((ctx) => {
@@ -27,4 +29,8 @@ export const userSchema = z
       });
     }
   })
-  .transform(({ jid, address, number }) => ({ jid, number: (address ?? number) as string }));
+  .transform(({ jid, address, number, pacing }) => ({
+    jid,
+    number: (address ?? number) as string,
+    ...(pacing === undefined ? {} : { pacing }),
+  }));
