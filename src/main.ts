@@ -64,10 +64,6 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
     schema: twilioConfigSchema,
     create: (g, c, d) => createTwilioAdapter({ ...common(g), twilio: c }, d),
   }),
-  signalwire: entry({
-    schema: signalwireConfigSchema,
-    create: (g, c, d) => createSignalwireAdapter({ ...common(g), signalwire: c }, d),
-  }),
   simulator: entry({
     schema: simulatorConfigSchema,
     create: (g, c, d) => createSimulatorAdapter({ ...common(g), simulator: c }, d),
@@ -75,6 +71,10 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
   telnyx: entry({
     schema: telnyxConfigSchema,
     create: (g, c, d) => createTelnyxAdapter({ ...common(g), telnyx: c }, d),
+  }),
+  signalwire: entry({
+    schema: signalwireConfigSchema,
+    create: (g, c, d) => createSignalwireAdapter({ ...common(g), signalwire: c }, d),
   }),
   // Threads in memory and config-bound users only, until the core provides both (adapters/email/README.md).
   email: entry({
