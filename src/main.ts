@@ -10,8 +10,7 @@ import { configuredAddresses } from "../adapters/email/provisioned.js";
 import { simulatorConfigSchema } from "../adapters/simulator/config.js";
 import { createSimulatorAdapter } from "../adapters/simulator/index.js";
 import { configNumberProblem } from "../adapters/sms-kit/index.js";
-import { telnyxConfigSchema } from "../adapters/telnyx/config.js";
-import { createTelnyxAdapter } from "../adapters/telnyx/index.js";
+import { createTelnyxAdapter, telnyxConfigSchema } from "../adapters/telnyx/index.js";
 import { twilioConfigSchema } from "../adapters/twilio/config.js";
 import { createTwilioAdapter } from "../adapters/twilio/index.js";
 import { createSignalwireAdapter, signalwireConfigSchema } from "../adapters/twilio/signalwire.js";
@@ -88,10 +87,8 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
 };
 
 // check-config checks config users' numbers as the SMS adapters would parse them.
-registerAddressCheck("twilio", configNumberProblem);
-registerAddressCheck("signalwire", configNumberProblem);
-registerAddressCheck("simulator", configNumberProblem);
-registerAddressCheck("telnyx", configNumberProblem);
+for (const kind of ["twilio", "simulator", "telnyx", "signalwire"])
+  registerAddressCheck(kind, configNumberProblem);
 
 export const adapterSchemas: AdapterSchemas = Object.fromEntries(
   Object.entries(adapters).map(([kind, e]) => [kind, e.schema]),
