@@ -4,17 +4,19 @@
  */
 import { Redis } from "ioredis";
 import type { z } from "zod";
-import { emailConfigSchema } from "../adapters/email/config.js";
-import { createEmailAdapter, memoryThreadStore } from "../adapters/email/index.js";
-import { configuredAddresses } from "../adapters/email/provisioned.js";
+import { configAddressProblem, createEmailGateway, emailConfigSchema } from "../adapters/email/index.js";
 import { simulatorConfigSchema } from "../adapters/simulator/config.js";
 import { createSimulatorAdapter } from "../adapters/simulator/index.js";
+import { configNumberProblem } from "../adapters/sms-kit/index.js";
+import { telnyxConfigSchema } from "../adapters/telnyx/config.js";
+import { createTelnyxAdapter } from "../adapters/telnyx/index.js";
 import { twilioConfigSchema } from "../adapters/twilio/config.js";
 import { createTwilioAdapter } from "../adapters/twilio/index.js";
 import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.js";
 import { referenceMarkdown } from "./config/reference.js";
 import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
+import { registerAddressCheck } from "./core/address-checks.js";
 import { syncConfigUsers } from "./core/config-users.js";
 import { buildHttpServer, buildInternalServer, type HttpServerOptions } from "./http/server.js";
 import { createLogger, type GatewayLogger, resolveLogFormat } from "./observability/logger.js";
@@ -49,6 +51,7 @@ const common = (g: LoadedGateway) => ({
   gatewayId: g.id,
   defaultRegion: g.defaultRegion,
   numberCheck: g.numberCheck,
+  destinations: g.destinations,
 });
 
 export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
@@ -60,16 +63,18 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
     schema: simulatorConfigSchema,
     create: (g, c, d) => createSimulatorAdapter({ ...common(g), simulator: c }, d),
   }),
-  // Threads in memory and config-bound users only, until the core provides both (adapters/email/README.md).
-  email: entry({
-    schema: emailConfigSchema,
-    create: (g, c, d) =>
-      createEmailAdapter(
-        { gatewayId: g.id, email: c },
-        { ...d, threads: memoryThreadStore(), isUser: configuredAddresses(g.users) },
-      ),
+  telnyx: entry({
+    schema: telnyxConfigSchema,
+    create: (g, c, d) => createTelnyxAdapter({ ...common(g), telnyx: c }, d),
   }),
+  email: entry({ schema: emailConfigSchema, create: createEmailGateway }),
 };
+
+// check-config checks config users' numbers as the SMS adapters would parse them.
+registerAddressCheck("twilio", configNumberProblem);
+registerAddressCheck("simulator", configNumberProblem);
+registerAddressCheck("telnyx", configNumberProblem);
+registerAddressCheck("email", configAddressProblem);
 
 export const adapterSchemas: AdapterSchemas = Object.fromEntries(
   Object.entries(adapters).map(([kind, e]) => [kind, e.schema]),
@@ -141,13 +146,14 @@ async function assemble(
   for (const g of config.gateways) {
     const adapterEntry = { ...adapters, ...options.adapters }[g.adapter];
     if (!adapterEntry) throw new Error(`unknown adapter ${g.adapter}`);
-    const ingest = ingesterFor(b, g);
+    // The adapter is built first (its rules feed the ingester); it emits only once started.
     const adapter = adapterEntry.create(g, g.adapterConfig, {
       logger: logger.child({ adapter: g.adapter }),
-      emit: ingest,
+      emit: (events) => ingest(events),
       ownCredentials: async (number) => (await b.registrations.byNumber(g.id, number))?.credentials,
     });
     stoppers.adapters.push(async () => adapter.close?.());
+    const ingest = ingesterFor(b, g, adapter);
     if (roles.has("component")) {
       const lock = new ComponentLock(b.storeRedis, config.redis.prefix, g.id, {
         service: config.xmpp.service,

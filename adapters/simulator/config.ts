@@ -1,6 +1,6 @@
 /** The simulator's configuration block (`gateways[i].simulator`): the schema holds every default. */
 import { z } from "zod";
-import { isE164 } from "../../src/core/phone.js";
+import { isE164 } from "../sms-kit/index.js";
 
 const e164 = z.string().refine(isE164, { error: "must be an E.164 number such as +15551234567" });
 

@@ -15,9 +15,13 @@ import type {
   SendResult,
 } from "../../src/core/adapter.js";
 import { PermanentError, RetryableError } from "../../src/core/errors.js";
-import type { NumberCheck } from "../../src/core/phone.js";
-import { formatSmsAddress, parseSmsLocalpart } from "../../src/core/sms-address.js";
-import { smsFace } from "../sms-kit/face.js";
+import {
+  type DestinationRules,
+  formatSmsAddress,
+  type NumberCheck,
+  parseSmsLocalpart,
+  smsCapabilities,
+} from "../sms-kit/index.js";
 import { type SimulatorConfig, simulatorConfigSchema } from "./config.js";
 import { simulatorTextRoute } from "./text-route.js";
 
@@ -28,6 +32,8 @@ export interface SimulatorAdapterOptions {
   /** Region for numbers typed without a country code, e.g. "US". */
   readonly defaultRegion?: string;
   readonly numberCheck: NumberCheck;
+  /** The gateway's destination rules (premium-rate, satellite, countries); absent: none. */
+  readonly destinations?: DestinationRules;
   readonly simulator: SimulatorConfig;
 }
 
@@ -159,7 +165,7 @@ export function createSimulatorAdapter(options: SimulatorAdapterOptions, deps: A
   return {
     kind: "simulator",
     capabilities: SIMULATOR_CAPABILITIES,
-    face: smsFace,
+    ...smsCapabilities(options.destinations),
     parseAddress: (localpart) => parseSmsLocalpart(localpart, phone),
     formatAddress: (address) => formatSmsAddress(address),
     send,

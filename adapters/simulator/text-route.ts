@@ -14,7 +14,7 @@ import {
   type WebhookRoute,
 } from "../../src/core/adapter.js";
 import type { Logger } from "../../src/core/logger.js";
-import { type PhoneOptions, toE164 } from "../../src/core/phone.js";
+import { type PhoneOptions, toE164 } from "../sms-kit/index.js";
 
 const formSchema = z.object({
   From: z.string().min(1).max(40),

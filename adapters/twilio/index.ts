@@ -15,9 +15,13 @@ import type {
   SendResult,
 } from "../../src/core/adapter.js";
 import { PermanentError } from "../../src/core/errors.js";
-import type { NumberCheck } from "../../src/core/phone.js";
-import { formatSmsAddress, parseSmsLocalpart } from "../../src/core/sms-address.js";
-import { smsFace } from "../sms-kit/face.js";
+import {
+  type DestinationRules,
+  formatSmsAddress,
+  type NumberCheck,
+  parseSmsLocalpart,
+  smsCapabilities,
+} from "../sms-kit/index.js";
 import { type TwilioConfig, twilioConfigSchema } from "./config.js";
 import { toSendError } from "./errors.js";
 import { GatewayRequestClient } from "./http-client.js";
@@ -31,6 +35,8 @@ export interface TwilioAdapterOptions {
   /** Region for numbers typed without a country code, e.g. "US". */
   readonly defaultRegion?: string;
   readonly numberCheck: NumberCheck;
+  /** The gateway's destination rules (premium-rate, satellite, countries); absent: none. */
+  readonly destinations?: DestinationRules;
   readonly twilio: TwilioConfig;
 }
 
@@ -115,7 +121,7 @@ export function createTwilioAdapter(options: TwilioAdapterOptions, deps: Adapter
   return {
     kind: "twilio",
     capabilities: TWILIO_CAPABILITIES,
-    face: smsFace,
+    ...smsCapabilities(options.destinations),
     parseAddress: (localpart) => parseSmsLocalpart(localpart, phone),
     formatAddress: (address) => formatSmsAddress(address),
     send,

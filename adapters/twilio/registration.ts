@@ -7,7 +7,7 @@
 import twilio from "twilio";
 import type { RegistrationSpec, VerifiedAccount } from "../../src/core/adapter.js";
 import { AddressError, Refusal } from "../../src/core/errors.js";
-import { type PhoneOptions, toE164 } from "../../src/core/phone.js";
+import { type PhoneOptions, toE164 } from "../sms-kit/index.js";
 import { TwilioHttpError } from "./errors.js";
 import { GatewayRequestClient } from "./http-client.js";
 

@@ -3,7 +3,7 @@
  * users bound twice, users outside allowedDomains, and user numbers the gateway would refuse.
  */
 import type { z } from "zod";
-import { toE164 } from "../core/phone.js";
+import { addressCheckOf } from "../core/address-checks.js";
 
 const BARE_JID = /^[^@/\s"&'<>:]+@[a-z0-9.-]+$/;
 const E164 = /^\+[1-9]\d{1,14}$/;
@@ -13,6 +13,7 @@ interface Shape {
   readonly gateways: readonly {
     readonly id: string;
     readonly domain: string;
+    readonly adapter: string;
     readonly numberCheck: "possible" | "valid";
     readonly users: readonly { readonly jid: string; readonly number: string }[];
   }[];
@@ -44,7 +45,8 @@ export function crossChecks(cfg: Shape, ctx: z.RefinementCtx): void {
           path: ["gateways", i, "users", j, "jid"],
           message: `${domain} is not in allowedDomains (${cfg.allowedDomains.join(", ")}): this user could never send`,
         });
-      const numberProblem = E164.test(u.number) ? checkNumber(u.number, g.numberCheck) : undefined;
+      const check = addressCheckOf(g.adapter);
+      const numberProblem = E164.test(u.number) ? check?.(u.number, g) : undefined;
       if (numberProblem)
         ctx.addIssue({
           code: "custom",
@@ -69,14 +71,4 @@ export function crossChecks(cfg: Shape, ctx: z.RefinementCtx): void {
       else numbers.set(u.number, j);
     });
   });
-}
-
-/** Why `number` is not a number the gateway would accept with `check`, or undefined. */
-function checkNumber(number: string, check: "possible" | "valid"): string | undefined {
-  try {
-    const e164 = toE164(number, { check });
-    return e164 === number ? undefined : `write it as ${e164}`;
-  } catch (err) {
-    return `${(err as Error).message} (numberCheck: ${check})`;
-  }
 }

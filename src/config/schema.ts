@@ -9,8 +9,11 @@ import { z } from "zod";
 import { failedJobFields, mediaSchema, webhookServerFields } from "./bounds.js";
 import { checkCredentialKeys, credentialsSchema } from "./credentials.js";
 import { crossChecks } from "./cross-checks.js";
-import { bareJid, domainName, e164, hostPort, portInRange, portRangeError, regions } from "./fields.js";
+import { bareJid, domainName, hostPort, portInRange, portRangeError, regions } from "./fields.js";
 import { destinationsSchema, limitsSchema, registrationCheckFields } from "./limits-schema.js";
+import { userSchema } from "./users-schema.js";
+
+export { userSchema } from "./users-schema.js";
 
 export const xmppSchema = z
   .object({
@@ -167,13 +170,6 @@ export const queueSchema = z
   })
   .strict()
   .prefault({});
-
-export const userSchema = z
-  .object({
-    jid: bareJid.describe("The user's bare JID."),
-    number: e164.describe("The number this user sends from and receives on."),
-  })
-  .strict();
 
 /** A gateway without its adapter-specific block (that one is checked by the adapter's schema). */
 export const gatewaySchema = z

@@ -5,6 +5,9 @@
 import { z } from "zod";
 import { refusalConditionSchema } from "./errors.js";
 import type { Logger } from "./logger.js";
+import type { WebhookRoute } from "./webhook-route.js";
+
+export * from "./webhook-route.js";
 
 /** A network address in the adapter's canonical form, e.g. E.164 "+15551234567". */
 export type Address = string;
@@ -24,7 +27,7 @@ export interface NetworkFace {
   /** XEP-0100 <desc>: one sentence on what to type for a contact, e.g. "Enter the phone number of ...". */
   readonly addressDescription: string;
   /** Shown under the user's own address in registration forms, e.g. "In international form, e.g. +1...". */
-  readonly ownAddressHint: string;
+  readonly ownAddressHint?: string;
   /** XEP-0030 identity of a contact JID (SMS: client/phone). */
   readonly contactIdentity: { readonly category: string; readonly type: string };
   /** An address as people read it in texts the gateway writes (SMS: "+1 555 123 4567"). */
@@ -40,8 +43,11 @@ export interface TextCapability {
   split(text: string, maxPartLength: number): string[];
   /** Billable units of one part (SMS segments) and whether the part used a costlier encoding. */
   units(part: string): { readonly count: number; readonly costlier: boolean };
-  /** The unit's name in texts to users, singular ("SMS segment"). */
+  /** The unit's name in texts to users, singular ("SMS segment"), and its short name ("segment"). */
   readonly unitName: string;
+  readonly unitShortName: string;
+  /** What one part is called in texts to users, singular ("text message"). */
+  readonly partName: string;
   /** Why a costlier part costs more, shown when the unit cap is hit (may be empty). */
   readonly costlierWhy: string;
 }
@@ -56,9 +62,14 @@ export interface OptOutCapability {
   optedOutText(recipient: Address, sender: Address): string;
 }
 
-/** XEP-0308 corrections: how a correction is marked on a network that cannot edit (SMS). */
+/**
+ * XEP-0308 corrections: how a correction is marked on a network that cannot edit (SMS). Absent:
+ * a correction goes out as it is, a new message.
+ */
 export interface CorrectionCapability {
   mark(text: string): string;
+  /** Why a correction cannot edit what was sent, for the refusal when corrections are refused. */
+  readonly whyNot: string;
 }
 
 /**
@@ -200,62 +211,6 @@ export const inboundStatusEventSchema = z
 export type InboundStatusEvent = z.infer<typeof inboundStatusEventSchema>;
 
 export type InboundEvent = InboundMessageEvent | InboundStatusEvent;
-
-/** The form media type (Twilio's webhooks). */
-export const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
-/** The JSON media type (Telnyx's webhooks, and most providers'). */
-export const JSON_CONTENT_TYPE = "application/json";
-
-/** A webhook request as the HTTP layer hands it to an adapter. */
-export interface WebhookRequest {
-  /** The full URL the provider requested, built from the configured public URL (never Host). */
-  readonly publicUrl: string;
-  /** Request headers (lowercase names; `content-type` says which of the route's types it is). */
-  readonly headers: Readonly<Record<string, string | undefined>>;
-  /**
-   * application/x-www-form-urlencoded fields, every field received (for signature checks): only
-   * for a route that accepts forms, on a request that is one.
-   */
-  readonly form?: Readonly<Record<string, string | string[]>>;
-  /** The body exactly as received (what JSON providers sign), whatever its type. */
-  readonly rawBody: string;
-}
-
-export interface WebhookResponse {
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: string;
-}
-
-/** Thrown by WebhookRoute.handle when the request is not authentic: answered 403, nothing enqueued. */
-export class WebhookAuthError extends Error {
-  override readonly name = "WebhookAuthError";
-}
-
-/** Thrown by WebhookRoute.handle when the request is authentic but malformed: answered 400. */
-export class WebhookInputError extends Error {
-  override readonly name = "WebhookInputError";
-}
-
-export interface WebhookRoute {
-  /** Path segment under /webhooks/<gatewayId>/, e.g. "message" or "events". */
-  readonly path: string;
-  /**
-   * Media types the route accepts (e.g. FORM_CONTENT_TYPE, JSON_CONTENT_TYPE); any other is
-   * answered 415 and nothing is enqueued.
-   */
-  readonly accepts: readonly string[];
-  /**
-   * Whether the provider posts delivery reports here: only then does the gateway ask the provider
-   * for them (a status callback URL pointing at this route).
-   */
-  readonly carriesReports: boolean;
-  /**
-   * Verify and parse a request. Throws WebhookAuthError (403) or WebhookInputError (400).
-   * `ack` is what the provider must be answered once the events are safely enqueued.
-   */
-  handle(req: WebhookRequest): Promise<{ events: InboundEvent[]; ack: WebhookResponse }>;
-}
 
 export interface AdapterDeps {
   readonly logger: Logger;

@@ -36,7 +36,12 @@ export function registrationFields(ctx: EnrolmentContext): readonly Registration
   const { face } = ctx.adapter;
   return (
     ctx.adapter.registration?.fields ?? [
-      { name: "number", label: `Your ${addressNoun(face)}`, kind: "text", description: face.ownAddressHint },
+      {
+        name: "number",
+        label: `Your ${addressNoun(face)}`,
+        kind: "text",
+        ...(face.ownAddressHint === undefined ? {} : { description: face.ownAddressHint }),
+      },
     ]
   );
 }

@@ -3,8 +3,9 @@
  * (`->` from a user to a phone, `<-` from a phone to a user), and warnings and errors in words.
  * Every line also goes to the demo's JSON log file.
  */
+
+import { formatForHumans } from "../../adapters/sms-kit/index.js";
 import { printable } from "../cli/output.js";
-import { formatForHumans } from "../core/phone.js";
 
 interface Line {
   readonly level?: number;

@@ -5,7 +5,6 @@
  */
 import type { LoadedGateway } from "../config/load.js";
 import type { NetworkAdapter } from "../core/adapter.js";
-import { destinationPolicy } from "../core/destination-policy.js";
 import { gatewayAccounts, ownAccounts } from "../core/own-accounts.js";
 import { inboundIngester } from "../core/pipeline/inbound.js";
 import { rulesFor } from "../core/pipeline/network-rules.js";
@@ -17,10 +16,11 @@ import type { Built } from "./built.js";
 import { startComponent } from "./component.js";
 import { startWorker } from "./worker.js";
 
-export function ingesterFor(b: Built, g: LoadedGateway) {
+export function ingesterFor(b: Built, g: LoadedGateway, adapter: NetworkAdapter) {
   const { metrics } = b;
   return inboundIngester({
     gatewayId: g.id,
+    network: rulesFor(adapter),
     producer: b.producer,
     logger: b.logger,
     messageMap: b.messageMap,
@@ -83,7 +83,9 @@ export async function startComponentFor(
       defaults: g.limits.perUser,
       overrides: new Map(g.limits.users.map(({ jid, ...own }) => [jid, own])),
     },
-    checkDestination: destinationPolicy(g.destinations),
+    ...(adapter.destinations
+      ? { checkDestination: (a: string) => adapter.destinations?.checkDestination(a) }
+      : {}),
     registrationChecks: {
       limiter,
       attempts: g.registration.checksPerWindow,

@@ -1,11 +1,17 @@
 /**
- * The adapters the conformance suite runs for: one line each (its descriptor).
- * The loopback network (./loopback/descriptor.js, `loopbackConformance`) joins this list once the
- * network-neutral core has landed: before it, the core answers its JSON webhooks with 415 and
- * shows its contacts as client/phone.
+ * The adapters the conformance suite runs for: one line each (its descriptor). The loopback is
+ * defined only under test/ (./loopback): the proof that a network needs nothing outside its
+ * folder but this line.
  */
 import type { ConformanceAdapter } from "./descriptor.js";
+import { loopbackConformance } from "./loopback/descriptor.js";
 import { simulatorConformance } from "./simulator.js";
+import { telnyxConformance } from "./telnyx.js";
 import { twilioConformance } from "./twilio.js";
 
-export const CONFORMANCE_ADAPTERS: readonly ConformanceAdapter[] = [simulatorConformance, twilioConformance];
+export const CONFORMANCE_ADAPTERS: readonly ConformanceAdapter[] = [
+  simulatorConformance,
+  twilioConformance,
+  loopbackConformance,
+  telnyxConformance,
+];

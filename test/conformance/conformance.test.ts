@@ -112,13 +112,7 @@ describe.each(CONFORMANCE_ADAPTERS)("adapter $name", (d: ConformanceAdapter) => 
     });
 
     it("shows its face: disco identities, and the XEP-0100 prompt and description", async () => {
-      // Adapters that declare no face (before the network-neutral core) look like SMS.
-      const face = rig.adapter.face ?? {
-        identityType: rig.adapter.capabilities.gatewayType,
-        addressLabel: "Phone number",
-        addressDescription: "Enter the phone number of the contact you want to text.",
-        contactIdentity: { category: "client", type: "phone" },
-      };
+      const face = rig.adapter.face;
       const query = async (to: string, xmlns: string) =>
         (await rig.owner.iq(xml("iq", { type: "get", to }, xml("query", { xmlns })))).getChild(
           "query",
@@ -259,18 +253,32 @@ describe.each(CONFORMANCE_ADAPTERS)("adapter $name", (d: ConformanceAdapter) => 
     }
 
     if (d.notApplicable.registration === undefined) {
-      it("checks a registration with the provider: bad credentials refused, good ones accepted", async () => {
+      it("checks a registration with the provider: its form, bad credentials refused unechoed, good ones accepted", async () => {
         const reg = rig.standIn.registration;
         if (!reg) throw new Error("no registration hooks");
         const user = usersOf(d).registrant;
         const client = await connectClient({ server, username: user, password: passwordOf(user) });
         try {
-          const bad = await client.iq(registerIq(rig.domain, reg.bad()));
+          const fields = rig.adapter.registration?.fields ?? [];
+          const query = xml("query", { xmlns: NS_REGISTER });
+          const form = await client.iq(xml("iq", { type: "get", to: rig.domain }, query));
+          const shown = form
+            .getChild("query", NS_REGISTER)
+            ?.getChild("x", "jabber:x:data")
+            ?.getChildren("field");
+          const asked = shown?.filter((f) => f.attrs.var !== "FORM_TYPE");
+          expect(asked?.map((f) => [f.attrs.var, f.attrs.type])).toEqual(
+            fields.map((f) => [f.name, f.kind === "secret" ? "text-private" : "text-single"]),
+          );
+          const badValues = reg.bad();
+          const bad = await client.iq(registerIq(rig.domain, badValues));
           expect(bad.attrs.type).toBe("error");
           expect(conditionOf(bad)).toBe(reg.badCondition);
+          for (const f of fields.filter((x) => x.kind === "secret")) {
+            expect(bad.toString()).not.toContain(badValues[f.name]);
+          }
           const good = await client.iq(registerIq(rig.domain, reg.good()));
           expect(good.attrs.type, good.toString()).toBe("result");
-          const query = xml("query", { xmlns: NS_REGISTER });
           const after = await client.iq(xml("iq", { type: "get", to: rig.domain }, query));
           expect(after.getChild("query", NS_REGISTER)?.getChild("registered")).toBeDefined();
         } finally {

@@ -130,7 +130,11 @@ export const emailConformance: ConformanceAdapter = {
       failure: {
         to: () => fresh("full"),
         async report(_gw, s) {
-          const status = await smtp("MAILER-DAEMON@mta.example.net", OWNER, deliveryReport(OWNER, s.to, s.providerId));
+          const status = await smtp(
+            "MAILER-DAEMON@mta.example.net",
+            OWNER,
+            deliveryReport(OWNER, s.to, s.providerId),
+          );
           if (status !== 200) throw new Error(`the delivery report was answered ${status}`);
         },
         reason: /could not be delivered to full-.*status 5\.2\.2: 552 5\.2\.2 mailbox full/,

@@ -7,7 +7,7 @@
  */
 import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { smsFace } from "../../adapters/sms-kit/face.js";
+import { smsCapabilities } from "../../adapters/sms-kit/index.js";
 import type { NetworkAdapter, OutboundMessage } from "../../src/core/adapter.js";
 import { PermanentError, RetryableError } from "../../src/core/errors.js";
 import { KEPT_BODY_CHARS } from "../../src/core/pipeline/dead-letter.js";
@@ -20,7 +20,7 @@ function scriptedAdapter(answer: () => string | Error): NetworkAdapter & { sent:
   return {
     sent,
     kind: "scripted",
-    face: smsFace,
+    ...smsCapabilities(),
     capabilities: {
       gatewayType: "sms",
       maxBodyLength: 100_000,

@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatSmsAddress } from "../../src/core/sms-address.js";
+import { formatSmsAddress } from "../../adapters/sms-kit/sms-address.js";
 import { makeTempDir } from "../harness/process.js";
 import { SEED, wildUnit } from "../property/arbitraries.js";
 

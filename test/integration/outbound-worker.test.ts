@@ -6,7 +6,7 @@
 import { type Job, Queue, type Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { smsFace } from "../../adapters/sms-kit/face.js";
+import { smsCapabilities } from "../../adapters/sms-kit/index.js";
 import type { NetworkAdapter, OutboundMessage } from "../../src/core/adapter.js";
 import { RetryableError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/logger.js";
@@ -116,7 +116,7 @@ describe("outbound worker", () => {
 
   const adapter: NetworkAdapter = {
     kind: "scripted",
-    face: smsFace,
+    ...smsCapabilities(),
     capabilities: { gatewayType: "sms", maxBodyLength: 20, deliveryReports: true, media: false, maxMedia: 0 },
     parseAddress: (localpart) => localpart,
     formatAddress: (address) => address,

@@ -11,6 +11,7 @@ import type { InboundStatusEvent } from "../../src/core/adapter.js";
 import type { Logger } from "../../src/core/logger.js";
 import { inboundIngester, type StatusOutcome } from "../../src/core/pipeline/inbound.js";
 import { deliveryErrorJobId } from "../../src/core/pipeline/jobs.js";
+import { plainRules } from "../../src/core/pipeline/network-rules.js";
 import { takeAndApply } from "../../src/core/pipeline/reports.js";
 import { bullPrefix, toXmppQueueName } from "../../src/queue/names.js";
 import { Producer } from "../../src/queue/producer.js";
@@ -79,6 +80,7 @@ describe("delivery reports and their signers", () => {
     outcomes = [];
     ingest = inboundIngester({
       gatewayId: GATEWAY,
+      network: plainRules,
       producer,
       logger,
       messageMap,

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { graphemesOf, splitText } from "../../src/core/segments.js";
+import { graphemesOf, splitText } from "../../adapters/sms-kit/segments.js";
 import { configureProperties, wildUnit } from "./arbitraries.js";
 
 beforeAll(() => configureProperties(300));

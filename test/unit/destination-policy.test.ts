@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { classify, destinationPolicy } from "../../adapters/sms-kit/destination-policy.js";
 import { destinationsSchema } from "../../src/config/limits-schema.js";
-import { classify, destinationPolicy } from "../../src/core/destination-policy.js";
 import { Refusal } from "../../src/core/errors.js";
 
 /** The refusal text for `number` under `policy`, or "sent" when it is allowed. */

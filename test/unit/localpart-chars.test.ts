@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { formatSmsAddress } from "../../adapters/sms-kit/sms-address.js";
 import { jidSafeLocalpart, LOCALPART_REPLACEMENT } from "../../src/core/localpart-chars.js";
-import { formatSmsAddress } from "../../src/core/sms-address.js";
 
 const R = LOCALPART_REPLACEMENT;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { toE164 } from "../../adapters/sms-kit/phone.js";
 import type { NetworkAdapter } from "../../src/core/adapter.js";
 import { Refusal } from "../../src/core/errors.js";
 import { routeOutbound } from "../../src/core/outbound.js";
-import { toE164 } from "../../src/core/phone.js";
 import type { Registration, RegistrationStore } from "../../src/core/registrations.js";
 
 const adapter = {

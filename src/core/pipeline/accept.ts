@@ -11,7 +11,7 @@ import { type OutboundRequest, type RoutingContext, routeOutbound } from "../out
 import type { Enqueue, EnqueueOutcome } from "../ports.js";
 import { type SendLimits, takeSend } from "../rate-limits.js";
 import { outboundJobId } from "./jobs.js";
-import { type NetworkRules, smsRules } from "./network-rules.js";
+import { type NetworkRules, rulesFor } from "./network-rules.js";
 
 export interface AcceptOptions extends RoutingContext {
   readonly producer: Pick<Enqueue, "enqueueOutbound">;
@@ -21,7 +21,7 @@ export interface AcceptOptions extends RoutingContext {
   readonly rules: MessageRules;
   /** Per-user limits, checked last, right before the message is queued. */
   readonly sendLimits?: SendLimits;
-  /** The network's rules (how a body becomes parts); default the SMS ones. */
+  /** The network's rules (how a body becomes parts); default: from the adapter's capabilities. */
   readonly network?: NetworkRules;
 }
 
@@ -32,7 +32,7 @@ export interface AcceptOptions extends RoutingContext {
 export async function acceptOutbound(o: AcceptOptions, request: OutboundRequest): Promise<EnqueueOutcome> {
   const r = await routeOutbound(request, o);
   checkOutboundMedia(r.mediaUrls, o.adapter.capabilities, o.mediaPolicy);
-  const network = o.network ?? smsRules;
+  const network = o.network ?? rulesFor(o.adapter);
   const plan = network.plan(r.body, r.replaces, o.adapter.capabilities.maxBodyLength, o.rules);
   const jobId = outboundJobId(r.senderBare, r.stanzaId);
   if (o.sendLimits) {

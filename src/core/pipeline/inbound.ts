@@ -15,7 +15,7 @@ import type { InboundEvent, InboundMessageEvent, InboundStatusEvent } from "../a
 import type { Logger } from "../logger.js";
 import type { Enqueue, EnqueueOutcome, MessageLog, OptOuts } from "../ports.js";
 import { inboundJobId } from "./jobs.js";
-import { type NetworkRules, smsRules } from "./network-rules.js";
+import type { NetworkRules } from "./network-rules.js";
 import { applyReport, holdOrApply, type StatusOutcome } from "./reports.js";
 
 export type { StatusOutcome } from "./reports.js";
@@ -26,8 +26,8 @@ export interface IngestOptions {
   readonly logger: Logger;
   readonly messageMap: MessageLog;
   readonly optOuts: OptOuts;
-  /** The network's rules (the opt-out keywords); default the SMS ones. */
-  readonly network?: NetworkRules;
+  /** The network's rules (the opt-out keywords): rulesFor(adapter); required, so none is forgotten. */
+  readonly network: NetworkRules;
   /** Reports for ids not (yet) recorded held per self-service account (default 1,000 per 10 min). */
   readonly earlyReportsPerAccount?: number;
   readonly onOutcome?: (outcome: EnqueueOutcome | "status") => void;
@@ -38,13 +38,11 @@ export interface IngestOptions {
 
 interface Ingest extends IngestOptions {
   readonly log: Logger;
-  readonly network: NetworkRules;
 }
 
 export function inboundIngester(options: IngestOptions): (events: InboundEvent[]) => Promise<void> {
   const o: Ingest = {
     ...options,
-    network: options.network ?? smsRules,
     log: options.logger.child({ gateway: options.gatewayId }),
   };
   return async (events) => {

@@ -27,7 +27,7 @@ import type { Logger } from "../logger.js";
 import type { MessageRules } from "../message-cost.js";
 import { type AccountResolver, gatewayAccounts } from "../own-accounts.js";
 import type { Enqueue, JobHandle, MessageLog, OptOuts, PartLedger } from "../ports.js";
-import { type NetworkRules, smsRules } from "./network-rules.js";
+import { type NetworkRules, rulesFor } from "./network-rules.js";
 import type { StatusOutcome } from "./reports.js";
 import { SendAttempt } from "./send-attempt.js";
 
@@ -43,7 +43,7 @@ export interface SendOptions {
   readonly logger: Logger;
   /** What one message may cost and how long ones and corrections are handled (as at intake). */
   readonly rules: MessageRules;
-  /** The network's rules (parts, the opted-out text); default the SMS ones. */
+  /** The network's rules (parts, the opted-out text); default: from the adapter's capabilities. */
   readonly network?: NetworkRules;
   /** Where the provider posts delivery reports, or undefined when it has none. */
   readonly statusCallbackUrl?: string;
@@ -73,7 +73,7 @@ export function outboundSender(o: SendOptions): (job: JobHandle) => Promise<Outb
   const ctx: SendContext = {
     ...o,
     log: o.logger.child({ gateway: o.gatewayId, role: "worker" }),
-    network: o.network ?? smsRules,
+    network: o.network ?? rulesFor(o.adapter),
     accounts: o.accounts ?? gatewayAccounts,
   };
   return (job) => SendAttempt.run(ctx, job);

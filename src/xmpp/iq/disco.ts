@@ -3,7 +3,7 @@
  * the identities the adapter's face declares.
  * - domain: identity gateway/<type> plus the features it answers; items: none, or the ad-hoc
  *   commands under the commands node (XEP-0050), filtered for the requester.
- * - contact: identity client/phone named after the address; ping answered.
+ * - contact: the identity of contacts the face declares, named after the address; ping answered.
  * - a localpart that is no address of the network: item-not-found.
  */
 import { type Element, xml } from "@xmpp/component";

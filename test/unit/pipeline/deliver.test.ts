@@ -1,7 +1,8 @@
 /** To-xmpp jobs -> the XMPP outlet (src/core/pipeline/deliver.ts) over in-memory ports. */
 import { describe, expect, it } from "vitest";
+import { smsCapabilities } from "../../../adapters/sms-kit/index.js";
 import { deliverer } from "../../../src/core/pipeline/deliver.js";
-import { smsRules } from "../../../src/core/pipeline/network-rules.js";
+import { rulesFor } from "../../../src/core/pipeline/network-rules.js";
 import { PermanentFailure } from "../../../src/core/ports.js";
 import { MemoryContacts, MemoryOutlet } from "../../harness/memory-ports.js";
 import { MemoryRegistrationStore } from "../../harness/memory-registrations.js";
@@ -15,7 +16,7 @@ async function rig() {
   const deliver = deliverer({
     gatewayId: "sms",
     adapter: { formatAddress: (a) => a },
-    network: smsRules,
+    network: rulesFor(smsCapabilities()),
     registrations,
     contacts: new MemoryContacts(),
     outlet,

@@ -1,8 +1,10 @@
 /** Inbound events and delivery reports (src/core/pipeline/inbound.ts, reports.ts) over in-memory ports. */
 import { describe, expect, it } from "vitest";
+import { smsCapabilities } from "../../../adapters/sms-kit/index.js";
 import type { InboundEvent } from "../../../src/core/adapter.js";
 import { inboundIngester, type StatusOutcome } from "../../../src/core/pipeline/inbound.js";
 import { deliveryErrorJobId, inboundJobId, receiptJobId } from "../../../src/core/pipeline/jobs.js";
+import { rulesFor } from "../../../src/core/pipeline/network-rules.js";
 import { MemoryMessageLog, MemoryOptOuts, MemoryQueues } from "../../harness/memory-ports.js";
 import { silentLogger } from "../../harness/silent-logger.js";
 
@@ -13,6 +15,7 @@ function rig() {
   const statuses: StatusOutcome[] = [];
   const ingest = inboundIngester({
     gatewayId: "sms",
+    network: rulesFor(smsCapabilities()),
     producer: queues,
     logger: silentLogger,
     messageMap: log,

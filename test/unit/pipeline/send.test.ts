@@ -1,6 +1,6 @@
 /** The outbound send step (src/core/pipeline/send.ts) over in-memory ports. */
 import { describe, expect, it } from "vitest";
-import { smsFace } from "../../../adapters/sms-kit/face.js";
+import { smsCapabilities } from "../../../adapters/sms-kit/index.js";
 import type { NetworkAdapter, OutboundMessage } from "../../../src/core/adapter.js";
 import { RetryableError } from "../../../src/core/errors.js";
 import { deliveryErrorJobId, errorJobId } from "../../../src/core/pipeline/jobs.js";
@@ -20,7 +20,7 @@ function rig(answers: (string | Error)[], corrections: "send" | "refuse" = "send
   const requests: OutboundMessage[] = [];
   const adapter: NetworkAdapter = {
     kind: "scripted",
-    face: smsFace,
+    ...smsCapabilities(),
     capabilities: { gatewayType: "sms", maxBodyLength: 20, deliveryReports: true, media: false, maxMedia: 0 },
     parseAddress: (l) => l,
     formatAddress: (a) => a,

@@ -1,11 +1,11 @@
 /** A FakeTransport with the component's features on it, for stanza-level tests. */
 import { type Element, xml } from "@xmpp/component";
-import { smsFace } from "../../../adapters/sms-kit/face.js";
+import { smsCapabilities } from "../../../adapters/sms-kit/index.js";
+import { formatSmsAddress, parseSmsLocalpart } from "../../../adapters/sms-kit/sms-address.js";
 import { limitsSchema } from "../../../src/config/limits-schema.js";
 import type { NetworkAdapter, RegistrationSpec } from "../../../src/core/adapter.js";
 import type { RegistrationMode } from "../../../src/core/enrolment.js";
 import type { MessageRules } from "../../../src/core/message-cost.js";
-import { formatSmsAddress, parseSmsLocalpart } from "../../../src/core/sms-address.js";
 import type { QueueAdmin } from "../../../src/xmpp/commands/queue-admin.js";
 import { type Features, startFeatures } from "../../../src/xmpp/features.js";
 import { FakeTransport } from "../../harness/fake-transport.js";
@@ -28,7 +28,7 @@ export function fakeAdapter(registration?: RegistrationSpec): NetworkAdapter {
   const phone = { defaultRegion: "US", check: "possible" as const };
   return {
     kind: "fake",
-    face: smsFace,
+    ...smsCapabilities(),
     capabilities: {
       gatewayType: "sms",
       maxBodyLength: 1600,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { optedOutText, optOutKeyword } from "../../src/core/optout.js";
+import { optedOutText, optOutKeyword } from "../optout.js";
 
 describe("optOutKeyword", () => {
   it.each(["STOP", "stop", " Stop ", "STOPALL", "unsubscribe", "CANCEL", "end", "QUIT", "stop!", "Stop."])(

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { countSegments, gsm7Length, splitText } from "../../src/core/segments.js";
+import { countSegments, gsm7Length, splitText } from "../segments.js";
 
 /** True when `s` holds a UTF-16 surrogate without its partner (a cut emoji). */
 const hasLoneSurrogate = (s: string) =>

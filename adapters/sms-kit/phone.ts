@@ -3,7 +3,7 @@
  * libphonenumber-js. Shared by every SMS-like adapter and by XEP-0100 lookups.
  */
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
-import { AddressError } from "./errors.js";
+import { AddressError } from "../../src/core/errors.js";
 
 export type NumberCheck = "possible" | "valid";
 
@@ -51,4 +51,17 @@ function clip(s: string): string {
 export function formatForHumans(address: string): string {
   if (!isE164(address)) return address;
   return parsePhoneNumberFromString(address)?.formatInternational() ?? address;
+}
+
+/** Why a configured `number` is not one the gateway would accept with `check`, or undefined. */
+export function configNumberProblem(
+  number: string,
+  gateway: { numberCheck: NumberCheck },
+): string | undefined {
+  try {
+    const e164 = toE164(number, { check: gateway.numberCheck });
+    return e164 === number ? undefined : `write it as ${e164}`;
+  } catch (err) {
+    return `${(err as Error).message} (numberCheck: ${gateway.numberCheck})`;
+  }
 }

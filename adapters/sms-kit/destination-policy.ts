@@ -11,7 +11,7 @@
  * main country of its calling code (+1: US). Results are cached per number (bounded).
  */
 import { type NumberType, parsePhoneNumberFromString } from "libphonenumber-js/max";
-import { LimitRefusal } from "./message-cost.js";
+import { LimitRefusal } from "../../src/core/message-cost.js";
 import { formatForHumans } from "./phone.js";
 
 export type DestinationType =

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AddressError } from "../../src/core/errors.js";
-import { parseSmsLocalpart } from "../../src/core/sms-address.js";
+import { AddressError } from "../../../src/core/errors.js";
+import { parseSmsLocalpart } from "../sms-address.js";
 
 describe("parseSmsLocalpart (remembers numbers it parsed)", () => {
   it("gives the same answer the second time, per region: a remembered number is not reused for another region", () => {

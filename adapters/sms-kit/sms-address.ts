@@ -1,6 +1,6 @@
 /** SMS addresses <-> JID localparts, shared by every SMS-like adapter. */
-import { unescapeLocalpart } from "./localpart.js";
-import { jidSafeLocalpart } from "./localpart-chars.js";
+import { unescapeLocalpart } from "../../src/core/localpart.js";
+import { jidSafeLocalpart } from "../../src/core/localpart-chars.js";
 import { isE164, type PhoneOptions, toE164 } from "./phone.js";
 
 /** Localparts parsed before, by options: people write to the same few numbers over and over. */
