@@ -8,8 +8,7 @@ import { configAddressProblem, createEmailGateway, emailConfigSchema } from "../
 import { simulatorConfigSchema } from "../adapters/simulator/config.js";
 import { createSimulatorAdapter } from "../adapters/simulator/index.js";
 import { configNumberProblem } from "../adapters/sms-kit/index.js";
-import { telnyxConfigSchema } from "../adapters/telnyx/config.js";
-import { createTelnyxAdapter } from "../adapters/telnyx/index.js";
+import { createTelnyxAdapter, telnyxConfigSchema } from "../adapters/telnyx/index.js";
 import { twilioConfigSchema } from "../adapters/twilio/config.js";
 import { createTwilioAdapter } from "../adapters/twilio/index.js";
 import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.js";
@@ -18,14 +17,15 @@ import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
 import { registerAddressCheck } from "./core/address-checks.js";
 import { syncConfigUsers } from "./core/config-users.js";
-import { buildHttpServer, buildInternalServer, type HttpServerOptions } from "./http/server.js";
+import type { HttpServerOptions } from "./http/server.js";
 import { createLogger, type GatewayLogger, resolveLogFormat } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { QueueAdmin } from "./queue/admin.js";
 import { Producer } from "./queue/producer.js";
 import { type Built, Stoppers } from "./roles/built.js";
 import { ingesterFor, startComponentFor, startWorkerFor } from "./roles/gateway-roles.js";
-import { listenOn, type RunningGateway, readiness, runningGateway } from "./roles/running.js";
+import { listeners } from "./roles/listeners.js";
+import { type RunningGateway, readiness, runningGateway } from "./roles/running.js";
 import { secretValues } from "./roles/secrets.js";
 import { ComponentLock, ComponentLockConflict, lockConflictError } from "./store/component-lock.js";
 import { ContactBook } from "./store/contacts.js";
@@ -71,9 +71,7 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
 };
 
 // check-config checks config users' numbers as the SMS adapters would parse them.
-registerAddressCheck("twilio", configNumberProblem);
-registerAddressCheck("simulator", configNumberProblem);
-registerAddressCheck("telnyx", configNumberProblem);
+for (const kind of ["twilio", "simulator", "telnyx"]) registerAddressCheck(kind, configNumberProblem);
 registerAddressCheck("email", configAddressProblem);
 
 export const adapterSchemas: AdapterSchemas = Object.fromEntries(
@@ -177,38 +175,6 @@ async function assemble(
   // Started once every listener and lock is in place: nothing connects before start-up can fail.
   for (const transport of transports.values()) transport.start();
   return runningGateway(b, { httpAddress, internalAddress, transports, fatal, admin });
-}
-
-/** The webhook server (webhooks role) and the internal listener, built and listening. */
-async function listeners(
-  b: Built,
-  roles: ReadonlySet<Role>,
-  gateways: HttpServerOptions["gateways"],
-  ready: HttpServerOptions["ready"],
-): Promise<{ httpAddress?: string; internalAddress?: string }> {
-  const { config, logger, metrics } = b;
-  let httpAddress: string | undefined;
-  if (roles.has("webhooks")) {
-    // No /metrics here: the public listener faces providers (and the internet).
-    const app = buildHttpServer({
-      publicUrl: config.http.publicUrl,
-      bodyLimitBytes: config.http.bodyLimitBytes,
-      limits: config.http,
-      gateways,
-      logger,
-      onRequest: (gateway, route, status) => metrics.webhooks.inc({ gateway, route, status: String(status) }),
-      ready,
-    });
-    httpAddress = await listenOn(b, app, config.http.listen, "http.listen", "webhook server listening");
-  }
-  // --- the internal listener: /metrics and health, in every role ---
-  let internalAddress: string | undefined;
-  if (config.http.internalListen !== undefined) {
-    const internal = buildInternalServer({ metrics: metrics.registry, ready });
-    const what = "internal listener (metrics, health) listening";
-    internalAddress = await listenOn(b, internal, config.http.internalListen, "http.internalListen", what);
-  }
-  return { httpAddress, internalAddress };
 }
 
 /** The Redis clients and every store on them. */

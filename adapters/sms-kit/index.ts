@@ -28,6 +28,7 @@ export {
 export { formatSmsAddress, parseSmsLocalpart } from "./sms-address.js";
 
 import type { NetworkAdapter } from "../../src/core/adapter.js";
+import { rulesFor } from "../../src/core/pipeline/network-rules.js";
 import { smsCorrections, smsDestinations, smsOptOut, smsText } from "./capabilities.js";
 import type { DestinationRules } from "./destination-policy.js";
 import { smsFace } from "./face.js";
@@ -45,3 +46,6 @@ export function smsCapabilities(
     ...(checked ? { destinations: checked } : {}),
   };
 }
+
+/** The pipeline's rules for an SMS network, as `rulesFor` reads them from these capabilities. */
+export const smsRules = rulesFor(smsCapabilities());

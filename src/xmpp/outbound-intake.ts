@@ -4,13 +4,13 @@
  */
 import type { Element } from "@xmpp/component";
 import { Refusal, type RefusalCondition } from "../core/errors.js";
+import { bareJid, parseJid } from "../core/jid.js";
 import type { Logger } from "../core/logger.js";
 import { LimitRefusal } from "../core/message-cost.js";
 import { type AcceptOptions, acceptOutbound } from "../core/pipeline/accept.js";
 import { EnqueueUncertainError } from "../core/ports.js";
 import type { ComponentTransport } from "./component-transport.js";
 import { decodeMessage } from "./decode.js";
-import { bareJid, parseJid } from "./jid.js";
 import { messageError } from "./stanzas.js";
 
 export interface IntakeOptions extends AcceptOptions {
