@@ -4,9 +4,7 @@
  */
 import { Redis } from "ioredis";
 import type { z } from "zod";
-import { emailConfigSchema } from "../adapters/email/config.js";
-import { createEmailAdapter, memoryThreadStore } from "../adapters/email/index.js";
-import { configuredAddresses } from "../adapters/email/provisioned.js";
+import { configAddressProblem, createEmailGateway, emailConfigSchema } from "../adapters/email/index.js";
 import { simulatorConfigSchema } from "../adapters/simulator/config.js";
 import { createSimulatorAdapter } from "../adapters/simulator/index.js";
 import { configNumberProblem } from "../adapters/sms-kit/index.js";
@@ -75,20 +73,13 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
     schema: signalwireConfigSchema,
     create: (g, c, d) => createSignalwireAdapter({ ...common(g), signalwire: c }, d),
   }),
-  // Threads in memory and config-bound users only, until the core provides both (adapters/email/README.md).
-  email: entry({
-    schema: emailConfigSchema,
-    create: (g, c, d) =>
-      createEmailAdapter(
-        { gatewayId: g.id, email: c },
-        { ...d, threads: memoryThreadStore(), isUser: configuredAddresses(g.users) },
-      ),
-  }),
+  email: entry({ schema: emailConfigSchema, create: createEmailGateway }),
 };
 
 // check-config checks config users' numbers as the SMS adapters would parse them.
 for (const kind of ["twilio", "simulator", "telnyx", "signalwire"])
   registerAddressCheck(kind, configNumberProblem);
+registerAddressCheck("email", configAddressProblem);
 
 export const adapterSchemas: AdapterSchemas = Object.fromEntries(
   Object.entries(adapters).map(([kind, e]) => [kind, e.schema]),
