@@ -4,15 +4,14 @@
  */
 import { Redis } from "ioredis";
 import type { z } from "zod";
-import { emailConfigSchema } from "../adapters/email/config.js";
-import { createEmailAdapter, memoryThreadStore } from "../adapters/email/index.js";
-import { configuredAddresses } from "../adapters/email/provisioned.js";
+import { configAddressProblem, createEmailGateway, emailConfigSchema } from "../adapters/email/index.js";
 import { simulatorConfigSchema } from "../adapters/simulator/config.js";
 import { createSimulatorAdapter } from "../adapters/simulator/index.js";
 import { configNumberProblem } from "../adapters/sms-kit/index.js";
 import { createTelnyxAdapter, telnyxConfigSchema } from "../adapters/telnyx/index.js";
 import { twilioConfigSchema } from "../adapters/twilio/config.js";
 import { createTwilioAdapter } from "../adapters/twilio/index.js";
+import { createSignalwireAdapter, signalwireConfigSchema } from "../adapters/twilio/signalwire.js";
 import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.js";
 import { referenceMarkdown } from "./config/reference.js";
 import { configSchema } from "./config/schema.js";
@@ -38,6 +37,7 @@ import { RedisRateLimiter } from "./store/rate-limiter.js";
 import { redisErrorLogger, waitForRedis } from "./store/redis-connect.js";
 import { CachedRegistrationStore } from "./store/registration-cache.js";
 import { RedisRegistrationStore } from "./store/registrations.js";
+import { RedisSendPacer } from "./store/send-pacer.js";
 import { SentParts } from "./store/sent-parts.js";
 import { packageVersion } from "./version.js";
 import { XmppTransport } from "./xmpp/transport.js";
@@ -69,19 +69,17 @@ export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
     schema: telnyxConfigSchema,
     create: (g, c, d) => createTelnyxAdapter({ ...common(g), telnyx: c }, d),
   }),
-  // Threads in memory and config-bound users only, until the core provides both (adapters/email/README.md).
-  email: entry({
-    schema: emailConfigSchema,
-    create: (g, c, d) =>
-      createEmailAdapter(
-        { gatewayId: g.id, email: c },
-        { ...d, threads: memoryThreadStore(), isUser: configuredAddresses(g.users) },
-      ),
+  signalwire: entry({
+    schema: signalwireConfigSchema,
+    create: (g, c, d) => createSignalwireAdapter({ ...common(g), signalwire: c }, d),
   }),
+  email: entry({ schema: emailConfigSchema, create: createEmailGateway }),
 };
 
 // check-config checks config users' numbers as the SMS adapters would parse them.
-for (const kind of ["twilio", "simulator", "telnyx"]) registerAddressCheck(kind, configNumberProblem);
+for (const kind of ["twilio", "simulator", "telnyx", "signalwire"])
+  registerAddressCheck(kind, configNumberProblem);
+registerAddressCheck("email", configAddressProblem);
 
 export const adapterSchemas: AdapterSchemas = Object.fromEntries(
   Object.entries(adapters).map(([kind, e]) => [kind, e.schema]),
@@ -261,6 +259,7 @@ async function build(
     },
     // Per-user limits, counted in Redis so every process shares them (README: Cost limits).
     limiter: new RedisRateLimiter(storeRedis, prefix),
+    pacer: new RedisSendPacer(storeRedis, prefix),
     sentParts,
     contacts: new ContactBook(workerRedis, prefix),
     stoppers,

@@ -67,3 +67,9 @@ export function parseEmailLocalpart(localpart: string): string {
 export function formatEmailAddress(address: string): string {
   return jidSafeLocalpart(address);
 }
+
+/** check-config's check of a config user's address (registered in main.ts): why not, or undefined. */
+export function configAddressProblem(address: string): string | undefined {
+  if (canonicalEmail(address) === undefined) return "is not an email address: write it as name@example.org";
+  return isEmailAddress(address) ? undefined : `write it in lower case: ${address.toLowerCase()}`;
+}

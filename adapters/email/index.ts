@@ -11,9 +11,11 @@ import { composeMail, type EmailOutbound } from "./compose.js";
 import { type EmailConfigInput, emailConfigSchema } from "./config.js";
 import { EMAIL_CAPABILITIES, EMAIL_FACE } from "./face.js";
 import { createEmailListener, type EmailListener } from "./listener.js";
+import { type ConfiguredUser, configuredAddresses } from "./provisioned.js";
 import { createRelay, type Relay } from "./relay.js";
-import type { ThreadRef, ThreadStore } from "./threads.js";
+import { memoryThreadStore, type ThreadRef, type ThreadStore } from "./threads.js";
 
+export { configAddressProblem } from "./address.js";
 export { type EmailConfig, type EmailConfigInput, emailConfigSchema } from "./config.js";
 export { memoryThreadStore, type ThreadRef, type ThreadStore } from "./threads.js";
 
@@ -84,6 +86,23 @@ export function createEmailAdapter(options: EmailAdapterOptions, deps: EmailAdap
       relay.close();
     },
   };
+}
+
+/**
+ * The registry's factory (src/main.ts): threads in memory and the config's users as the
+ * provisioned addresses, until the core provides a thread store and a registration lookup
+ * (README.md, "What the core must provide").
+ */
+export function createEmailGateway(
+  gateway: { readonly id: string; readonly users: readonly ConfiguredUser[] },
+  email: EmailConfigInput,
+  deps: AdapterDeps,
+): EmailAdapter {
+  const threads = memoryThreadStore();
+  return createEmailAdapter(
+    { gatewayId: gateway.id, email },
+    { ...deps, threads, isUser: configuredAddresses(gateway.users) },
+  );
 }
 
 /** Registry entry for the composition root: the config block lives at `gateways[i].email`. */

@@ -23,6 +23,7 @@ import {
 } from "../../src/core/adapter.js";
 import type { Logger } from "../../src/core/logger.js";
 import { deliveryErrorCondition, describeDeliveryError } from "./errors.js";
+import { TWILIO_FLAVOUR, type TwilioFlavour } from "./flavour.js";
 
 /** Twilio posts forms; every route asks the HTTP layer for the parsed fields. */
 type Form = Readonly<Record<string, string | string[]>>;
@@ -50,38 +51,36 @@ const MAX_INBOUND_MEDIA = 10;
 /** Longer than any sender Twilio names (E.164, short codes, sender ids, "whatsapp:+1..."). */
 const MAX_FROM_LENGTH = 256;
 
-const messageSid = z
-  .string({ error: "is required" })
-  .regex(/^(SM|MM)[0-9a-fA-F]{32}$/, { error: "must be SM or MM followed by 32 hex digits" });
-
-const inboundSchema = z.object({
-  MessageSid: messageSid,
-  From: z
-    .string({ error: "is required" })
-    .min(1, { error: "must not be empty" })
-    .max(MAX_FROM_LENGTH, { error: `must be at most ${MAX_FROM_LENGTH} characters` }),
-  To: z.string({ error: "is required" }).min(1, { error: "must not be empty" }),
-  Body: z.string({ error: "must be a single value" }).default(""),
-  NumMedia: z
-    .string({ error: "must be a single value" })
-    .regex(/^\d+$/, { error: "must be a whole number" })
-    .transform(Number)
-    .pipe(z.number().max(MAX_INBOUND_MEDIA, { error: `must be at most ${MAX_INBOUND_MEDIA}` }))
-    .optional(),
-  OptOutType: z.string({ error: "must be a single value" }).optional(),
-});
+const inboundSchemaOf = (messageSid: z.ZodString) =>
+  z.object({
+    MessageSid: messageSid,
+    From: z
+      .string({ error: "is required" })
+      .min(1, { error: "must not be empty" })
+      .max(MAX_FROM_LENGTH, { error: `must be at most ${MAX_FROM_LENGTH} characters` }),
+    To: z.string({ error: "is required" }).min(1, { error: "must not be empty" }),
+    Body: z.string({ error: "must be a single value" }).default(""),
+    NumMedia: z
+      .string({ error: "must be a single value" })
+      .regex(/^\d+$/, { error: "must be a whole number" })
+      .transform(Number)
+      .pipe(z.number().max(MAX_INBOUND_MEDIA, { error: `must be at most ${MAX_INBOUND_MEDIA}` }))
+      .optional(),
+    OptOutType: z.string({ error: "must be a single value" }).optional(),
+  });
 
 const mediaUrlSchema = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
-const statusSchema = z.object({
-  MessageSid: messageSid,
-  MessageStatus: z.string({ error: "is required" }).min(1, { error: "must not be empty" }),
-  ErrorCode: z
-    .string({ error: "must be a single value" })
-    .regex(/^\d*$/, { error: "must be a numeric code" })
-    .optional()
-    .transform((code) => (code === undefined || code === "" ? undefined : code)),
-});
+const statusSchemaOf = (messageSid: z.ZodString) =>
+  z.object({
+    MessageSid: messageSid,
+    MessageStatus: z.string({ error: "is required" }).min(1, { error: "must not be empty" }),
+    ErrorCode: z
+      .string({ error: "must be a single value" })
+      .regex(/^\d*$/, { error: "must be a numeric code" })
+      .optional()
+      .transform((code) => (code === undefined || code === "" ? undefined : code)),
+  });
 
 /** Statuses that end a message's life as failed; everything else but "delivered" is intermediate. */
 const FAILED_STATUSES: ReadonlySet<string> = new Set(["undelivered", "failed", "canceled"]);
@@ -99,6 +98,7 @@ export function createTwilioWebhooks(
   authToken: string,
   logger: Logger,
   ownCredentials?: AdapterDeps["ownCredentials"],
+  flavour: TwilioFlavour = TWILIO_FLAVOUR,
 ): WebhookRoute[] {
   /** The token to check `req` with, and the self-service account it belongs to (if it is one). */
   const signerOf = async (req: FormRequest, field: "To" | "From"): Promise<Signer> => {
@@ -120,8 +120,8 @@ export function createTwilioWebhooks(
       carriesReports: false,
       async handle(raw) {
         const req = withForm(raw);
-        verifySignature((await signerOf(req, "To")).token, req);
-        return { events: [parseInbound(req.form)], ack: MESSAGE_ACK };
+        verifySignature((await signerOf(req, "To")).token, req, flavour);
+        return { events: [parseInbound(req.form, flavour)], ack: MESSAGE_ACK };
       },
     },
     {
@@ -131,10 +131,10 @@ export function createTwilioWebhooks(
       async handle(raw) {
         const req = withForm(raw);
         const signer = await signerOf(req, "From");
-        verifySignature(signer.token, req);
-        const events = parseStatus(req.form);
+        verifySignature(signer.token, req, flavour);
+        const events = parseStatus(req.form, flavour);
         if (events.length === 0) {
-          logger.debug({ status: req.form.MessageStatus }, "intermediate Twilio status ignored");
+          logger.debug({ status: req.form.MessageStatus }, `intermediate ${flavour.name} status ignored`);
         }
         const signed =
           signer.account === undefined ? events : events.map((e) => ({ ...e, signedBy: signer.account }));
@@ -150,21 +150,35 @@ interface Signer {
   readonly account?: string;
 }
 
-/** Throws WebhookAuthError unless X-Twilio-Signature signs req.publicUrl and every form field. */
-export function verifySignature(authToken: string, req: FormRequest): void {
-  const signature = header(req.headers, "x-twilio-signature");
-  if (signature === undefined || signature.length === 0) {
-    throw new WebhookAuthError("missing X-Twilio-Signature header");
-  }
+/**
+ * Throws WebhookAuthError unless the flavour's signature header (X-Twilio-Signature; SignalWire:
+ * X-SignalWire-Signature or X-Twilio-Signature) signs req.publicUrl and every form field. The SDK's
+ * validateRequest also tries the URL with and without an explicit default port.
+ */
+export function verifySignature(
+  authToken: string,
+  req: FormRequest,
+  flavour: TwilioFlavour = TWILIO_FLAVOUR,
+): void {
+  const present = flavour.signatureHeaders
+    .map((name) => ({ name, value: header(req.headers, name) }))
+    .find((h) => h.value !== undefined && h.value.length > 0);
+  const shown = flavour.signatureHeaders.map(headerName).join(" or ");
+  if (present?.value === undefined) throw new WebhookAuthError(`missing ${shown} header`);
   let valid: boolean;
   try {
-    valid = twilio.validateRequest(authToken, signature, req.publicUrl, req.form);
+    valid = twilio.validateRequest(authToken, present.value, req.publicUrl, req.form);
   } catch {
     valid = false;
   }
   if (!valid) {
-    throw new WebhookAuthError(`X-Twilio-Signature does not match the request to ${req.publicUrl}`);
+    throw new WebhookAuthError(`${headerName(present.name)} does not match the request to ${req.publicUrl}`);
   }
+}
+
+/** x-signalwire-signature -> X-SignalWire-Signature, as providers write it. */
+function headerName(lower: string): string {
+  return lower === "x-signalwire-signature" ? "X-SignalWire-Signature" : "X-Twilio-Signature";
 }
 
 /**
@@ -173,8 +187,8 @@ export function verifySignature(authToken: string, req: FormRequest): void {
  * handed on as the URL standard serializes them (`new URL(raw).href`), which percent-encodes
  * control and other characters a URL cannot hold raw, so the link stays the same link.
  */
-export function parseInbound(form: Form): InboundEvent {
-  const fields = parseForm(inboundSchema, form, "message");
+export function parseInbound(form: Form, flavour: TwilioFlavour = TWILIO_FLAVOUR): InboundEvent {
+  const fields = parseForm(inboundSchemaOf(flavour.messageId), form, `${flavour.name} message`);
   const numMedia = fields.NumMedia ?? 0;
   const mediaUrls: string[] = [];
   for (let i = 0; i < numMedia; i++) {
@@ -182,7 +196,7 @@ export function parseInbound(form: Form): InboundEvent {
     const result = mediaUrlSchema.safeParse(raw);
     if (!result.success) {
       const problem = raw === undefined ? `is required (NumMedia is ${numMedia})` : "must be one http(s) URL";
-      throw new WebhookInputError(`Twilio message webhook: MediaUrl${i}: ${problem}`);
+      throw new WebhookInputError(`${flavour.name} message webhook: MediaUrl${i}: ${problem}`);
     }
     mediaUrls.push(new URL(result.data).href);
   }
@@ -206,8 +220,8 @@ function optOutOf(type: string | undefined): { optOut?: "stop" | "start" } {
 }
 
 /** A status callback -> zero or one status event (only final outcomes are reported). */
-export function parseStatus(form: Form): InboundEvent[] {
-  const fields = parseForm(statusSchema, form, "status");
+export function parseStatus(form: Form, flavour: TwilioFlavour = TWILIO_FLAVOUR): InboundEvent[] {
+  const fields = parseForm(statusSchemaOf(flavour.messageId), form, `${flavour.name} status`);
   const status = fields.MessageStatus.toLowerCase();
   if (status === "delivered") {
     return [{ kind: "status", providerMessageId: fields.MessageSid, status: "delivered" }];
@@ -227,13 +241,14 @@ export function parseStatus(form: Form): InboundEvent[] {
   return [];
 }
 
+/** `route`: the provider and route, e.g. "Twilio message". */
 function parseForm<S extends z.ZodType>(schema: S, form: Form, route: string): z.output<S> {
   const result = schema.safeParse(form);
   if (!result.success) {
     const problems = result.error.issues.map(
       (issue) => `${issue.path.join(".") || "form"}: ${issue.message}`,
     );
-    throw new WebhookInputError(`Twilio ${route} webhook: ${problems.join("; ")}`);
+    throw new WebhookInputError(`${route} webhook: ${problems.join("; ")}`);
   }
   return result.data;
 }

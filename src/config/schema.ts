@@ -5,12 +5,14 @@
  * Adapter-specific blocks (e.g. `gateways[].twilio`) are validated by the adapter's own schema,
  * chosen by `gateways[].adapter` (see load.ts); this file names no adapter.
  */
+
 import { z } from "zod";
 import { failedJobFields, mediaSchema, webhookServerFields } from "./bounds.js";
 import { checkCredentialKeys, credentialsSchema } from "./credentials.js";
 import { crossChecks } from "./cross-checks.js";
 import { bareJid, domainName, hostPort, portInRange, portRangeError, regions } from "./fields.js";
 import { destinationsSchema, limitsSchema, registrationCheckFields } from "./limits-schema.js";
+import { pacingSchema } from "./pacing-schema.js";
 import { userSchema } from "./users-schema.js";
 
 export { userSchema } from "./users-schema.js";
@@ -225,6 +227,11 @@ export const gatewaySchema = z
       .strict()
       .prefault({}),
     limits: limitsSchema.describe("What one message and one user may cost (README: Cost limits)."),
+    pacing: pacingSchema
+      .optional()
+      .describe(
+        "Pace of every sender number of this gateway (a user's own `pacing` wins). Absent: not paced (the provider's 429s are retried).",
+      ),
     destinations: destinationsSchema.describe("Where messages may go (README: Cost limits)."),
   })
   .loose();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { bareJid } from "./fields.js";
+import { pacingSchema } from "./pacing-schema.js";
 
 /** Longest address a config user may give (an email address is at most 320 characters). */
 export const MAX_ADDRESS_LENGTH = 320;
@@ -36,6 +37,7 @@ export const userSchema = z
       .optional()
       .describe("The address (for SMS: the number) this user sends from and receives on."),
     number: address.optional().describe("The same as address (its older name); give one of the two."),
+    pacing: pacingSchema.optional().describe("This user's number's own pace (instead of the gateway's)."),
   })
   .strict()
   .check((ctx) => {
@@ -51,8 +53,8 @@ export const userSchema = z
       });
     }
   })
-  .transform(({ jid, address, number }) => {
-    const user = { jid, address: (address ?? number) as string };
+  .transform(({ jid, address, number, pacing }) => {
+    const user = { jid, address: (address ?? number) as string, ...(pacing === undefined ? {} : { pacing }) };
     writtenAs.set(user, address === undefined ? "number" : "address");
     return user;
   });

@@ -171,3 +171,28 @@ export interface JobHandle {
 export class PermanentFailure extends Error {
   override readonly name = "PermanentFailure";
 }
+
+// --- pacing per sender number (store/send-pacer.ts) ---
+
+/** How fast one sender number may send: `perSecond` on average, `burst` at once. */
+export interface Pace {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/**
+ * Slots for sends of one number, shared by every worker process. `take` books the send `slot`
+ * (a stable id: the job and part) and answers 0 when it may go now, else the milliseconds until its
+ * booked time; asked again for the same slot, it answers the time left, or 0 once it has come.
+ */
+export interface SendPacer {
+  take(gatewayId: string, number: string, pace: Pace, slot: string, now: number): Promise<number>;
+}
+
+/** Thrown by the pipeline for a job that must wait for its number's pace until `untilMs` (not an attempt). */
+export class NotYet extends Error {
+  override readonly name = "NotYet";
+  constructor(readonly untilMs: number) {
+    super(`paced: not before ${new Date(untilMs).toISOString()}`);
+  }
+}

@@ -3,13 +3,14 @@
  * to the pipeline's sender (core/pipeline/send.ts: parts, the adapter, records, crash safety);
  * this file only maps a job to a JobHandle and the pipeline's verdict back to BullMQ's terms
  * (PermanentFailure -> UnrecoverableError; a RetryableError retries with backoff, Retry-After
- * honoured by retry.ts).
+ * honoured by retry.ts; NotYet, a number's pace, parks the job in the delayed set without counting
+ * an attempt).
  */
-import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../core/logger.js";
 import type { OutboundResult } from "../core/pipeline/send.js";
-import { type JobHandle, PermanentFailure } from "../core/ports.js";
+import { type JobHandle, NotYet, PermanentFailure } from "../core/ports.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
 import { backoffStrategy } from "./retry.js";
 
@@ -44,11 +45,16 @@ export function jobHandle(job: Job): JobHandle {
 
 export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const log = o.logger.child({ gateway: o.gatewayId, role: "worker" });
-  const process = async (job: Job): Promise<OutboundResult> => {
+  const process = async (job: Job, token?: string): Promise<OutboundResult> => {
     try {
       return await o.send(jobHandle(job));
     } catch (err) {
       if (err instanceof PermanentFailure) throw new UnrecoverableError(err.message);
+      if (err instanceof NotYet) {
+        // Its number's pace: parked in the delayed set until its slot, no attempt counted.
+        await job.moveToDelayed(err.untilMs, token);
+        throw new DelayedError();
+      }
       throw err;
     }
   };

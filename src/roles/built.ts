@@ -4,7 +4,7 @@
  */
 import type { Redis } from "ioredis";
 import type { LoadedConfig } from "../config/load.js";
-import type { Contacts, MessageLog, OptOuts, PartLedger } from "../core/ports.js";
+import type { Contacts, MessageLog, OptOuts, PartLedger, SendPacer } from "../core/ports.js";
 import type { RateLimiter } from "../core/rate-limits.js";
 import type { RegistrationStore } from "../core/registrations.js";
 import type { GatewayLogger } from "../observability/logger.js";
@@ -40,6 +40,8 @@ export interface Built {
   readonly messageMap: MessageLog;
   readonly optOuts: OptOuts;
   readonly limiter: RateLimiter;
+  /** Pacing per sender number, shared by every worker process. */
+  readonly pacer: SendPacer;
   readonly sentParts: PartLedger;
   readonly contacts: Contacts;
   readonly stoppers: Stoppers;

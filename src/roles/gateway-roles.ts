@@ -8,6 +8,7 @@ import type { NetworkAdapter } from "../core/adapter.js";
 import { gatewayAccounts, ownAccounts } from "../core/own-accounts.js";
 import { inboundIngester } from "../core/pipeline/inbound.js";
 import { rulesFor } from "../core/pipeline/network-rules.js";
+import { type Pacing, paceOf } from "../core/pipeline/pacing.js";
 import { timedAdapter } from "../observability/timed-adapter.js";
 import type { QueueAdmin } from "../queue/admin.js";
 import type { ComponentLock } from "../store/component-lock.js";
@@ -141,9 +142,20 @@ export function startWorkerFor(b: Built, g: LoadedGateway, adapter: NetworkAdapt
     statusCallbackUrl: reportRoute
       ? `${config.http.publicUrl}/webhooks/${g.id}/${reportRoute.path}`
       : undefined,
+    ...pacingOf(b, g),
     onOutcome: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
     onReport: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
   });
   b.stoppers.workers.push(() => worker.close());
   b.stoppers.undo.push(() => worker.close());
+}
+
+/** The gateway's pacing per sender number, when it or one of its users has a pace. */
+function pacingOf(b: Built, g: LoadedGateway): { pacing?: Pacing } {
+  if (g.pacing === undefined && !g.users.some((u) => u.pacing !== undefined)) return {};
+  const users = g.users.map((u) => ({
+    number: u.address,
+    ...(u.pacing === undefined ? {} : { pacing: u.pacing }),
+  }));
+  return { pacing: { pacer: b.pacer, paceOf: paceOf(g.pacing, users) } };
 }

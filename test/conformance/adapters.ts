@@ -5,6 +5,7 @@
  */
 import type { ConformanceAdapter } from "./descriptor.js";
 import { loopbackConformance } from "./loopback/descriptor.js";
+import { signalwireConformance } from "./signalwire.js";
 import { simulatorConformance } from "./simulator.js";
 import { telnyxConformance } from "./telnyx.js";
 import { twilioConformance } from "./twilio.js";
@@ -14,4 +15,5 @@ export const CONFORMANCE_ADAPTERS: readonly ConformanceAdapter[] = [
   twilioConformance,
   loopbackConformance,
   telnyxConformance,
+  signalwireConformance,
 ];

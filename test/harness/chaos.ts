@@ -198,13 +198,13 @@ export interface GatewayProcess {
   kill(): Promise<void>;
 }
 
-/** `node --import tsx src/cli.ts start --config FILE`, as an operator runs it. */
-export function spawnGateway(configFile: string): GatewayProcess {
+/** `node --import tsx src/cli.ts start --config FILE [args]`, as an operator runs it (args: e.g. `--role worker`). */
+export function spawnGateway(configFile: string, args: readonly string[] = []): GatewayProcess {
   const lines: string[] = [];
   const proc = spawnManaged(
     "gateway",
     process.execPath,
-    ["--import", "tsx", join(ROOT, "src/cli.ts"), "start", "--config", configFile],
+    ["--import", "tsx", join(ROOT, "src/cli.ts"), "start", "--config", configFile, ...args],
     { cwd: ROOT, onLine: (line) => lines.push(line) },
   );
   const matches = (line: string, text: string | RegExp) =>

@@ -23,8 +23,8 @@
  *       recorder therefore always answers declared statuses in Twilio's JSON error shape.
  * - Do not point a test at prism's mock mode for "what was sent": it keeps no state.
  */
-import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -129,9 +129,25 @@ export interface TwilioStandInOptions {
    * Combine with `accounts` so wrong credentials get 401 code 20003.
    */
   incomingNumbers?: Record<string, string[]>;
+  /**
+   * Play SignalWire's LaML API instead: requests arrive under /api/laml (the prefix is stripped
+   * before prism, a request without it is a validation failure), account (project) ids and message
+   * sids are UUIDs, and prism checks against a copy of the spec whose AC/SM id patterns also accept
+   * UUIDs. Everything else is Twilio's shape.
+   */
+  signalwire?: boolean;
 }
 
-const INCOMING_NUMBERS = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/IncomingPhoneNumbers\.json$/;
+/** SignalWire's Twilio-compatible API lives below this path of the space URL. */
+export const LAML_PREFIX = "/api/laml";
+const UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+/** Id patterns (regex sources) of the flavour played: account ids and message sids. */
+interface IdShapes {
+  readonly account: string;
+  readonly message: string;
+}
+const TWILIO_IDS: IdShapes = { account: "AC[0-9a-fA-F]{32}", message: "(?:SM|MM)[0-9a-fA-F]{32}" };
+const SIGNALWIRE_IDS: IdShapes = { account: UUID, message: UUID };
 
 const DEFAULT_CODES: Record<number, number> = { 401: 20003, 403: 20003, 404: 20404, 429: 20429 };
 const KNOWN_MESSAGES: Record<number, string> = {
@@ -245,6 +261,10 @@ class StandIn implements TwilioStandIn {
   readonly baseUrl: string;
   readonly prismUrl: string;
   readonly recorderUrl: string;
+  private readonly ids: IdShapes;
+  private readonly incoming: RegExp;
+  private readonly accountPath: RegExp;
+  private readonly messagePath: RegExp;
 
   constructor(
     private readonly dir: string,
@@ -254,6 +274,10 @@ class StandIn implements TwilioStandIn {
     this.baseUrl = `http://${LOOPBACK}:${ports.tap}`;
     this.prismUrl = `http://${LOOPBACK}:${ports.prism}`;
     this.recorderUrl = `http://${LOOPBACK}:${ports.recorder}`;
+    this.ids = options.signalwire ? SIGNALWIRE_IDS : TWILIO_IDS;
+    this.incoming = new RegExp(`^/2010-04-01/Accounts/(${this.ids.account})/IncomingPhoneNumbers\\.json$`);
+    this.accountPath = new RegExp(`^/2010-04-01/Accounts/${this.ids.account}\\.json$`);
+    this.messagePath = new RegExp(`/Messages/(${this.ids.message})\\.json$`);
     this.recorder = http.createServer((req, res) => {
       void this.record(req, res);
     });
@@ -303,7 +327,16 @@ class StandIn implements TwilioStandIn {
   private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
     const method = req.method ?? "GET";
-    const url = req.url ?? "/";
+    let url = req.url ?? "/";
+    if (this.options.signalwire) {
+      if (!url.startsWith(`${LAML_PREFIX}/`)) {
+        this.failures.push(`${method} ${url}: not under SignalWire's ${LAML_PREFIX}`);
+        res.writeHead(404, { "content-type": "text/plain" });
+        res.end(`stand-in: SignalWire's API is under ${LAML_PREFIX}`);
+        return;
+      }
+      url = url.slice(LAML_PREFIX.length);
+    }
     const headers: http.OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers))
       if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
@@ -383,7 +416,9 @@ class StandIn implements TwilioStandIn {
     const method = req.method ?? "GET";
     const contentType = req.headers["content-type"] ?? "";
     const form = contentType.includes("application/x-www-form-urlencoded") ? parseForm(raw) : {};
-    const accountSid = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})(?:[/.]|$)/.exec(url.pathname)?.[1];
+    const accountSid = new RegExp(`^/2010-04-01/Accounts/(${this.ids.account})(?:[/.]|$)`).exec(
+      url.pathname,
+    )?.[1];
     const auth = basicAuth(req.headers.authorization);
     const recorded: RecordedRequest = {
       method,
@@ -441,19 +476,19 @@ class StandIn implements TwilioStandIn {
 
   private defaultStatus(r: RecordedRequest): number {
     if (r.method === "POST" && /\/Messages\.json$/.test(r.path)) return 201;
-    if (r.method === "GET" && /^\/2010-04-01\/Accounts\/AC[0-9a-fA-F]{32}\.json$/.test(r.path)) return 200;
-    if (r.method === "GET" && INCOMING_NUMBERS.test(r.path)) return 200;
+    if (r.method === "GET" && this.accountPath.test(r.path)) return 200;
+    if (r.method === "GET" && this.incoming.test(r.path)) return 200;
     if (r.method === "GET") {
-      const sid = /\/Messages\/((?:SM|MM)[0-9a-fA-F]{32})\.json$/.exec(r.path)?.[1];
+      const sid = this.messagePath.exec(r.path)?.[1];
       if (sid && this.messages.has(sid)) return 200;
     }
     return 404;
   }
 
   private resourceFor(r: RecordedRequest, overrides: Record<string, unknown>): Record<string, unknown> {
-    const ac = r.accountSid ?? `AC${"0".repeat(32)}`;
+    const ac = r.accountSid ?? (this.options.signalwire ? randomUUID() : `AC${"0".repeat(32)}`);
     const now = rfc2822();
-    if (r.method === "GET" && /^\/2010-04-01\/Accounts\/AC[0-9a-fA-F]{32}\.json$/.test(r.path)) {
+    if (r.method === "GET" && this.accountPath.test(r.path)) {
       return {
         auth_token: r.auth?.password ?? "",
         date_created: now,
@@ -468,11 +503,10 @@ class StandIn implements TwilioStandIn {
         ...overrides,
       };
     }
-    if (r.method === "GET" && INCOMING_NUMBERS.test(r.path))
-      return this.incomingNumbers(r, ac, now, overrides);
-    const fetched = /\/Messages\/((?:SM|MM)[0-9a-fA-F]{32})\.json$/.exec(r.path)?.[1];
+    if (r.method === "GET" && this.incoming.test(r.path)) return this.incomingNumbers(r, ac, now, overrides);
+    const fetched = this.messagePath.exec(r.path)?.[1];
     if (r.method === "GET" && fetched) return { ...this.messages.get(fetched), ...overrides };
-    const sid = `SM${randomBytes(16).toString("hex")}`;
+    const sid = this.options.signalwire ? randomUUID() : `SM${randomBytes(16).toString("hex")}`;
     const str = (k: string) => {
       const v = r.form[k];
       return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
@@ -638,6 +672,7 @@ export async function startTwilioStandIn(options: TwilioStandInOptions = {}): Pr
     cwd: dir,
     timeoutMs: 30_000,
   });
+  if (options.signalwire) acceptUuidIds(patched);
   const ports = { tap: await freePort(), prism: await freePort(), recorder: await freePort() };
   const standIn = new StandIn(dir, ports, options);
   try {
@@ -649,6 +684,32 @@ export async function startTwilioStandIn(options: TwilioStandInOptions = {}): Pr
   return standIn;
 }
 
+/** Rewrites the patched spec so that every AC.../SM|MM... id pattern also accepts a UUID (SignalWire's ids). */
+function acceptUuidIds(specFile: string): void {
+  const widen: Record<string, string> = {
+    [`^${TWILIO_IDS.account}$`]: `^(?:${TWILIO_IDS.account}|${UUID})$`,
+    "^(SM|MM)[0-9a-fA-F]{32}$": `^(?:(SM|MM)[0-9a-fA-F]{32}|${UUID})$`,
+  };
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (typeof node !== "object" || node === null) return;
+    const obj = node as Record<string, unknown>;
+    const wider = typeof obj.pattern === "string" ? widen[obj.pattern] : undefined;
+    if (wider !== undefined) {
+      obj.pattern = wider;
+      delete obj.minLength;
+      delete obj.maxLength;
+    }
+    for (const value of Object.values(obj)) visit(value);
+  };
+  const spec: unknown = JSON.parse(readFileSync(specFile, "utf8"));
+  visit(spec);
+  writeFileSync(specFile, JSON.stringify(spec));
+}
+
 /**
  * POSTs `params` form-encoded to `url`, signed like a Twilio webhook with the SDK's own
  * getExpectedTwilioSignature. `signUrl` signs for another URL than the one posted to (e.g. the
@@ -658,7 +719,13 @@ export async function signedTwilioPost(
   url: string,
   params: Record<string, string>,
   authToken: string,
-  opts: { signUrl?: string; signature?: string | null; headers?: Record<string, string> } = {},
+  opts: {
+    signUrl?: string;
+    signature?: string | null;
+    headers?: Record<string, string>;
+    /** The header carrying the signature (SignalWire: x-signalwire-signature). */
+    signatureHeader?: string;
+  } = {},
 ): Promise<{ status: number; body: string; headers: Headers }> {
   const signature =
     opts.signature === undefined
@@ -669,7 +736,7 @@ export async function signedTwilioPost(
     "user-agent": "TwilioProxy/1.1",
     ...opts.headers,
   };
-  if (signature !== null) headers["x-twilio-signature"] = signature;
+  if (signature !== null) headers[opts.signatureHeader ?? "x-twilio-signature"] = signature;
   const res = await fetch(url, {
     method: "POST",
     headers,

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { AddressError } from "../../../src/core/errors.js";
 import { unescapeLocalpart } from "../../../src/core/localpart.js";
 import { SEED } from "../../../test/property/arbitraries.js";
-import { canonicalEmail, formatEmailAddress, parseEmailLocalpart } from "../address.js";
+import { canonicalEmail, configAddressProblem, formatEmailAddress, parseEmailLocalpart } from "../address.js";
 
 describe("email addresses as JID localparts", () => {
   it("reads XEP-0106 escaped localparts", () => {
@@ -40,6 +40,12 @@ describe("email addresses as JID localparts", () => {
     expect(caught).toBeInstanceOf(AddressError);
     expect((caught as AddressError).condition).toBe("jid-malformed");
     expect((caught as AddressError).message).toContain(`"${typed}"`);
+  });
+
+  it("checks config users' addresses", () => {
+    expect(configAddressProblem("alice@mail.example.org")).toBeUndefined();
+    expect(configAddressProblem("+15550001111")).toMatch(/not an email address/);
+    expect(configAddressProblem("Alice@mail.example.org")).toMatch(/lower case: alice@mail.example.org/);
   });
 
   it("round-trips every address it accepts (property)", () => {

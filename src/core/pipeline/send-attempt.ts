@@ -6,9 +6,10 @@
  */
 import { OptedOutError, Refusal, RetryableError } from "../errors.js";
 import { accountName, type ResolvedAccount, resolveOnce } from "../own-accounts.js";
-import { type JobHandle, PermanentFailure } from "../ports.js";
+import { type JobHandle, NotYet, PermanentFailure } from "../ports.js";
 import { keepLess, refusedJobData, sendableData } from "./dead-letter.js";
 import type { OutboundJob } from "./jobs.js";
+import { awaitSlot } from "./pacing.js";
 import type { PartState } from "./part-state.js";
 import { newClaim, notesAfterFailure } from "./part-state.js";
 import type { SentRecord } from "./records.js";
@@ -110,6 +111,8 @@ export class SendAttempt {
       o.onOutcome?.("uncertain");
       return "";
     }
+    // Before the request, after the claim: a paced part parks the job and its claim is released.
+    await awaitSlot(o.pacing, o.gatewayId, data.from, `${jobId}#${i}`);
     const { providerMessageId } = await o.adapter.send(
       {
         to: data.to,
@@ -205,6 +208,8 @@ export class SendAttempt {
   private async failed(err: unknown): Promise<Error> {
     const { o, job, data } = this;
     await this.leaveNotes();
+    // Waiting for the number's pace is no attempt: the worker parks the job (delayed).
+    if (err instanceof NotYet) return err;
     if (err instanceof Refusal) {
       if (err instanceof OptedOutError) {
         await o.optOuts.record(o.gatewayId, data.from, data.to, "provider-error").catch(() => undefined);

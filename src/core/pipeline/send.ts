@@ -28,6 +28,7 @@ import type { MessageRules } from "../message-cost.js";
 import { type AccountResolver, gatewayAccounts } from "../own-accounts.js";
 import type { Enqueue, JobHandle, MessageLog, OptOuts, PartLedger } from "../ports.js";
 import { type NetworkRules, rulesFor } from "./network-rules.js";
+import type { Pacing } from "./pacing.js";
 import type { StatusOutcome } from "./reports.js";
 import { SendAttempt } from "./send-attempt.js";
 
@@ -49,6 +50,8 @@ export interface SendOptions {
   readonly statusCallbackUrl?: string;
   /** The account each job is sent with (default: the gateway's own for every job). */
   readonly accounts?: AccountResolver;
+  /** Pacing per sender number (pacing.ts); absent: not paced. */
+  readonly pacing?: Pacing;
   readonly onOutcome?: (outcome: OutboundOutcome) => void;
   /** Told the outcome of a delivery report that arrived before its message was recorded. */
   readonly onReport?: (outcome: StatusOutcome) => void;

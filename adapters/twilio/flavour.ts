@@ -1,0 +1,34 @@
+/**
+ * What differs between Twilio and a Twilio-compatible provider (SignalWire's LaML API) on the
+ * webhook side: the provider's name in reasons, the shape of its message ids, and the headers its
+ * signature may come in. Same form fields, same HMAC-SHA1 scheme.
+ */
+import { z } from "zod";
+
+export interface TwilioFlavour {
+  /** The provider's name, in log lines and refusal reasons. */
+  readonly name: string;
+  /** A message id as the provider writes it (MessageSid of webhooks). */
+  readonly messageId: z.ZodString;
+  /** Signature headers in order of preference (lower case); the first present one is checked. */
+  readonly signatureHeaders: readonly string[];
+}
+
+export const TWILIO_FLAVOUR: TwilioFlavour = {
+  name: "Twilio",
+  messageId: z
+    .string({ error: "is required" })
+    .regex(/^(SM|MM)[0-9a-fA-F]{32}$/, { error: "must be SM or MM followed by 32 hex digits" }),
+  signatureHeaders: ["x-twilio-signature"],
+};
+
+/** SignalWire: UUID message ids, X-SignalWire-Signature (X-Twilio-Signature accepted as alias). */
+export const SIGNALWIRE_FLAVOUR: TwilioFlavour = {
+  name: "SignalWire",
+  messageId: z
+    .string({ error: "is required" })
+    .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+      error: "must be a UUID",
+    }),
+  signatureHeaders: ["x-signalwire-signature", "x-twilio-signature"],
+};

@@ -1,0 +1,48 @@
+/**
+ * Pacing per sender number: before each part goes to the provider it takes a slot of its number's
+ * pace (SendPacer, shared by every worker process). A part whose slot is later waits: a short wait
+ * in place, a longer one as a delayed job (NotYet: the worker parks the job without counting an
+ * attempt), so a burst from one number leaves at the number's pace instead of bouncing off 429s.
+ */
+import { NotYet, type Pace, type SendPacer } from "../ports.js";
+
+export interface Pacing {
+  readonly pacer: SendPacer;
+  /** The pace of a sender number; undefined: not paced. */
+  readonly paceOf: (number: string) => Pace | undefined;
+}
+
+/** Waits shorter than this are waited in place (a delayed job wakes no sooner than this anyway). */
+const WAIT_IN_PLACE_MS = 50;
+
+/** A user's own pace wins over the gateway's; neither: not paced. */
+export function paceOf(
+  gateway: Pace | undefined,
+  users: readonly { readonly number: string; readonly pacing?: Pace }[],
+): (number: string) => Pace | undefined {
+  const own = new Map<string, Pace>();
+  for (const u of users) if (u.pacing !== undefined) own.set(u.number, u.pacing);
+  return (number) => own.get(number) ?? gateway;
+}
+
+/**
+ * Returns once the send `slot` (job and part) of `from` may go; throws NotYet when it must wait
+ * longer than a moment. Asked again after the wait, the slot is already booked.
+ */
+export async function awaitSlot(
+  pacing: Pacing | undefined,
+  gatewayId: string,
+  from: string,
+  slot: string,
+  clock: () => number = Date.now,
+): Promise<void> {
+  const pace = pacing?.paceOf(from);
+  if (pacing === undefined || pace === undefined) return;
+  for (;;) {
+    const now = clock();
+    const wait = await pacing.pacer.take(gatewayId, from, pace, slot, now);
+    if (wait <= 0) return;
+    if (wait > WAIT_IN_PLACE_MS) throw new NotYet(now + wait);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The SendPacer in Redis: one Lua script books send slots of a number atomically (GCRA, the
+ * token bucket as a "theoretical arrival time"), so every worker process shares one pace per
+ * number. A send that finds no room is booked the next free slot and told how long to wait; the
+ * job waits in BullMQ's delayed set (not holding a worker) and, woken, finds its slot booked: the
+ * burst from one number leaves at the number's pace instead of bouncing off the provider's 429s.
+ *
+ * Keys (under the {prefix} hash tag, each with a TTL):
+ * - `pace:<gateway>:<number>`: the number's theoretical arrival time (ms), gone when the bucket is full.
+ * - `pace:slot:<gateway>:<slot>`: the time booked for one send, until it is taken (or a day later).
+ */
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { Pace, SendPacer } from "../core/ports.js";
+import { storeKey } from "./keys.js";
+
+// KEYS: the number's TAT, the slot's booking. ARGV: now (ms), ms per send, burst.
+// Returns 0 (go now) or the ms until the booked time.
+const TAKE = `
+local now = tonumber(ARGV[1])
+local t = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local booked = tonumber(redis.call('GET', KEYS[2]))
+if booked then
+  if booked <= now then
+    redis.call('DEL', KEYS[2])
+    return 0
+  end
+  return booked - now
+end
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+if tat < now then tat = now end
+local at = tat - (burst - 1) * t
+if at < now then at = now end
+redis.call('SET', KEYS[1], tat + t, 'PX', tat + t - now + 1000)
+if at <= now then return 0 end
+redis.call('SET', KEYS[2], at, 'PX', at - now + 86400000)
+return at - now
+`;
+const TAKE_SHA = createHash("sha1").update(TAKE).digest("hex");
+
+export class RedisSendPacer implements SendPacer {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async take(gatewayId: string, number: string, pace: Pace, slot: string, now: number): Promise<number> {
+    const keys = [
+      storeKey(this.prefix, "pace", gatewayId, number),
+      storeKey(this.prefix, "pace", "slot", gatewayId, slot),
+    ];
+    const args = [Math.floor(now), msPerSend(pace), Math.max(1, Math.floor(pace.burst))];
+    let reply: unknown;
+    try {
+      reply = await this.redis.evalsha(TAKE_SHA, 2, ...keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+      reply = await this.redis.eval(TAKE, 2, ...keys, ...args);
+    }
+    if (typeof reply !== "number") throw new Error(`unexpected pacing reply ${JSON.stringify(reply)}`);
+    return reply;
+  }
+}
+
+/** Whole milliseconds between two sends of one number (at least 1). */
+export function msPerSend(pace: Pace): number {
+  return Math.max(1, Math.ceil(1000 / pace.perSecond));
+}

@@ -1,0 +1,155 @@
+/**
+ * The email adapter in the conformance suite. Its stand-in is a recording SMTP sink as the relay
+ * (it answers 5xx for the permanent error) and swaks sending into the adapter's listener (inbound
+ * mail, and a delivery status report for the failure). The owner registers in-band: the config's
+ * `users` take phone numbers only.
+ *
+ * Not in ../adapters.ts yet, like the loopback: before it can pass, the core must start the
+ * adapter's listeners (this entry starts them) and the suite needs two opt-outs it lacks: the
+ * receipt check (no XEP-0184 receipt is ever claimed for email) and inbound OOB media apart from
+ * outbound media (email sends media as links and lists inbound attachments by name and size).
+ */
+import { emailConfigSchema } from "../../adapters/email/config.js";
+import { createEmailAdapter, type EmailConfigInput, memoryThreadStore } from "../../adapters/email/index.js";
+import { entry } from "../../src/main.js";
+import { freePort } from "../harness/ports.js";
+import { type SmtpSink, startSmtpSink } from "../harness/smtp-sink.js";
+import { swaks } from "../harness/swaks.js";
+import type { ConformanceAdapter, InboundPost, SentMessage } from "./descriptor.js";
+
+const OWNER = "owner@email.localhost";
+
+/** An RFC 3464 report that the mail `messageId` to `recipient` failed. */
+function deliveryReport(to: string, recipient: string, messageId: string): string {
+  return [
+    "From: Mail Delivery System <MAILER-DAEMON@mta.example.net>",
+    `To: ${to}`,
+    "Subject: Undelivered Mail Returned to Sender",
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="r"',
+    "",
+    "--r",
+    "Content-Type: text/plain",
+    "",
+    "Your mail could not be delivered.",
+    "--r",
+    "Content-Type: message/delivery-status",
+    "",
+    "Reporting-MTA: dns; mta.example.net",
+    "",
+    `Final-Recipient: rfc822; ${recipient}`,
+    "Action: failed",
+    "Status: 5.2.2",
+    "Diagnostic-Code: smtp; 552 5.2.2 mailbox full",
+    "",
+    "--r",
+    "Content-Type: text/rfc822-headers",
+    "",
+    `Message-ID: <${messageId}>`,
+    "",
+    "--r--",
+    "",
+  ].join("\r\n");
+}
+
+export const emailConformance: ConformanceAdapter = {
+  name: "email",
+  available: () => true,
+  notApplicable: {
+    retryable: "SMTP has no Retry-After: a relay's 4xx is retried on the queue's own backoff",
+    webhooks: "inbound mail comes by SMTP from the operator's MTA, which authenticates it (SPF/DKIM/DMARC)",
+    registration: "addresses are on the operator's own mail domain: there is no provider account to check",
+  },
+  async start() {
+    const relay: SmtpSink = await startSmtpSink();
+    const listenPort = await freePort();
+    const sent: SentMessage[] = [];
+    const started: Promise<void>[] = [];
+    const closers: (() => Promise<void>)[] = [];
+    const email = entry({
+      schema: emailConfigSchema,
+      create(g, c: EmailConfigInput, deps) {
+        const adapter = createEmailAdapter(
+          { gatewayId: g.id, email: c },
+          { ...deps, threads: memoryThreadStore(), isUser: async (a) => a === OWNER },
+        );
+        for (const l of adapter.listeners) {
+          started.push(l.start());
+          closers.push(() => l.close());
+        }
+        return {
+          ...adapter,
+          async send(msg, account) {
+            const record = {
+              to: msg.to,
+              from: account.number,
+              body: msg.body,
+              mediaUrls: [...msg.mediaUrls],
+            };
+            const at = Date.now();
+            try {
+              const result = await adapter.send(msg, account);
+              sent.push({ ...record, at, providerId: result.providerMessageId });
+              return result;
+            } catch (err) {
+              sent.push({ ...record, at, providerId: "" });
+              throw err;
+            }
+          },
+        };
+      },
+    });
+    let counter = 0;
+    const fresh = (name: string) =>
+      `${name}-${Date.now().toString(36)}${(counter++).toString(36)}@example.com`;
+    const smtp = async (from: string, to: string, data: string): Promise<number> => {
+      await Promise.all(started);
+      const r = await swaks({ port: listenPort, from, to, data });
+      return r.code === 0 ? 200 : Number(r.lastReply.slice(0, 3)) || 500;
+    };
+    const inbound = (p: InboundPost) =>
+      [`From: ${p.from}`, `To: ${p.to}`, `Message-ID: <${p.id}>`, "", p.body, ""].join("\r\n");
+    return {
+      gateway: {
+        adapter: "email",
+        registration: { mode: "self-service" },
+        email: { listen: `127.0.0.1:${listenPort}`, relay: { host: "127.0.0.1", port: relay.port } },
+      },
+      adapters: { email },
+      owner: { address: OWNER, register: { number: OWNER } },
+      newId: () => `c${Date.now().toString(36)}.${(counter++).toString(36)}@example.com`,
+      contact: () => fresh("bob"),
+      attempts: () => sent,
+      permanentError() {
+        const to = fresh("gone");
+        relay.refuse(to, 550, "mailbox unavailable");
+        return { to, reason: /The mail relay refused the message: 550 .*mailbox unavailable/ };
+      },
+      postInbound: (_gw, p) => smtp(p.from, p.to, inbound(p)),
+      // Email never reports delivery: a relay's 250 is not delivery.
+      reportDelivered: async () => undefined,
+      failure: {
+        to: () => fresh("full"),
+        async report(_gw, s) {
+          const status = await smtp(
+            "MAILER-DAEMON@mta.example.net",
+            OWNER,
+            deliveryReport(OWNER, s.to, s.providerId),
+          );
+          if (status !== 200) throw new Error(`the delivery report was answered ${status}`);
+        },
+        reason: /could not be delivered to full-.*status 5\.2\.2: 552 5\.2\.2 mailbox full/,
+      },
+      addresses: {
+        valid: [
+          ["bob\\40example.com", "bob@example.com"],
+          ["o\\27neil\\40example.co.uk", "o'neil@example.co.uk"],
+        ],
+        invalid: ["bob", "bob\\40", "bob\\40localhost"],
+      },
+      async stop() {
+        await Promise.all(closers.map((c) => c()));
+        await relay.close();
+      },
+    };
+  },
+};

@@ -1,0 +1,77 @@
+/**
+ * The pacer's Lua script on the machine's Redis: a burst, then one slot per interval; a booked slot
+ * answered again with the time left and taken once when it has come; numbers and gateways apart;
+ * keys with a bounded life. And awaitSlot: a long wait parks (NotYet), a short one is waited.
+ */
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { awaitSlot, paceOf } from "../../src/core/pipeline/pacing.js";
+import { NotYet, type Pace } from "../../src/core/ports.js";
+import { RedisSendPacer } from "../../src/store/send-pacer.js";
+import { redisUrl, uniquePrefix } from "../harness/redis.js";
+
+const T0 = Date.UTC(2030, 0, 1, 12);
+const PACE: Pace = { perSecond: 2, burst: 3 };
+
+describe("RedisSendPacer", () => {
+  let redis: Redis;
+  beforeAll(() => {
+    redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it("lets a burst go, then books one slot per interval", async () => {
+    const pacer = new RedisSendPacer(redis, uniquePrefix("pacer"));
+    const waits: number[] = [];
+    for (let i = 0; i < 6; i++) waits.push(await pacer.take("gw", "+15550001111", PACE, `j${i}`, T0));
+    expect(waits).toEqual([0, 0, 0, 500, 1000, 1500]);
+  });
+
+  it("answers a booked slot with the time left, lets it go once it has come, and books no second slot for it", async () => {
+    const pacer = new RedisSendPacer(redis, uniquePrefix("pacer"));
+    for (let i = 0; i < 3; i++) await pacer.take("gw", "+1555", PACE, `b${i}`, T0);
+    expect(await pacer.take("gw", "+1555", PACE, "late", T0)).toBe(500);
+    expect(await pacer.take("gw", "+1555", PACE, "late", T0 + 200)).toBe(300);
+    expect(await pacer.take("gw", "+1555", PACE, "late", T0 + 500)).toBe(0);
+    // The next one queues behind the booked slot, not beside it.
+    expect(await pacer.take("gw", "+1555", PACE, "next", T0 + 500)).toBe(500);
+  });
+
+  it("keeps numbers and gateways apart, and its keys expire", async () => {
+    const prefix = uniquePrefix("pacer");
+    const pacer = new RedisSendPacer(redis, prefix);
+    const one = { perSecond: 1, burst: 1 };
+    expect(await pacer.take("gw", "+1", one, "a", T0)).toBe(0);
+    expect(await pacer.take("gw", "+2", one, "b", T0)).toBe(0);
+    expect(await pacer.take("other", "+1", one, "c", T0)).toBe(0);
+    expect(await pacer.take("gw", "+1", one, "d", T0)).toBe(1000);
+    const keys = await redis.keys(`*${prefix}*pace*`);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) expect(await redis.pttl(k)).toBeGreaterThan(0);
+  });
+});
+
+describe("awaitSlot", () => {
+  const pacer = (answers: number[]) => ({ take: async () => answers.shift() ?? 0 });
+
+  it("parks a send whose slot is later (NotYet at its time), waits a short wait in place, and lets the unpaced go", async () => {
+    const long = awaitSlot({ pacer: pacer([900]), paceOf: () => PACE }, "gw", "+1", "s", () => T0);
+    await expect(long).rejects.toEqual(new NotYet(T0 + 900));
+    await expect(awaitSlot({ pacer: pacer([20, 0]), paceOf: () => PACE }, "gw", "+1", "s")).resolves.toBe(
+      undefined,
+    );
+    await expect(
+      awaitSlot({ pacer: pacer([900]), paceOf: () => undefined }, "gw", "+1", "s"),
+    ).resolves.toBeUndefined();
+  });
+
+  it("takes a user's own pace over the gateway's", () => {
+    const own = { perSecond: 20, burst: 5 };
+    const of = paceOf(PACE, [{ number: "+1", pacing: own }, { number: "+2" }]);
+    expect(of("+1")).toBe(own);
+    expect(of("+2")).toBe(PACE);
+    expect(paceOf(undefined, [])("+3")).toBeUndefined();
+  });
+});
