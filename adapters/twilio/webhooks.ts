@@ -51,7 +51,7 @@ const MAX_INBOUND_MEDIA = 10;
 /** Longer than any sender Twilio names (E.164, short codes, sender ids, "whatsapp:+1..."). */
 const MAX_FROM_LENGTH = 256;
 
-const inboundSchemaOf = (messageSid: z.ZodString) =>
+const buildInboundSchema = (messageSid: z.ZodString) =>
   z.object({
     MessageSid: messageSid,
     From: z
@@ -71,7 +71,7 @@ const inboundSchemaOf = (messageSid: z.ZodString) =>
 
 const mediaUrlSchema = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
-const statusSchemaOf = (messageSid: z.ZodString) =>
+const buildStatusSchema = (messageSid: z.ZodString) =>
   z.object({
     MessageSid: messageSid,
     MessageStatus: z.string({ error: "is required" }).min(1, { error: "must not be empty" }),
@@ -81,6 +81,24 @@ const statusSchemaOf = (messageSid: z.ZodString) =>
       .optional()
       .transform((code) => (code === undefined || code === "" ? undefined : code)),
   });
+
+/**
+ * Each flavour's schemas, built once: building a zod schema costs far more than using it, and
+ * these are used for every webhook.
+ */
+function builtOnce<S>(build: (messageSid: z.ZodString) => S): (messageSid: z.ZodString) => S {
+  const built = new WeakMap<z.ZodString, S>();
+  return (messageSid) => {
+    let schema = built.get(messageSid);
+    if (schema === undefined) {
+      schema = build(messageSid);
+      built.set(messageSid, schema);
+    }
+    return schema;
+  };
+}
+const inboundSchemaOf = builtOnce(buildInboundSchema);
+const statusSchemaOf = builtOnce(buildStatusSchema);
 
 /** Statuses that end a message's life as failed; everything else but "delivered" is intermediate. */
 const FAILED_STATUSES: ReadonlySet<string> = new Set(["undelivered", "failed", "canceled"]);
