@@ -4,7 +4,7 @@
  */
 import type { NetworkAdapter } from "./adapter.js";
 import { Refusal } from "./errors.js";
-import { bareJid, parseJid } from "./jid.js";
+import { bareJid, type JidParser } from "./jid.js";
 import { type AcceptedAccount, acceptedAccount } from "./own-accounts.js";
 import type { RegistrationStore } from "./registrations.js";
 
@@ -42,13 +42,15 @@ export interface RoutingContext {
   readonly allowedDomains: ReadonlySet<string>;
   readonly adapter: NetworkAdapter;
   readonly registrations: RegistrationStore;
+  /** The XMPP side's JID parser (the core imports no XMPP library). */
+  readonly parseJid: JidParser;
   /** The gateway's destination policy (SMS: destination-policy.ts); throws a Refusal. */
   readonly checkDestination?: (address: string) => void;
 }
 
 /** Returns the routed message, or throws a Refusal naming the reason. */
 export async function routeOutbound(req: OutboundRequest, ctx: RoutingContext): Promise<RoutedMessage> {
-  const sender = parseJid(req.senderJid);
+  const sender = ctx.parseJid(req.senderJid);
   if (!sender?.local) throw new Refusal("forbidden", "Only user accounts may use this gateway.");
   if (!ctx.allowedDomains.has(sender.domain)) {
     throw new Refusal("forbidden", `Users of ${sender.domain} may not use this gateway.`);

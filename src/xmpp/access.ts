@@ -1,7 +1,8 @@
 /** Who is asking: the sender of a stanza, as the gateway's authorization rules see it. */
 import type { Element } from "@xmpp/component";
 import { Refusal } from "../core/errors.js";
-import { bareJid, parseJid } from "../core/jid.js";
+import { bareJid } from "../core/jid.js";
+import { parseJid } from "./jid.js";
 
 export interface Requester {
   /** The full JID the stanza came from (replies go there). */

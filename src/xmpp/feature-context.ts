@@ -1,10 +1,10 @@
 /** What the component's iq and presence features share: one gateway's identity, rules and stores. */
 import type { NetworkAdapter } from "../core/adapter.js";
 import type { EnrolmentContext } from "../core/enrolment.js";
-import { parseJid } from "../core/jid.js";
 import type { Logger } from "../core/logger.js";
 import type { AccessRules } from "./access.js";
 import type { ComponentTransport } from "./component-transport.js";
+import { parseJid } from "./jid.js";
 
 export interface FeatureContext extends AccessRules, EnrolmentContext {
   readonly transport: ComponentTransport;

@@ -4,16 +4,18 @@
  */
 import type { Element } from "@xmpp/component";
 import { Refusal, type RefusalCondition } from "../core/errors.js";
-import { bareJid, parseJid } from "../core/jid.js";
+import { bareJid } from "../core/jid.js";
 import type { Logger } from "../core/logger.js";
 import { LimitRefusal } from "../core/message-cost.js";
 import { type AcceptOptions, acceptOutbound } from "../core/pipeline/accept.js";
 import { EnqueueUncertainError } from "../core/ports.js";
 import type { ComponentTransport } from "./component-transport.js";
 import { decodeMessage } from "./decode.js";
+import { parseJid } from "./jid.js";
 import { messageError } from "./stanzas.js";
 
-export interface IntakeOptions extends AcceptOptions {
+/** What the intake needs; it hands the pipeline the XMPP side's JID parser itself. */
+export interface IntakeOptions extends Omit<AcceptOptions, "parseJid"> {
   readonly transport: ComponentTransport;
   readonly logger: Logger;
   readonly onOutbound?: (outcome: "enqueued" | "duplicate" | "refused") => void;
@@ -29,6 +31,7 @@ export interface IntakeOptions extends AcceptOptions {
 /** Returns the handler for message stanzas. */
 export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void> {
   const { transport } = o;
+  const withParser: IntakeOptions & AcceptOptions = { ...o, parseJid };
   const log = o.logger;
   const maxInFlight = o.maxInFlight ?? 5_000;
   let inFlight = 0;
@@ -43,7 +46,7 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
   return async (el: Element) => {
     if (++inFlight >= maxInFlight && !held) hold(true);
     try {
-      await handle(o, el);
+      await handle(withParser, el);
     } finally {
       if (--inFlight <= maxInFlight / 2 && held) hold(false);
     }
@@ -53,7 +56,7 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
 /** An error stanza back to the sender of `el`, from the JID she wrote to. */
 type Refuse = (condition: RefusalCondition, text: string) => Promise<void>;
 
-async function handle(o: IntakeOptions, el: Element): Promise<void> {
+async function handle(o: IntakeOptions & AcceptOptions, el: Element): Promise<void> {
   if (el.attrs.type === "error") {
     // A bounce of something we sent (never answered: no loops). Worth an operator's attention.
     const condition = el.getChild("error")?.getChildElements()[0]?.name;

@@ -1,7 +1,7 @@
 /** Small helpers of the XMPP transport: domains of JIDs, a bounded wait, stream error logs. */
 
-import { parseJid } from "../core/jid.js";
 import type { Logger } from "../core/logger.js";
+import { parseJid } from "./jid.js";
 
 export function parentDomain(domain: string): string {
   return domain.slice(domain.indexOf(".") + 1) || domain;

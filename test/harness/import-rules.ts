@@ -15,8 +15,6 @@ import ts from "typescript";
 export const WIRE = [
   "ioredis",
   "bullmq",
-  // Listed before "@xmpp/" so that it can be allowed alone (the first match names the package).
-  "@xmpp/jid",
   "@xmpp/",
   "fastify",
   "@fastify/",
@@ -47,13 +45,12 @@ interface Rule {
 
 //                 may import                                              wire libraries
 export const RULES: Readonly<Record<string, Rule>> = {
-  // The rules of the gateway: pipeline, ports, contracts. Nothing outward, no wire. @xmpp/jid is
-  // the one exception: a pure RFC 7622 address parser (no stream, no I/O), because registrations
-  // and authorization are about JIDs, and a second parser of our own would disagree with it.
-  core: { may: [], wire: ["@xmpp/jid"] },
+  // The rules of the gateway: pipeline, ports, contracts. Nothing outward, no wire (JIDs come
+  // parsed: the XMPP side hands the core its @xmpp/jid parser).
+  core: { may: [], wire: [] },
   version: { may: [], wire: [] },
   // The four faces: core and their own libraries, never each other.
-  xmpp: { may: ["core"], wire: ["@xmpp/", "@xmpp/jid"] },
+  xmpp: { may: ["core"], wire: ["@xmpp/"] },
   queue: { may: ["core"], wire: ["bullmq", "ioredis"] },
   store: { may: ["core"], wire: ["ioredis"] },
   http: { may: ["core"], wire: ["fastify", "@fastify/", "prom-client"] },

@@ -4,6 +4,7 @@ import type { NetworkAdapter } from "../../src/core/adapter.js";
 import { Refusal } from "../../src/core/errors.js";
 import { routeOutbound } from "../../src/core/outbound.js";
 import type { Registration, RegistrationStore } from "../../src/core/registrations.js";
+import { parseJid } from "../../src/xmpp/jid.js";
 
 const adapter = {
   parseAddress: (l: string) => toE164(l, { defaultRegion: "US", check: "possible" }),
@@ -19,7 +20,7 @@ const registrations: RegistrationStore = {
   remove: async () => false,
   list: async () => [],
 };
-const ctx = { gatewayId: "sms", allowedDomains: new Set(["example.org"]), adapter, registrations };
+const ctx = { gatewayId: "sms", allowedDomains: new Set(["example.org"]), adapter, registrations, parseJid };
 const req = (senderJid: string, contactLocalpart: string, body = "hi") => ({
   senderJid,
   contactLocalpart,

@@ -1,8 +1,10 @@
 /** Outbound acceptance (src/core/pipeline/accept.ts) over in-memory ports. */
+
 import { describe, expect, it } from "vitest";
 import { Refusal } from "../../../src/core/errors.js";
 import { acceptOutbound } from "../../../src/core/pipeline/accept.js";
 import { outboundJobId } from "../../../src/core/pipeline/jobs.js";
+import { parseJid } from "../../../src/xmpp/jid.js";
 import { MemoryQueues } from "../../harness/memory-ports.js";
 import { MemoryRegistrationStore } from "../../harness/memory-registrations.js";
 import { DEFAULT_RULES, fakeAdapter } from "../xmpp/setup.js";
@@ -14,6 +16,7 @@ async function rig() {
   const options = {
     gatewayId: "sms",
     allowedDomains: new Set(["example.org"]),
+    parseJid,
     adapter: fakeAdapter(),
     registrations,
     producer: queues,
