@@ -24,8 +24,8 @@ import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { QueueAdmin } from "./queue/admin.js";
 import { Producer } from "./queue/producer.js";
 import { type Built, Stoppers } from "./roles/built.js";
-import { ingesterFor, startComponentFor, startWorkerFor } from "./roles/gateway-roles.js";
-import { listeners } from "./roles/listeners.js";
+import { adapterDeps, ingesterFor, startComponentFor, startWorkerFor } from "./roles/gateway-roles.js";
+import { type AdapterListener, listeners } from "./roles/listeners.js";
 import { type RunningGateway, readiness, runningGateway } from "./roles/running.js";
 import { secretValues } from "./roles/secrets.js";
 import { ComponentLock, ComponentLockConflict, lockConflictError } from "./store/component-lock.js";
@@ -39,6 +39,7 @@ import { CachedRegistrationStore } from "./store/registration-cache.js";
 import { RedisRegistrationStore } from "./store/registrations.js";
 import { RedisSendPacer } from "./store/send-pacer.js";
 import { SentParts } from "./store/sent-parts.js";
+import { RedisThreadStore } from "./store/threads.js";
 import { packageVersion } from "./version.js";
 import { XmppTransport } from "./xmpp/transport.js";
 
@@ -148,15 +149,16 @@ async function assemble(
     rejectFatal = resolve;
   });
   const webhookGateways: HttpServerOptions["gateways"][number][] = [];
-  for (const g of config.gateways) {
+  const inbound: AdapterListener[] = [];
+  for (const [index, g] of config.gateways.entries()) {
     const adapterEntry = { ...adapters, ...options.adapters }[g.adapter];
     if (!adapterEntry) throw new Error(`unknown adapter ${g.adapter}`);
     // The adapter is built first (its rules feed the ingester); it emits only once started.
-    const adapter = adapterEntry.create(g, g.adapterConfig, {
-      logger: logger.child({ adapter: g.adapter }),
-      emit: (events) => ingest(events),
-      ownCredentials: async (number) => (await b.registrations.byAddress(g.id, number))?.credentials,
-    });
+    const adapter = adapterEntry.create(
+      g,
+      g.adapterConfig,
+      adapterDeps(b, g, (events) => ingest(events)),
+    );
     stoppers.adapters.push(async () => adapter.close?.());
     const ingest = ingesterFor(b, g, adapter);
     if (roles.has("component")) {
@@ -172,13 +174,10 @@ async function assemble(
     }
     if (roles.has("worker")) startWorkerFor(b, g, adapter);
     if (adapter.webhooks) webhookGateways.push({ id: g.id, routes: adapter.webhooks, ingest });
+    for (const listener of adapter.listeners ?? []) inbound.push({ gateway: g.id, index, listener });
   }
-  const { httpAddress, internalAddress } = await listeners(
-    b,
-    roles,
-    webhookGateways,
-    readiness(b, transports),
-  );
+  const ready = readiness(b, transports);
+  const { httpAddress, internalAddress } = await listeners(b, roles, webhookGateways, ready, inbound);
   // Started once every listener and lock is in place: nothing connects before start-up can fail.
   for (const transport of transports.values()) transport.start();
   return runningGateway(b, { httpAddress, internalAddress, transports, fatal, admin });
@@ -262,6 +261,7 @@ async function build(
     pacer: new RedisSendPacer(storeRedis, prefix),
     sentParts,
     contacts: new ContactBook(workerRedis, prefix),
+    threads: new RedisThreadStore(storeRedis, prefix),
     stoppers,
   };
 }

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { refusalConditionSchema } from "./errors.js";
 import type { Logger } from "./logger.js";
+import type { ThreadStore } from "./threads.js";
 import type { WebhookRoute } from "./webhook-route.js";
 
 export * from "./webhook-route.js";
@@ -80,8 +81,17 @@ export interface DestinationCapability {
   checkDestination(address: Address): void;
 }
 
-/** A listener that receives events other than by webhook (an SMTP server, the simulator's socket). */
+/**
+ * A listener that receives events other than by webhook (an SMTP server, the simulator's socket).
+ * The core starts it in the role that takes inbound traffic (webhooks) and closes it on stop.
+ */
 export interface InboundListener {
+  /**
+   * What it listens on and the option of the gateway's config block that says so, e.g.
+   * { address: "127.0.0.1:2525", option: "email.listen" }, for a start-up error that names both.
+   */
+  readonly listen?: { readonly address: string; readonly option: string };
+  /** Binds; rejects with the socket's error (EADDRINUSE ...) when it cannot. */
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -228,6 +238,14 @@ export interface AdapterDeps {
    * what it sent (naming the account as `signedBy`).
    */
   readonly ownCredentials?: (number: Address) => Promise<Readonly<Record<string, string>> | undefined>;
+  /**
+   * Whether `address` is bound to a user of this gateway (by the config, an admin or the user's
+   * own registration), e.g. for a listener that must refuse mail for anyone else. Rejects when
+   * the registrations cannot be read (answer "try again later", never "no such user").
+   */
+  readonly isRegistered?: (address: Address) => Promise<boolean>;
+  /** Reply threading state per (user, contact), for networks that thread replies (email). */
+  readonly threads?: ThreadStore;
 }
 
 export interface NetworkAdapter {

@@ -3,16 +3,11 @@
 // sink; Bob's reply (In-Reply-To set) comes back through Postfix into the SMTP listener and
 // arrives in the same XMPP conversation; a bounce comes back as an error stanza.
 //
-// Two things the core does not do yet are done by this test's registry entry (adapters/email/
-// README.md, "What the core must provide"): start the adapter's listeners, and tell the
-// listener which addresses are provisioned. The user registers in-band (self-service), since
-// the config's `users` still take phone numbers only.
+// The gateway is the real one with its own registry entry: the core starts the SMTP listener,
+// threads live in its Redis thread store, and the listener's recipient check asks its
+// registrations, so Alice, who registers in-band (self-service) while it runs, gets her mail.
 import PostalMime from "postal-mime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emailConfigSchema } from "../../adapters/email/config.js";
-import { createEmailAdapter, type EmailConfigInput, memoryThreadStore } from "../../adapters/email/index.js";
-import type { InboundListener } from "../../src/core/adapter.js";
-import { entry } from "../../src/main.js";
 import { startTestGateway, type TestGateway } from "../harness/gateway.js";
 import { freePort } from "../harness/ports.js";
 import { startPostfix, type TestPostfix } from "../harness/postfix.js";
@@ -37,7 +32,6 @@ describe("email end to end", () => {
   let gw: TestGateway;
   let redis: TestRedis;
   let alice: TestClient;
-  const listeners: InboundListener[] = [];
 
   beforeAll(async () => {
     server = await startXmppServer("prosody", { components: [{ domain: DOMAIN, secret: SECRET }] });
@@ -46,20 +40,8 @@ describe("email end to end", () => {
     const listenPort = await freePort();
     internet = await startSmtpSink();
     postfix = await startPostfix({ transports: { [DOMAIN]: listenPort }, relayPort: internet.port });
-    const email = entry({
-      schema: emailConfigSchema,
-      create(g, c: EmailConfigInput, deps) {
-        const adapter = createEmailAdapter(
-          { gatewayId: g.id, email: c },
-          { ...deps, threads: memoryThreadStore(), isUser: async (a) => a === ALICE_MAIL },
-        );
-        for (const l of adapter.listeners) listeners.push(l);
-        return adapter;
-      },
-    });
     gw = await startTestGateway({
       env: { COMPONENT_SECRET: SECRET, CREDENTIALS_KEY: Buffer.alloc(32, 7).toString("base64") },
-      adapters: { email },
       config: {
         xmpp: { service: server.componentService },
         redis: { url: redis.url },
@@ -78,7 +60,6 @@ describe("email end to end", () => {
         ],
       },
     });
-    await Promise.all(listeners.map((l) => l.start()));
     await gw.online();
     alice = await connectClient({ server, username: "alice", password: "alice-pw" });
     const form = xml(
@@ -95,7 +76,6 @@ describe("email end to end", () => {
   afterAll(async () => {
     await alice?.stop();
     await gw?.stop();
-    await Promise.all(listeners.map((l) => l.close()));
     await postfix?.stop();
     await internet?.close();
     await server?.stop();
