@@ -183,6 +183,15 @@ async function assemble(
   return runningGateway(b, { httpAddress, internalAddress, transports, fatal, admin });
 }
 
+/** Makes Redis clients on `url`, their errors logged by `onError`. */
+function redisClient(url: string, onError: (err: Error) => void) {
+  return (connectionName: string, maxRetriesPerRequest: number | null) => {
+    const r = new Redis(url, { maxRetriesPerRequest, connectionName });
+    r.on("error", onError);
+    return r;
+  };
+}
+
 /** The Redis clients and every store on them. */
 async function build(
   config: LoadedConfig,
@@ -191,12 +200,7 @@ async function build(
   stoppers: Stoppers,
 ): Promise<Built> {
   const { url, prefix } = config.redis;
-  const redisErrors = redisErrorLogger(logger, url);
-  const client = (connectionName: string, maxRetriesPerRequest: number | null) => {
-    const r = new Redis(url, { maxRetriesPerRequest, connectionName });
-    r.on("error", redisErrors);
-    return r;
-  };
+  const client = redisClient(url, redisErrorLogger(logger, url));
   const redis = client("xgw", 3);
   const workerRedis = client("xgw-worker", null);
   // The stores' own commands and pipelines. Not shared with BullMQ: ioredis copies every script

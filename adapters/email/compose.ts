@@ -9,13 +9,8 @@ import { createHash } from "node:crypto";
 import type { OutboundMessage } from "../../src/core/adapter.js";
 import { replyReferences, type ThreadRef } from "./threads.js";
 
-/** What the core may pass beyond OutboundMessage (optional: the core on main passes neither). */
-export interface EmailOutbound extends OutboundMessage {
-  /** The XMPP <subject/> of the message. */
-  readonly subject?: string;
-  /** The sender's display name (from config or the user's XEP-0172 nickname). */
-  readonly senderName?: string;
-}
+/** An outbound message; its optional `subject` and `senderName` are the core's (OutboundMessage). */
+export type EmailOutbound = OutboundMessage;
 
 export const SUBJECT_MAX = 78;
 export const NO_SUBJECT = "(no subject)";

@@ -9,13 +9,8 @@ import { canonicalEmail } from "./address.js";
 import { bounceReason } from "./bounce.js";
 import type { AttachmentInfo, ParsedMail } from "./parse.js";
 
-/** What the adapter tells the core beyond InboundMessageEvent (the core on main ignores both). */
-export interface EmailInboundMessage extends InboundMessageEvent {
-  /** The mail's Subject, for an XMPP <subject/>. */
-  readonly subject?: string;
-  /** The sender's display name, for a XEP-0172 nick. */
-  readonly nick?: string;
-}
+/** An inbound mail as the core takes it: its Subject becomes <subject/>, the display name the nick. */
+export type EmailInboundMessage = InboundMessageEvent;
 
 const REPLY_PREFIX = /^\s*(re|aw|sv|antw|ref|r)\s*(\[\d+\])?\s*:/i;
 
@@ -88,7 +83,7 @@ export function eventsFor(mail: ParsedMail, envelope: Envelope, raw: Uint8Array)
       body,
       mediaUrls: [],
       ...(mail.subject ? { subject: mail.subject } : {}),
-      ...(mail.fromName ? { nick: mail.fromName } : {}),
+      ...(mail.fromName ? { senderName: mail.fromName } : {}),
     }),
   );
 }

@@ -9,6 +9,8 @@ export const EMAIL_FACE: NetworkFace = {
   ownAddressHint: "The email address you send from and receive on, e.g. alice@mail.example.org",
   // No registry type names a mailbox; a contact is someone at a computer.
   contactIdentity: { category: "client", type: "pc" },
+  // bob@example.com is the contact bob\40example.com: XEP-0106 says to advertise jid\20escaping.
+  escapedAddresses: true,
 };
 
 /**

@@ -33,6 +33,11 @@ export interface NetworkFace {
   readonly contactIdentity: { readonly category: string; readonly type: string };
   /** An address as people read it in texts the gateway writes (SMS: "+1 555 123 4567"). */
   formatForHumans?(address: Address): string;
+  /**
+   * Contacts' JID localparts are XEP-0106-escaped addresses (email: `bob\40example.com`): the
+   * gateway's disco#info then advertises the `jid\20escaping` feature.
+   */
+  readonly escapedAddresses?: boolean;
 }
 
 /**
@@ -174,7 +179,15 @@ export interface OutboundMessage {
   readonly statusCallbackUrl?: string;
   /** Stable id of this message inside the gateway (the job id), for logs and idempotency keys. */
   readonly messageId: string;
+  /** The XMPP <subject/> the user gave, for networks with subjects (email); others ignore it. */
+  readonly subject?: string;
+  /** The sender's display name (her XEP-0172 nick in the stanza), for networks that show one. */
+  readonly senderName?: string;
 }
+
+/** Longest subject and sender name the core carries (longer ones are cut). */
+export const MAX_SUBJECT_LENGTH = 998;
+export const MAX_SENDER_NAME_LENGTH = 200;
 
 export interface SendResult {
   readonly providerMessageId: string;
@@ -199,6 +212,10 @@ export const inboundMessageEventSchema = z
      * it; orders opt-outs. Absent (Twilio): the time the gateway received the webhook.
      */
     occurredAt: z.number().optional(),
+    /** The message's subject, for networks with subjects (email): delivered as XMPP <subject/>. */
+    subject: z.string().optional(),
+    /** The sender's display name on the network: the XEP-0172 nick of the contact. */
+    senderName: z.string().optional(),
   })
   .strict()
   .readonly();

@@ -24,6 +24,7 @@ const SECRET = "component-secret-email-e2e";
 const ALICE_MAIL = `alice@${DOMAIN}`;
 const BOB_JID = `bob\\40example.com@${DOMAIN}`;
 const WAIT = 20_000;
+const NS_NICK = "http://jabber.org/protocol/nick";
 
 describe("email end to end", () => {
   let server: XmppServer;
@@ -86,14 +87,24 @@ describe("email end to end", () => {
     el.is("message") && el.attrs.from?.split("/")[0] === BOB_JID && el.getChildText("body") === body;
 
   it("sends Alice's message as a mail to Bob, and Bob's reply arrives in the same conversation", async () => {
-    await alice.sendMessage(BOB_JID, "Lunch tomorrow?");
+    // The XMPP <subject/> becomes the Subject; Alice's XEP-0172 nick her display name.
+    await alice.send(
+      xml(
+        "message",
+        { type: "chat", to: BOB_JID, id: "lunch-1" },
+        xml("subject", {}, "Lunch"),
+        xml("body", {}, "Lunch tomorrow?"),
+        xml("nick", { xmlns: NS_NICK }, "Alice A"),
+      ),
+    );
     const sunk = await internet.waitForMail("bob@example.com", 1, WAIT);
     expect(sunk.from).toBe(ALICE_MAIL);
     const mail = await PostalMime.parse(sunk.raw);
     expect(mail.from?.address).toBe(ALICE_MAIL);
     expect(mail.to?.[0]?.address).toBe("bob@example.com");
     expect(mail.text?.trim()).toBe("Lunch tomorrow?");
-    expect(mail.subject).toBe("Lunch tomorrow?");
+    expect(mail.subject).toBe("Lunch");
+    expect(mail.from?.name).toBe("Alice A");
     const sentId = mail.messageId ?? "";
     expect(sentId).toMatch(/^<xgw\.[0-9a-f]+@mail\.localhost>$/);
 
@@ -103,7 +114,7 @@ describe("email end to end", () => {
       to: ALICE_MAIL,
       header: [
         "From: Bob <bob@example.com>",
-        "Subject: Re: Lunch tomorrow?",
+        "Subject: Re: Lunch",
         "Message-Id: <bob-1@example.com>",
         `In-Reply-To: ${sentId}`,
         `References: ${sentId}`,
@@ -113,6 +124,9 @@ describe("email end to end", () => {
     expect(r.code, r.transcript).toBe(0);
     const reply = await alice.waitFor(fromBob("Yes, at noon."), WAIT);
     expect(reply.attrs.to?.split("/")[0]).toBe("alice@localhost");
+    // The mail's Subject as <subject/>, Bob's display name as his nick (the first mail from him).
+    expect(reply.getChildText("subject")).toBe("Re: Lunch");
+    expect(reply.getChildText("nick", NS_NICK)).toBe("Bob");
 
     // Alice answers in the same conversation: the mail threads on Bob's.
     await alice.sendMessage(BOB_JID, "See you");

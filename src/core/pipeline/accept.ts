@@ -54,6 +54,8 @@ export async function acceptOutbound(o: AcceptOptions, request: OutboundRequest)
       mediaUrls: [...r.mediaUrls],
       receipt: r.receipt === true,
       ...(r.replaces === undefined ? {} : { replaces: r.replaces }),
+      ...(r.subject === undefined ? {} : { subject: r.subject }),
+      ...(r.senderName === undefined ? {} : { senderName: r.senderName }),
       account: r.account,
     },
     jobId,
