@@ -23,7 +23,10 @@ export const EMAIL_CAPABILITIES: Capabilities = {
   gatewayType: "smtp",
   maxBodyLength: 100_000,
   deliveryReports: true,
+  deliveryReceipts: false,
   media: true,
   maxMedia: 10,
   mediaUrlSchemes: ["https", "http"],
+  // Attachments of inbound mail are listed by name and size in the text, never media URLs.
+  inboundMedia: false,
 };

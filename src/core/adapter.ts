@@ -2,12 +2,12 @@
  * The adapter contract: what every network adapter (Twilio, simulator, ...) implements.
  * Adapters are stateless translators; dedup, routing, ordering and storage live in the core.
  */
-import { z } from "zod";
-import { refusalConditionSchema } from "./errors.js";
+import type { InboundEvent } from "./inbound-events.js";
 import type { Logger } from "./logger.js";
 import type { ThreadStore } from "./threads.js";
 import type { WebhookRoute } from "./webhook-route.js";
 
+export * from "./inbound-events.js";
 export * from "./webhook-route.js";
 
 /** A network address in the adapter's canonical form, e.g. E.164 "+15551234567". */
@@ -117,8 +117,18 @@ export interface Capabilities {
   readonly maxBodyLength: number;
   /** Whether the adapter reports delivery (status events). */
   readonly deliveryReports: boolean;
-  /** Media (MMS) support. */
+  /**
+   * Whether a report can say "delivered", so a XEP-0184 receipt can follow (default:
+   * deliveryReports). False for a network that reports failures only (email bounces).
+   */
+  readonly deliveryReceipts?: boolean;
+  /** Media (MMS) support: outbound media are sent (as media, or as links the network shows). */
   readonly media: boolean;
+  /**
+   * Whether inbound messages carry media URLs, delivered as XEP-0066 OOB (default: media).
+   * False for a network that tells of what it received otherwise (email lists attachments).
+   */
+  readonly inboundMedia?: boolean;
   readonly maxMedia: number;
   /** URL schemes the network can fetch media from (default https and http). */
   readonly mediaUrlSchemes?: readonly string[];
@@ -185,64 +195,9 @@ export interface OutboundMessage {
   readonly senderName?: string;
 }
 
-/** Longest subject and sender name the core carries (longer ones are cut). */
-export const MAX_SUBJECT_LENGTH = 998;
-export const MAX_SENDER_NAME_LENGTH = 200;
-
 export interface SendResult {
   readonly providerMessageId: string;
 }
-
-/** A message from the network to a gateway user. */
-export const inboundMessageEventSchema = z
-  .object({
-    kind: z.literal("message"),
-    /** Provider's id for the message (Twilio MessageSid): used as the dedup key. */
-    providerMessageId: z.string(),
-    /** Sender on the network (canonical form when it is a number, or the raw sender id). */
-    from: z.string(),
-    /** The gateway user's address on the network that received it. */
-    to: z.string(),
-    body: z.string(),
-    mediaUrls: z.array(z.string()).readonly(),
-    /** The provider recognised an opt-out keyword (Twilio OptOutType STOP / START). */
-    optOut: z.enum(["stop", "start"]).optional(),
-    /**
-     * When the provider says the message was received (ms since the epoch), for providers that sign
-     * it; orders opt-outs. Absent (Twilio): the time the gateway received the webhook.
-     */
-    occurredAt: z.number().optional(),
-    /** The message's subject, for networks with subjects (email): delivered as XMPP <subject/>. */
-    subject: z.string().optional(),
-    /** The sender's display name on the network: the XEP-0172 nick of the contact. */
-    senderName: z.string().optional(),
-  })
-  .strict()
-  .readonly();
-export type InboundMessageEvent = z.infer<typeof inboundMessageEventSchema>;
-
-/** A delivery report; also how a report that came early is held in Redis. */
-export const inboundStatusEventSchema = z
-  .object({
-    kind: z.literal("status"),
-    providerMessageId: z.string(),
-    status: z.enum(["delivered", "failed"]),
-    reason: z.string().optional(),
-    errorCode: z.string().optional(),
-    /** XMPP condition for a failed delivery (default recipient-unavailable). */
-    condition: refusalConditionSchema.optional(),
-    /**
-     * The self-service account whose credentials verified the report (its `accountOf` name; opaque
-     * to the core), absent when the gateway's own credentials did. A report is applied only to a
-     * message sent with that same account.
-     */
-    signedBy: z.string().optional(),
-  })
-  .strict()
-  .readonly();
-export type InboundStatusEvent = z.infer<typeof inboundStatusEventSchema>;
-
-export type InboundEvent = InboundMessageEvent | InboundStatusEvent;
 
 export interface AdapterDeps {
   readonly logger: Logger;
