@@ -106,7 +106,7 @@ describe("email end to end", () => {
     expect(mail.subject).toBe("Lunch");
     expect(mail.from?.name).toBe("Alice A");
     const sentId = mail.messageId ?? "";
-    expect(sentId).toMatch(/^<xgw\.[0-9a-f]+@mail\.localhost>$/);
+    expect(sentId).toMatch(/^<xgw\.[0-9a-f]{32}\.[0-9a-f]{12}@mail\.localhost>$/);
 
     const r = await swaks({
       port: postfix.port,

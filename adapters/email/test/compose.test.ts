@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PermanentError, RetryableError } from "../../../src/core/errors.js";
-import { bodyWithLinks, composeMail, messageIdFor, NO_SUBJECT, subjectOf } from "../compose.js";
+import { bodyWithLinks, composeMail, messageIdFor, NO_SUBJECT, sentTo, subjectOf } from "../compose.js";
 import { relayError } from "../relay.js";
 import { MAX_REFERENCES, memoryThreadStore, replyReferences } from "../threads.js";
 
@@ -31,11 +31,21 @@ describe("composing a mail", () => {
   });
 
   it("derives the same Message-ID for every retry of a job, a different one per job and sender", () => {
-    const id = messageIdFor("job-1", "alice@mail.example.org");
-    expect(id).toMatch(/^xgw\.[0-9a-f]{32}@mail\.example\.org$/);
-    expect(messageIdFor("job-1", "alice@mail.example.org")).toBe(id);
-    expect(messageIdFor("job-2", "alice@mail.example.org")).not.toBe(id);
-    expect(messageIdFor("job-1", "carol@mail.example.org")).not.toBe(id);
+    const to = "bob@example.com";
+    const id = messageIdFor("job-1", "alice@mail.example.org", to);
+    expect(id).toMatch(/^xgw\.[0-9a-f]{32}\.[0-9a-f]{12}@mail\.example\.org$/);
+    expect(messageIdFor("job-1", "alice@mail.example.org", to)).toBe(id);
+    expect(messageIdFor("job-2", "alice@mail.example.org", to)).not.toBe(id);
+    expect(messageIdFor("job-1", "carol@mail.example.org", to)).not.toBe(id);
+  });
+
+  it("tags the Message-ID with its recipient, so a bounce can be checked against it", () => {
+    const id = messageIdFor("job-1", "alice@mail.example.org", "bob@example.com");
+    expect(sentTo(id, "bob@example.com")).toBe(true);
+    expect(sentTo(id, "Bob@Example.com")).toBe(true);
+    expect(sentTo(id, "carol@example.com")).toBe(false);
+    // An id the gateway did not make this way (or made before the tag) is not checked.
+    expect(sentTo("xgw.0123456789abcdef@mail.localhost", "anyone@example.com")).toBe(true);
   });
 
   it("is From the user's address with the display name, threaded on the last mail", () => {
