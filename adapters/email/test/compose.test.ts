@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { PermanentError, RetryableError } from "../../../src/core/errors.js";
 import { bodyWithLinks, composeMail, messageIdFor, NO_SUBJECT, sentTo, subjectOf } from "../compose.js";
 import { relayError } from "../relay.js";
-import { MAX_REFERENCES, memoryThreadStore, replyReferences } from "../threads.js";
+import { MAX_REFERENCES, memoryThreadStore, replyReferences, threadRefOf } from "../threads.js";
 
 const msg = {
   to: "bob@example.com",
@@ -65,6 +65,17 @@ describe("threads", () => {
     expect(out).toHaveLength(MAX_REFERENCES);
     expect(out[0]).toBe("m0@x");
     expect(out[out.length - 1]).toBe("last@x");
+  });
+
+  it("keeps of a received mail what the thread store takes: short ids, the root and the latest", () => {
+    const long = `${"x".repeat(300)}@x`;
+    const refs = ["root@x", long, ...Array.from({ length: 20 }, (_, i) => `m${i}@x`)];
+    const ref = threadRefOf("got@x", refs);
+    expect(ref?.references).toHaveLength(MAX_REFERENCES);
+    expect(ref?.references[0]).toBe("root@x");
+    expect(ref?.references).not.toContain(long);
+    expect(ref?.references.at(-1)).toBe("m19@x");
+    expect(threadRefOf(long, [])).toBeUndefined();
   });
 
   it("remembers the last mail per (user, contact), bounded (oldest written forgotten first)", async () => {
