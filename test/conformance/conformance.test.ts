@@ -79,7 +79,7 @@ describe.each(CONFORMANCE_ADAPTERS)("adapter $name", (d: ConformanceAdapter) => 
       }
     });
 
-    it("shows its face: disco identities, and the XEP-0100 prompt and description", async () => {
+    it("shows its face: disco identities and features, and the XEP-0100 prompt and description", async () => {
       const face = rig.adapter.face;
       const query = async (to: string, xmlns: string) =>
         (await rig.owner.iq(xml("iq", { type: "get", to }, xml("query", { xmlns })))).getChild(
@@ -92,6 +92,9 @@ describe.each(CONFORMANCE_ADAPTERS)("adapter $name", (d: ConformanceAdapter) => 
       const gateway = await query(rig.domain, NS_GATEWAY);
       expect(gateway?.getChildText("prompt")).toBe(face.addressLabel);
       expect(gateway?.getChildText("desc")).toBe(face.addressDescription);
+      // XEP-0106: a network of escaped addresses says so, one of plain localparts does not.
+      const features = (await query(rig.domain, NS_DISCO))?.getChildren("feature").map((f) => f.attrs.var);
+      expect(features?.includes("jid\\20escaping")).toBe(face.escapedAddresses === true);
     });
 
     it("turns an address a person types into its JID (XEP-0100)", async () => {
