@@ -38,6 +38,15 @@ export const userSchema = z
       .describe("The address (for SMS: the number) this user sends from and receives on."),
     number: address.optional().describe("The same as address (its older name); give one of the two."),
     pacing: pacingSchema.optional().describe("This user's number's own pace (instead of the gateway's)."),
+    name: z
+      .string()
+      .trim()
+      .min(1, "must not be empty")
+      .max(200)
+      .optional()
+      .describe(
+        "The user's display name on networks that show one (an email's From name); unset: the nick in the user's message, if any.",
+      ),
   })
   .strict()
   .check((ctx) => {
@@ -53,8 +62,13 @@ export const userSchema = z
       });
     }
   })
-  .transform(({ jid, address, number, pacing }) => {
-    const user = { jid, address: (address ?? number) as string, ...(pacing === undefined ? {} : { pacing }) };
+  .transform(({ jid, address, number, pacing, name }) => {
+    const user = {
+      jid,
+      address: (address ?? number) as string,
+      ...(pacing === undefined ? {} : { pacing }),
+      ...(name === undefined ? {} : { name }),
+    };
     writtenAs.set(user, address === undefined ? "number" : "address");
     return user;
   });

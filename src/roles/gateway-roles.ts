@@ -114,6 +114,9 @@ export async function startComponentFor(
       },
     },
     onLimited: (limit) => metrics.outboundLimited.inc({ gateway: g.id, limit }),
+    displayNames: new Map(
+      g.users.flatMap((u) => (u.name === undefined ? [] : [[u.address, u.name] as const])),
+    ),
     lockDurationMs: config.queue.lockDurationMs,
     stalledIntervalMs: config.queue.stalledIntervalMs,
   });
