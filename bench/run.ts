@@ -8,7 +8,9 @@
  *
  * Environment: BENCH_MESSAGES (default 20000), BENCH_CLIENTS (10), BENCH_RATES ("100,1000,3000"),
  * BENCH_RATE_SECONDS (10), BENCH_INBOUND (10000), BENCH_MEMORY_MESSAGES (200000; 0 skips),
- * BENCH_SERVERS ("prosody,ejabberd"), BENCH_CPU_PROF (a directory: profile the gateway with --cpu-prof),
+ * BENCH_DISTINCT (20000; 0 skips) and BENCH_DISTINCT_INBOUND (5000): the distinct-numbers workloads,
+ * where every message goes to or comes from a number of its own, BENCH_WINDOW (1000 in flight),
+ * BENCH_ONLY_DISTINCT=1 (just those), BENCH_SERVERS ("prosody,ejabberd"), BENCH_CPU_PROF (a directory: profile the gateway with --cpu-prof),
  * BENCH_SPLIT_WORKER=1 (the worker role in a second process; CPU and memory are summed),
  * XGW_PROSODY_NAGLE=on (run Prosody with its default Nagle setting instead of the recommended off).
  */
@@ -36,6 +38,10 @@ const RATE_SECONDS = env("BENCH_RATE_SECONDS", 10);
 const INBOUND = env("BENCH_INBOUND", 10_000);
 const MEMORY_MESSAGES = env("BENCH_MEMORY_MESSAGES", 200_000);
 const SPLIT_WORKER = process.env.BENCH_SPLIT_WORKER === "1";
+const DISTINCT = env("BENCH_DISTINCT", 20_000);
+const DISTINCT_INBOUND = env("BENCH_DISTINCT_INBOUND", 5_000);
+const WINDOW = env("BENCH_WINDOW", 1000);
+const ONLY_DISTINCT = process.env.BENCH_ONLY_DISTINCT === "1";
 const SERVERS = (process.env.BENCH_SERVERS ?? "prosody,ejabberd").split(",") as XmppServerKind[];
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -48,6 +54,8 @@ const TOKEN = "bench-auth-token";
 const PUBLIC_URL = "https://bench.example.test";
 const CONTACT = "+15557654321";
 const userNumber = (i: number) => `+1555000${String(1000 + i).slice(-4)}`;
+/** The i-th of the distinct-numbers workloads' numbers (valid US numbers, one per message). */
+const distinctNumber = (i: number) => `+1201${String(2_000_000 + i)}`;
 
 interface Rig {
   kind: XmppServerKind;
@@ -316,6 +324,80 @@ async function throughput(r: Rig, count: number) {
   };
 }
 
+/**
+ * One client keeps `window` messages in flight (sent, not yet arrived) until `count` are sent:
+ * `arrived()` counts arrivals and `wake` is called by the arrival hook when one lands.
+ */
+async function windowed(
+  c: TestClient,
+  count: number,
+  to: (i: number) => string,
+  arrived: () => number,
+  onWake: (wake: () => void) => void,
+): Promise<void> {
+  let wake: (() => void) | undefined;
+  onWake(() => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  });
+  for (let i = 0; i < count; i++) {
+    while (i - arrived() >= WINDOW) await new Promise<void>((resolve) => (wake = resolve));
+    const s = ++seq;
+    sendTimes.set(s, performance.now());
+    await c.send(xml("message", { to: to(i), type: "chat" }, xml("body", {}, `bench #${s}`)));
+  }
+}
+
+/**
+ * Outbound, distinct numbers: one client, WINDOW in flight, every message to a number of its own
+ * (`offset` picks the numbers: the same offset again is the warm run), beside the echo component
+ * driven the same way in the same run.
+ */
+async function distinctOutbound(r: Rig, count: number, offset: number, echoRate?: number) {
+  const c = r.clients[0] as TestClient;
+  let baseline = echoRate;
+  if (baseline === undefined) {
+    let echoed = 0;
+    let wakeEcho = () => {};
+    const off = onBodies([c], () => {
+      echoed++;
+      wakeEcho();
+    });
+    const t0 = performance.now();
+    await windowed(
+      c,
+      count,
+      (i) => `${distinctNumber(offset + i)}@echo.localhost`,
+      () => echoed,
+      (w) => (wakeEcho = w),
+    );
+    await waitCount(() => echoed, count, "echo replies");
+    baseline = count / ((performance.now() - t0) / 1000);
+    off();
+  }
+  r.sink.reset();
+  const c0 = costs(r);
+  const t1 = performance.now();
+  await windowed(
+    c,
+    count,
+    (i) => `${distinctNumber(offset + i)}@sms.localhost`,
+    () => r.sink.arrivals.size,
+    (w) => (r.sink.onArrival = w),
+  );
+  await waitCount(() => r.sink.arrivals.size, count, "messages at the sink");
+  const gwRate = count / ((performance.now() - t1) / 1000);
+  const c1 = costs(r);
+  r.sink.onArrival = undefined;
+  return {
+    echoRate: baseline,
+    gwRate,
+    gwCpuPer1000: ((c1.gwCpu - c0.gwCpu) / count) * 1000,
+    redisCpuPer1000: ((c1.redisCpu - c0.redisCpu) / count) * 1000,
+  };
+}
+
 async function latency(r: Rig, rate: number) {
   const echoLat: number[] = [];
   const off = onBodies(r.clients, (s, at) => {
@@ -336,7 +418,7 @@ async function latency(r: Rig, rate: number) {
 }
 
 /** Inbound: signed webhooks posted concurrently until delivered to the logged-in clients. */
-async function inbound(r: Rig, count: number, concurrency = 64) {
+async function inbound(r: Rig, count: number, from: (i: number) => string = () => CONTACT, concurrency = 64) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const path = "/webhooks/sms/message";
   const latencies: number[] = [];
@@ -356,7 +438,7 @@ async function inbound(r: Rig, count: number, concurrency = 64) {
     const params: Record<string, string> = {
       MessageSid: `SM${s.toString(16).padStart(32, "0")}`,
       AccountSid: ACCOUNT,
-      From: CONTACT,
+      From: from(i),
       To: userNumber(i % CLIENTS),
       Body: `in #${s}`,
       NumMedia: "0",
@@ -460,6 +542,45 @@ async function memory(r: Rig, each: number) {
   return { before, peak: Math.max(...samples), after: Math.min(...idle), checkpoints, slope };
 }
 
+/**
+ * The distinct-numbers workloads, first thing after the gateway starts: inbound cold (a fresh
+ * process, numbers never heard from), outbound cold (numbers never sent to) beside the echo
+ * component, then both again with the same numbers (warm).
+ */
+async function distinctWorkloads(r: Rig) {
+  const from = (i: number) => distinctNumber(500_000 + i);
+  progress(`inbound, distinct numbers, cold: ${fmt(DISTINCT_INBOUND)} webhooks`);
+  const inCold = await inbound(r, DISTINCT_INBOUND, from);
+  progress(`outbound, distinct numbers, cold: ${fmt(DISTINCT)} messages, ${fmt(WINDOW)} in flight`);
+  const outCold = await distinctOutbound(r, DISTINCT, 0);
+  progress("outbound, distinct numbers, warm");
+  const outWarm = await distinctOutbound(r, DISTINCT, 0, outCold.echoRate);
+  progress("inbound, distinct numbers, warm");
+  const inWarm = await inbound(r, DISTINCT_INBOUND, from);
+  log(
+    `\n0. Distinct numbers: one client, ${fmt(WINDOW)} in flight, ${fmt(DISTINCT)} messages to as many numbers;`,
+  );
+  log(`   ${fmt(DISTINCT_INBOUND)} signed webhooks from as many numbers, 64 keep-alive connections`);
+  log("| workload | msg/s | echo ceiling | ratio | p99 ms | gw CPU ms/msg | redis CPU ms/msg | non-200 |");
+  log("|---|---:|---:|---:|---:|---:|---:|---:|");
+  for (const [name, o] of [
+    ["outbound, cold", outCold],
+    ["outbound, warm", outWarm],
+  ] as const) {
+    log(
+      `| ${name} | ${fmt(o.gwRate)} | ${fmt(o.echoRate)} | ${fmt(o.gwRate / o.echoRate, 2)} | | ${fmt(o.gwCpuPer1000, 3)} | ${fmt(o.redisCpuPer1000, 3)} | |`,
+    );
+  }
+  for (const [name, i] of [
+    ["inbound, cold process", inCold],
+    ["inbound, warm", inWarm],
+  ] as const) {
+    log(
+      `| ${name} | ${fmt(i.deliveredRate)} | | | ${fmt(i.p99, 1)} | ${fmt(i.gwCpuPer1000, 3)} | ${fmt(i.redisCpuPer1000, 3)} | ${i.failures} |`,
+    );
+  }
+}
+
 async function main() {
   log(`xmpp-gateway benchmark — ${new Date().toISOString()}`);
   log(
@@ -480,6 +601,8 @@ async function main() {
     log(`\n== ${kind} ==`);
     const r = await startRig(kind);
     try {
+      if (DISTINCT > 0) await distinctWorkloads(r);
+      if (ONLY_DISTINCT) continue;
       progress("warming up");
       await throughput(r, Math.min(2000, N)); // warm-up: JIT, connection pools, Redis scripts
       progress(`outbound throughput, ${fmt(N)} messages each path`);
