@@ -14,7 +14,7 @@
  * BENCH_SPLIT_WORKER=1 (the worker role in a second process; CPU and memory are summed),
  * XGW_PROSODY_NAGLE=on (run Prosody with its default Nagle setting instead of the recommended off).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -45,6 +45,13 @@ const ONLY_DISTINCT = process.env.BENCH_ONLY_DISTINCT === "1";
 const SERVERS = (process.env.BENCH_SERVERS ?? "prosody,ejabberd").split(",") as XmppServerKind[];
 
 const ROOT = new URL("..", import.meta.url).pathname;
+/**
+ * The gateway runs as operators run it, from the compiled JavaScript (`npm start`), not through
+ * tsx, which would compile lazily loaded modules during the first messages and charge the cold
+ * run for it. BENCH_GATEWAY_ROOT runs another checkout's build (the previous head, for a
+ * before/after on the same machine).
+ */
+const GATEWAY_ROOT = process.env.BENCH_GATEWAY_ROOT ?? ROOT;
 const SECRET = "bench-component-secret";
 // ejabberd hands every host of a service listener to each component connected to it: the echo
 // component gets its own listener there (separateComponentListeners) and its own secret.
@@ -181,8 +188,7 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
   await server.registerMany(users);
   const redis = await startRedis({ appendOnly: false });
   const redisPid = Number(
-    (await import("node:child_process"))
-      .execFileSync("redis-cli", ["-p", String(redis.port), "info", "server"])
+    execFileSync("redis-cli", ["-p", String(redis.port), "info", "server"])
       .toString()
       .match(/process_id:(\d+)/)?.[1],
   );
@@ -227,7 +233,7 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
   const startGateway = (roles: string[]) =>
     spawn(
       process.execPath,
-      [...profile, "--import", "tsx", join(ROOT, "src/cli.ts"), "start", "--config", file, ...roles],
+      [...profile, join(GATEWAY_ROOT, "dist/src/cli.js"), "start", "--config", file, ...roles],
       { stdio: ["ignore", "ignore", "inherit"] },
     );
   // BENCH_SPLIT_WORKER=1: the worker role in a process of its own (a deployment the CLI offers).
@@ -283,14 +289,40 @@ async function stopRig(r: Rig) {
 interface Costs {
   gwCpu: number;
   redisCpu: number;
+  /** Commands Redis has processed (INFO stats), to count them per message. */
+  redisCommands: number;
 }
 const costs = (r: Rig): Costs => ({
   gwCpu: gatewayPids(r).reduce((sum, pid) => sum + cpuSeconds(pid), 0),
   redisCpu: cpuSeconds(r.redisPid),
+  redisCommands: Number(
+    /total_commands_processed:(\d+)/.exec(
+      execFileSync("redis-cli", ["-p", String(r.redis.port), "info", "stats"]).toString(),
+    )?.[1],
+  ),
 });
 
 const gatewayPids = (r: Rig) => [r.gateway, ...r.workers].map((p) => p.pid ?? 0);
 const gatewayRss = (r: Rig) => gatewayPids(r).reduce((sum, pid) => sum + rssMb(pid), 0);
+
+/** Calls per command since the last reset (INFO commandstats), for BENCH_COMMANDSTATS=1. */
+function commandStats(r: Rig, reset: boolean): Map<string, number> {
+  const cli = (...a: string[]) => execFileSync("redis-cli", ["-p", String(r.redis.port), ...a]).toString();
+  const stats = new Map<string, number>();
+  for (const m of cli("info", "commandstats").matchAll(/cmdstat_(\S+?):calls=(\d+)/g)) {
+    stats.set(m[1] as string, Number(m[2]));
+  }
+  if (reset) cli("config", "resetstat");
+  return stats;
+}
+
+function printCommandStats(r: Rig, what: string, count: number) {
+  if (process.env.BENCH_COMMANDSTATS !== "1") return;
+  const top = [...commandStats(r, true)].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  progress(
+    `${what}, Redis commands per message: ${top.map(([c, n]) => `${c} ${fmt(n / count, 2)}`).join(", ")}`,
+  );
+}
 
 /** The gateway's JS heap in use, from its /metrics (prom-client's default metrics). */
 async function heapUsedMb(r: Rig): Promise<number> {
@@ -395,6 +427,7 @@ async function distinctOutbound(r: Rig, count: number, offset: number, echoRate?
     gwRate,
     gwCpuPer1000: ((c1.gwCpu - c0.gwCpu) / count) * 1000,
     redisCpuPer1000: ((c1.redisCpu - c0.redisCpu) / count) * 1000,
+    redisCommands: (c1.redisCommands - c0.redisCommands) / count,
   };
 }
 
@@ -500,6 +533,7 @@ async function inbound(r: Rig, count: number, from: (i: number) => string = () =
     p99: percentile(latencies, 99),
     gwCpuPer1000: ((c1.gwCpu - c0.gwCpu) / count) * 1000,
     redisCpuPer1000: ((c1.redisCpu - c0.redisCpu) / count) * 1000,
+    redisCommands: (c1.redisCommands - c0.redisCommands) / count,
   };
 }
 
@@ -551,8 +585,10 @@ async function distinctWorkloads(r: Rig) {
   const from = (i: number) => distinctNumber(500_000 + i);
   progress(`inbound, distinct numbers, cold: ${fmt(DISTINCT_INBOUND)} webhooks`);
   const inCold = await inbound(r, DISTINCT_INBOUND, from);
+  printCommandStats(r, "inbound, cold", DISTINCT_INBOUND);
   progress(`outbound, distinct numbers, cold: ${fmt(DISTINCT)} messages, ${fmt(WINDOW)} in flight`);
   const outCold = await distinctOutbound(r, DISTINCT, 0);
+  printCommandStats(r, "outbound, cold", DISTINCT);
   progress("outbound, distinct numbers, warm");
   const outWarm = await distinctOutbound(r, DISTINCT, 0, outCold.echoRate);
   progress("inbound, distinct numbers, warm");
@@ -561,14 +597,16 @@ async function distinctWorkloads(r: Rig) {
     `\n0. Distinct numbers: one client, ${fmt(WINDOW)} in flight, ${fmt(DISTINCT)} messages to as many numbers;`,
   );
   log(`   ${fmt(DISTINCT_INBOUND)} signed webhooks from as many numbers, 64 keep-alive connections`);
-  log("| workload | msg/s | echo ceiling | ratio | p99 ms | gw CPU ms/msg | redis CPU ms/msg | non-200 |");
-  log("|---|---:|---:|---:|---:|---:|---:|---:|");
+  log(
+    "| workload | msg/s | echo ceiling | ratio | p99 ms | gw CPU ms/msg | redis CPU ms/msg | redis commands/msg | non-200 |",
+  );
+  log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const [name, o] of [
     ["outbound, cold", outCold],
     ["outbound, warm", outWarm],
   ] as const) {
     log(
-      `| ${name} | ${fmt(o.gwRate)} | ${fmt(o.echoRate)} | ${fmt(o.gwRate / o.echoRate, 2)} | | ${fmt(o.gwCpuPer1000, 3)} | ${fmt(o.redisCpuPer1000, 3)} | |`,
+      `| ${name} | ${fmt(o.gwRate)} | ${fmt(o.echoRate)} | ${fmt(o.gwRate / o.echoRate, 2)} | | ${fmt(o.gwCpuPer1000, 3)} | ${fmt(o.redisCpuPer1000, 3)} | ${fmt(o.redisCommands, 1)} | |`,
     );
   }
   for (const [name, i] of [
@@ -576,13 +614,18 @@ async function distinctWorkloads(r: Rig) {
     ["inbound, warm", inWarm],
   ] as const) {
     log(
-      `| ${name} | ${fmt(i.deliveredRate)} | | | ${fmt(i.p99, 1)} | ${fmt(i.gwCpuPer1000, 3)} | ${fmt(i.redisCpuPer1000, 3)} | ${i.failures} |`,
+      `| ${name} | ${fmt(i.deliveredRate)} | | | ${fmt(i.p99, 1)} | ${fmt(i.gwCpuPer1000, 3)} | ${fmt(i.redisCpuPer1000, 3)} | ${fmt(i.redisCommands, 1)} | ${i.failures} |`,
     );
   }
 }
 
 async function main() {
+  progress(`building ${GATEWAY_ROOT} (npm run build)`);
+  execFileSync("npm", ["run", "build", "--silent"], { cwd: GATEWAY_ROOT, stdio: "inherit" });
   log(`xmpp-gateway benchmark — ${new Date().toISOString()}`);
+  log(
+    `gateway: ${GATEWAY_ROOT}dist (${execFileSync("git", ["-C", GATEWAY_ROOT, "log", "-1", "--format=%h %s"]).toString().trim().slice(0, 90)})`,
+  );
   log(
     `machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}`,
   );
