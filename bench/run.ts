@@ -11,6 +11,7 @@
  * BENCH_DISTINCT (20000; 0 skips) and BENCH_DISTINCT_INBOUND (5000): the distinct-numbers workloads,
  * where every message goes to or comes from a number of its own, BENCH_WINDOW (1000 in flight),
  * BENCH_ONLY_DISTINCT=1 (just those), BENCH_SERVERS ("prosody,ejabberd"), BENCH_CPU_PROF (a directory: profile the gateway with --cpu-prof),
+ * BENCH_HEAP_PROF (a directory: allocation sampling with --heap-prof),
  * BENCH_SPLIT_WORKER=1 (the worker role in a second process; CPU and memory are summed),
  * XGW_PROSODY_NAGLE=on (run Prosody with its default Nagle setting instead of the recommended off).
  */
@@ -208,8 +209,9 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
       // Only the all-in-one (or component + webhooks) process: a split worker would want the port too.
       ...(SPLIT_WORKER ? {} : { internalListen: `127.0.0.1:${metricsPort}` }),
     },
-    log: { level: "warn" },
-    queue: { outboundConcurrency: 100, keepCompleted: 1000 },
+    // Info, as operators run it (issue 14 states its CPU figures at info).
+    log: { level: "info" },
+    queue: { outboundConcurrency: env("BENCH_CONCURRENCY", 100), keepCompleted: 1000 },
     allowedDomains: ["localhost"],
     gateways: [
       {
@@ -227,9 +229,10 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
   };
   const file = join(dir, "gateway.yaml");
   writeFileSync(file, stringify(config));
-  const profile = process.env.BENCH_CPU_PROF
-    ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF]
-    : [];
+  const profile = [
+    ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : []),
+    ...(process.env.BENCH_HEAP_PROF ? ["--heap-prof", "--heap-prof-dir", process.env.BENCH_HEAP_PROF] : []),
+  ];
   const startGateway = (roles: string[]) =>
     spawn(
       process.execPath,
@@ -318,7 +321,7 @@ function commandStats(r: Rig, reset: boolean): Map<string, number> {
 
 function printCommandStats(r: Rig, what: string, count: number) {
   if (process.env.BENCH_COMMANDSTATS !== "1") return;
-  const top = [...commandStats(r, true)].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  const top = [...commandStats(r, true)].sort((a, b) => b[1] - a[1]).slice(0, 40);
   progress(
     `${what}, Redis commands per message: ${top.map(([c, n]) => `${c} ${fmt(n / count, 2)}`).join(", ")}`,
   );

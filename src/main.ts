@@ -39,6 +39,7 @@ import { CachedRegistrationStore } from "./store/registration-cache.js";
 import { RedisRegistrationStore } from "./store/registrations.js";
 import { RedisSendPacer } from "./store/send-pacer.js";
 import { SentParts } from "./store/sent-parts.js";
+import { coalesceWrites } from "./store/write-coalescing.js";
 import { packageVersion } from "./version.js";
 import { XmppTransport } from "./xmpp/transport.js";
 
@@ -196,7 +197,8 @@ async function build(
   const client = (connectionName: string, maxRetriesPerRequest: number | null) => {
     const r = new Redis(url, { maxRetriesPerRequest, connectionName });
     r.on("error", redisErrors);
-    return r;
+    // One socket write per event-loop turn (write-coalescing.ts).
+    return coalesceWrites(r);
   };
   const redis = client("xgw", 3);
   const workerRedis = client("xgw-worker", null);
