@@ -197,8 +197,7 @@ async function build(
   const client = (connectionName: string, maxRetriesPerRequest: number | null) => {
     const r = new Redis(url, { maxRetriesPerRequest, connectionName });
     r.on("error", redisErrors);
-    // One socket write per event-loop turn (write-coalescing.ts).
-    return coalesceWrites(r);
+    return coalesceWrites(r); // one socket write per event-loop turn
   };
   const redis = client("xgw", 3);
   const workerRedis = client("xgw-worker", null);
