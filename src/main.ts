@@ -40,6 +40,7 @@ import { RedisRegistrationStore } from "./store/registrations.js";
 import { RedisSendPacer } from "./store/send-pacer.js";
 import { SentParts } from "./store/sent-parts.js";
 import { RedisThreadStore } from "./store/threads.js";
+import { coalesceWrites } from "./store/write-coalescing.js";
 import { packageVersion } from "./version.js";
 import { XmppTransport } from "./xmpp/transport.js";
 
@@ -188,7 +189,7 @@ function redisClient(url: string, onError: (err: Error) => void) {
   return (connectionName: string, maxRetriesPerRequest: number | null) => {
     const r = new Redis(url, { maxRetriesPerRequest, connectionName });
     r.on("error", onError);
-    return r;
+    return coalesceWrites(r); // one socket write per event-loop turn
   };
 }
 

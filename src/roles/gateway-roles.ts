@@ -95,6 +95,7 @@ export async function startComponentFor(
     onOutbound: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
     mediaPolicy: config.media,
     onInbound: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
+    deliveryConcurrency: config.queue.deliveryConcurrency,
     rules: rulesOf(g),
     sendLimits: {
       limiter,
