@@ -8,12 +8,15 @@
  *
  * Environment: BENCH_MESSAGES (default 20000), BENCH_CLIENTS (10), BENCH_RATES ("100,1000,3000"),
  * BENCH_RATE_SECONDS (10), BENCH_INBOUND (10000), BENCH_MEMORY_MESSAGES (200000; 0 skips),
- * BENCH_DISTINCT (20000; 0 skips) and BENCH_DISTINCT_INBOUND (5000): the distinct-numbers workloads,
- * where every message goes to or comes from a number of its own, BENCH_WINDOW (1000 in flight),
- * BENCH_ONLY_DISTINCT=1 (just those), BENCH_SERVERS ("prosody,ejabberd"), BENCH_CPU_PROF (a directory: profile the gateway with --cpu-prof),
- * BENCH_HEAP_PROF (a directory: allocation sampling with --heap-prof),
- * BENCH_SPLIT_WORKER=1 (the worker role in a second process; CPU and memory are summed),
- * XGW_PROSODY_NAGLE=on (run Prosody with its default Nagle setting instead of the recommended off).
+ * BENCH_DISTINCT (20000; 0 skips) and BENCH_DISTINCT_INBOUND (5000): the distinct-numbers
+ * workloads, where every message goes to or comes from a number of its own, BENCH_WINDOW (1000 in
+ * flight), BENCH_ONLY_DISTINCT=1 (just those), BENCH_COMMANDSTATS=1 (Redis commands per message by
+ * name, on stderr), BENCH_CONCURRENCY (the gateway's queue.outboundConcurrency, 100),
+ * BENCH_GATEWAY_ROOT (another checkout's build), BENCH_SERVERS ("prosody,ejabberd"),
+ * BENCH_CPU_PROF (a directory: profile the gateway with --cpu-prof), BENCH_HEAP_PROF (a directory:
+ * --heap-prof), BENCH_SPLIT_WORKER=1 (the worker role in a second process; CPU and memory are
+ * summed), XGW_PROSODY_NAGLE=on (run Prosody with its default Nagle setting instead of the
+ * recommended off).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
