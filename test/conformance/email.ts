@@ -9,7 +9,7 @@
  * receipt check (no XEP-0184 receipt is ever claimed for email) and inbound OOB media apart from
  * outbound media (email sends media as links and lists inbound attachments by name and size).
  */
-import { emailConfigSchema } from "../../adapters/email/config.js";
+import { emailConfigSchema, emailDefaultPacing } from "../../adapters/email/config.js";
 import { createEmailAdapter, type EmailConfigInput, memoryThreadStore } from "../../adapters/email/index.js";
 import { entry } from "../../src/main.js";
 import { freePort } from "../harness/ports.js";
@@ -67,6 +67,7 @@ export const emailConformance: ConformanceAdapter = {
     const closers: (() => Promise<void>)[] = [];
     const email = entry({
       schema: emailConfigSchema,
+      pacing: emailDefaultPacing,
       create(g, c: EmailConfigInput, deps) {
         const adapter = createEmailAdapter(
           { gatewayId: g.id, email: c },

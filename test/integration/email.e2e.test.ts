@@ -9,7 +9,7 @@
 // the config's `users` still take phone numbers only.
 import PostalMime from "postal-mime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emailConfigSchema } from "../../adapters/email/config.js";
+import { emailConfigSchema, emailDefaultPacing } from "../../adapters/email/config.js";
 import { createEmailAdapter, type EmailConfigInput, memoryThreadStore } from "../../adapters/email/index.js";
 import type { InboundListener } from "../../src/core/adapter.js";
 import { entry } from "../../src/main.js";
@@ -48,6 +48,7 @@ describe("email end to end", () => {
     postfix = await startPostfix({ transports: { [DOMAIN]: listenPort }, relayPort: internet.port });
     const email = entry({
       schema: emailConfigSchema,
+      pacing: emailDefaultPacing,
       create(g, c: EmailConfigInput, deps) {
         const adapter = createEmailAdapter(
           { gatewayId: g.id, email: c },
