@@ -19,7 +19,11 @@ import { TWILIO_CAPABILITIES, type TwilioAdapterOptions } from "./index.js";
 import { lamlBaseUrl, type SignalwireConfig, signalwireConfigSchema } from "./signalwire-config.js";
 import { createTwilioWebhooks } from "./webhooks.js";
 
-export { type SignalwireConfig, signalwireConfigSchema, signalwireDefaultPacing } from "./signalwire-config.js";
+export {
+  type SignalwireConfig,
+  signalwireConfigSchema,
+  signalwireDefaultPacing,
+} from "./signalwire-config.js";
 
 export interface SignalwireAdapterOptions extends Omit<TwilioAdapterOptions, "twilio"> {
   readonly signalwire: SignalwireConfig;

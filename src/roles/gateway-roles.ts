@@ -4,11 +4,11 @@
  * role. Reads the gateway's config for their options; never names an adapter.
  */
 import type { LoadedGateway } from "../config/load.js";
+import { effectivePace } from "../config/pacing-schema.js";
 import type { NetworkAdapter } from "../core/adapter.js";
 import { gatewayAccounts, ownAccounts } from "../core/own-accounts.js";
 import { inboundIngester } from "../core/pipeline/inbound.js";
 import { rulesFor } from "../core/pipeline/network-rules.js";
-import { effectivePace } from "../config/pacing-schema.js";
 import { type Pacing, paceOf } from "../core/pipeline/pacing.js";
 import type { PaceSetting } from "../core/ports.js";
 import { timedAdapter } from "../observability/timed-adapter.js";
