@@ -6,13 +6,14 @@
  * errors) without the SDK's resource layer: a form POST to .../Accounts/{projectId}/Messages.json
  * with Basic projectId:apiToken, in Twilio's request shape. Webhooks are Twilio's forms, signed in
  * Twilio's scheme with the project's Signing Key (X-SignalWire-Signature or X-Twilio-Signature).
- * Errors map as for Twilio (LaML answers Twilio's codes). No bring-your-own registration yet.
+ * Errors map as for Twilio (LaML answers Twilio's codes), in texts naming SignalWire. No
+ * bring-your-own registration yet.
  */
 import { z } from "zod";
 import type { AdapterDeps, NetworkAdapter, OutboundMessage, SendResult } from "../../src/core/adapter.js";
 import { PermanentError } from "../../src/core/errors.js";
 import { formatSmsAddress, parseSmsLocalpart, smsCapabilities } from "../sms-kit/index.js";
-import { toSendError } from "./errors.js";
+import { twilioSendErrors } from "./errors.js";
 import { SIGNALWIRE_FLAVOUR } from "./flavour.js";
 import { GatewayRequestClient } from "./http-client.js";
 import { TWILIO_CAPABILITIES, type TwilioAdapterOptions } from "./index.js";
@@ -44,10 +45,13 @@ export function createSignalwireAdapter(
     check: options.numberCheck,
     ...(options.defaultRegion === undefined ? {} : { defaultRegion: options.defaultRegion }),
   };
-  const httpClient = new GatewayRequestClient(lamlBaseUrl(config.spaceUrl), {
-    timeout: config.requestTimeoutMs,
-    autoRetry: false,
-  });
+  const httpClient = new GatewayRequestClient(
+    lamlBaseUrl(config.spaceUrl),
+    { timeout: config.requestTimeoutMs, autoRetry: false },
+    SIGNALWIRE_FLAVOUR.name,
+  );
+  // Twilio's codes, in texts that name SignalWire.
+  const { toSendError } = twilioSendErrors(SIGNALWIRE_FLAVOUR);
   const messagesUri = `${SDK_API}/Accounts/${encodeURIComponent(config.projectId)}/Messages.json`;
 
   async function send(msg: OutboundMessage, account: { number: string }): Promise<SendResult> {
