@@ -8,11 +8,14 @@
  *
  * Environment: BENCH_MESSAGES (default 20000), BENCH_CLIENTS (10), BENCH_RATES ("100,1000,3000"),
  * BENCH_RATE_SECONDS (10), BENCH_INBOUND (10000), BENCH_MEMORY_MESSAGES (200000; 0 skips),
- * BENCH_SERVERS ("prosody,ejabberd"), BENCH_CPU_PROF (a directory: profile the gateway with --cpu-prof),
+ * BENCH_DISTINCT (20000; 0 skips) and BENCH_DISTINCT_INBOUND (5000): the distinct-numbers workloads,
+ * where every message goes to or comes from a number of its own, BENCH_WINDOW (1000 in flight),
+ * BENCH_ONLY_DISTINCT=1 (just those), BENCH_SERVERS ("prosody,ejabberd"), BENCH_CPU_PROF (a directory: profile the gateway with --cpu-prof),
+ * BENCH_HEAP_PROF (a directory: allocation sampling with --heap-prof),
  * BENCH_SPLIT_WORKER=1 (the worker role in a second process; CPU and memory are summed),
  * XGW_PROSODY_NAGLE=on (run Prosody with its default Nagle setting instead of the recommended off).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -36,9 +39,20 @@ const RATE_SECONDS = env("BENCH_RATE_SECONDS", 10);
 const INBOUND = env("BENCH_INBOUND", 10_000);
 const MEMORY_MESSAGES = env("BENCH_MEMORY_MESSAGES", 200_000);
 const SPLIT_WORKER = process.env.BENCH_SPLIT_WORKER === "1";
+const DISTINCT = env("BENCH_DISTINCT", 20_000);
+const DISTINCT_INBOUND = env("BENCH_DISTINCT_INBOUND", 5_000);
+const WINDOW = env("BENCH_WINDOW", 1000);
+const ONLY_DISTINCT = process.env.BENCH_ONLY_DISTINCT === "1";
 const SERVERS = (process.env.BENCH_SERVERS ?? "prosody,ejabberd").split(",") as XmppServerKind[];
 
 const ROOT = new URL("..", import.meta.url).pathname;
+/**
+ * The gateway runs as operators run it, from the compiled JavaScript (`npm start`), not through
+ * tsx, which would compile lazily loaded modules during the first messages and charge the cold
+ * run for it. BENCH_GATEWAY_ROOT runs another checkout's build (the previous head, for a
+ * before/after on the same machine).
+ */
+const GATEWAY_ROOT = process.env.BENCH_GATEWAY_ROOT ?? ROOT;
 const SECRET = "bench-component-secret";
 // ejabberd hands every host of a service listener to each component connected to it: the echo
 // component gets its own listener there (separateComponentListeners) and its own secret.
@@ -48,6 +62,8 @@ const TOKEN = "bench-auth-token";
 const PUBLIC_URL = "https://bench.example.test";
 const CONTACT = "+15557654321";
 const userNumber = (i: number) => `+1555000${String(1000 + i).slice(-4)}`;
+/** The i-th of the distinct-numbers workloads' numbers (valid US numbers, one per message). */
+const distinctNumber = (i: number) => `+1201${String(2_000_000 + i)}`;
 
 interface Rig {
   kind: XmppServerKind;
@@ -173,8 +189,7 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
   await server.registerMany(users);
   const redis = await startRedis({ appendOnly: false });
   const redisPid = Number(
-    (await import("node:child_process"))
-      .execFileSync("redis-cli", ["-p", String(redis.port), "info", "server"])
+    execFileSync("redis-cli", ["-p", String(redis.port), "info", "server"])
       .toString()
       .match(/process_id:(\d+)/)?.[1],
   );
@@ -194,8 +209,9 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
       // Only the all-in-one (or component + webhooks) process: a split worker would want the port too.
       ...(SPLIT_WORKER ? {} : { internalListen: `127.0.0.1:${metricsPort}` }),
     },
-    log: { level: "warn" },
-    queue: { outboundConcurrency: 100, keepCompleted: 1000 },
+    // Info, as operators run it (issue 14 states its CPU figures at info).
+    log: { level: "info" },
+    queue: { outboundConcurrency: env("BENCH_CONCURRENCY", 100), keepCompleted: 1000 },
     allowedDomains: ["localhost"],
     gateways: [
       {
@@ -215,13 +231,14 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
   };
   const file = join(dir, "gateway.yaml");
   writeFileSync(file, stringify(config));
-  const profile = process.env.BENCH_CPU_PROF
-    ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF]
-    : [];
+  const profile = [
+    ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : []),
+    ...(process.env.BENCH_HEAP_PROF ? ["--heap-prof", "--heap-prof-dir", process.env.BENCH_HEAP_PROF] : []),
+  ];
   const startGateway = (roles: string[]) =>
     spawn(
       process.execPath,
-      [...profile, "--import", "tsx", join(ROOT, "src/cli.ts"), "start", "--config", file, ...roles],
+      [...profile, join(GATEWAY_ROOT, "dist/src/cli.js"), "start", "--config", file, ...roles],
       { stdio: ["ignore", "ignore", "inherit"] },
     );
   // BENCH_SPLIT_WORKER=1: the worker role in a process of its own (a deployment the CLI offers).
@@ -277,14 +294,40 @@ async function stopRig(r: Rig) {
 interface Costs {
   gwCpu: number;
   redisCpu: number;
+  /** Commands Redis has processed (INFO stats), to count them per message. */
+  redisCommands: number;
 }
 const costs = (r: Rig): Costs => ({
   gwCpu: gatewayPids(r).reduce((sum, pid) => sum + cpuSeconds(pid), 0),
   redisCpu: cpuSeconds(r.redisPid),
+  redisCommands: Number(
+    /total_commands_processed:(\d+)/.exec(
+      execFileSync("redis-cli", ["-p", String(r.redis.port), "info", "stats"]).toString(),
+    )?.[1],
+  ),
 });
 
 const gatewayPids = (r: Rig) => [r.gateway, ...r.workers].map((p) => p.pid ?? 0);
 const gatewayRss = (r: Rig) => gatewayPids(r).reduce((sum, pid) => sum + rssMb(pid), 0);
+
+/** Calls per command since the last reset (INFO commandstats), for BENCH_COMMANDSTATS=1. */
+function commandStats(r: Rig, reset: boolean): Map<string, number> {
+  const cli = (...a: string[]) => execFileSync("redis-cli", ["-p", String(r.redis.port), ...a]).toString();
+  const stats = new Map<string, number>();
+  for (const m of cli("info", "commandstats").matchAll(/cmdstat_(\S+?):calls=(\d+)/g)) {
+    stats.set(m[1] as string, Number(m[2]));
+  }
+  if (reset) cli("config", "resetstat");
+  return stats;
+}
+
+function printCommandStats(r: Rig, what: string, count: number) {
+  if (process.env.BENCH_COMMANDSTATS !== "1") return;
+  const top = [...commandStats(r, true)].sort((a, b) => b[1] - a[1]).slice(0, 40);
+  progress(
+    `${what}, Redis commands per message: ${top.map(([c, n]) => `${c} ${fmt(n / count, 2)}`).join(", ")}`,
+  );
+}
 
 /** The gateway's JS heap in use, from its /metrics (prom-client's default metrics). */
 async function heapUsedMb(r: Rig): Promise<number> {
@@ -318,6 +361,81 @@ async function throughput(r: Rig, count: number) {
   };
 }
 
+/**
+ * One client keeps `window` messages in flight (sent, not yet arrived) until `count` are sent:
+ * `arrived()` counts arrivals and `wake` is called by the arrival hook when one lands.
+ */
+async function windowed(
+  c: TestClient,
+  count: number,
+  to: (i: number) => string,
+  arrived: () => number,
+  onWake: (wake: () => void) => void,
+): Promise<void> {
+  let wake: (() => void) | undefined;
+  onWake(() => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  });
+  for (let i = 0; i < count; i++) {
+    while (i - arrived() >= WINDOW) await new Promise<void>((resolve) => (wake = resolve));
+    const s = ++seq;
+    sendTimes.set(s, performance.now());
+    await c.send(xml("message", { to: to(i), type: "chat" }, xml("body", {}, `bench #${s}`)));
+  }
+}
+
+/**
+ * Outbound, distinct numbers: one client, WINDOW in flight, every message to a number of its own
+ * (`offset` picks the numbers: the same offset again is the warm run), beside the echo component
+ * driven the same way in the same run.
+ */
+async function distinctOutbound(r: Rig, count: number, offset: number, echoRate?: number) {
+  const c = r.clients[0] as TestClient;
+  let baseline = echoRate;
+  if (baseline === undefined) {
+    let echoed = 0;
+    let wakeEcho = () => {};
+    const off = onBodies([c], () => {
+      echoed++;
+      wakeEcho();
+    });
+    const t0 = performance.now();
+    await windowed(
+      c,
+      count,
+      (i) => `${distinctNumber(offset + i)}@echo.localhost`,
+      () => echoed,
+      (w) => (wakeEcho = w),
+    );
+    await waitCount(() => echoed, count, "echo replies");
+    baseline = count / ((performance.now() - t0) / 1000);
+    off();
+  }
+  r.sink.reset();
+  const c0 = costs(r);
+  const t1 = performance.now();
+  await windowed(
+    c,
+    count,
+    (i) => `${distinctNumber(offset + i)}@sms.localhost`,
+    () => r.sink.arrivals.size,
+    (w) => (r.sink.onArrival = w),
+  );
+  await waitCount(() => r.sink.arrivals.size, count, "messages at the sink");
+  const gwRate = count / ((performance.now() - t1) / 1000);
+  const c1 = costs(r);
+  r.sink.onArrival = undefined;
+  return {
+    echoRate: baseline,
+    gwRate,
+    gwCpuPer1000: ((c1.gwCpu - c0.gwCpu) / count) * 1000,
+    redisCpuPer1000: ((c1.redisCpu - c0.redisCpu) / count) * 1000,
+    redisCommands: (c1.redisCommands - c0.redisCommands) / count,
+  };
+}
+
 async function latency(r: Rig, rate: number) {
   const echoLat: number[] = [];
   const off = onBodies(r.clients, (s, at) => {
@@ -338,7 +456,7 @@ async function latency(r: Rig, rate: number) {
 }
 
 /** Inbound: signed webhooks posted concurrently until delivered to the logged-in clients. */
-async function inbound(r: Rig, count: number, concurrency = 64) {
+async function inbound(r: Rig, count: number, from: (i: number) => string = () => CONTACT, concurrency = 64) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const path = "/webhooks/sms/message";
   const latencies: number[] = [];
@@ -358,7 +476,7 @@ async function inbound(r: Rig, count: number, concurrency = 64) {
     const params: Record<string, string> = {
       MessageSid: `SM${s.toString(16).padStart(32, "0")}`,
       AccountSid: ACCOUNT,
-      From: CONTACT,
+      From: from(i),
       To: userNumber(i % CLIENTS),
       Body: `in #${s}`,
       NumMedia: "0",
@@ -420,6 +538,7 @@ async function inbound(r: Rig, count: number, concurrency = 64) {
     p99: percentile(latencies, 99),
     gwCpuPer1000: ((c1.gwCpu - c0.gwCpu) / count) * 1000,
     redisCpuPer1000: ((c1.redisCpu - c0.redisCpu) / count) * 1000,
+    redisCommands: (c1.redisCommands - c0.redisCommands) / count,
   };
 }
 
@@ -462,8 +581,56 @@ async function memory(r: Rig, each: number) {
   return { before, peak: Math.max(...samples), after: Math.min(...idle), checkpoints, slope };
 }
 
+/**
+ * The distinct-numbers workloads, first thing after the gateway starts: inbound cold (a fresh
+ * process, numbers never heard from), outbound cold (numbers never sent to) beside the echo
+ * component, then both again with the same numbers (warm).
+ */
+async function distinctWorkloads(r: Rig) {
+  const from = (i: number) => distinctNumber(500_000 + i);
+  progress(`inbound, distinct numbers, cold: ${fmt(DISTINCT_INBOUND)} webhooks`);
+  const inCold = await inbound(r, DISTINCT_INBOUND, from);
+  printCommandStats(r, "inbound, cold", DISTINCT_INBOUND);
+  progress(`outbound, distinct numbers, cold: ${fmt(DISTINCT)} messages, ${fmt(WINDOW)} in flight`);
+  const outCold = await distinctOutbound(r, DISTINCT, 0);
+  printCommandStats(r, "outbound, cold", DISTINCT);
+  progress("outbound, distinct numbers, warm");
+  const outWarm = await distinctOutbound(r, DISTINCT, 0, outCold.echoRate);
+  progress("inbound, distinct numbers, warm");
+  const inWarm = await inbound(r, DISTINCT_INBOUND, from);
+  log(
+    `\n0. Distinct numbers: one client, ${fmt(WINDOW)} in flight, ${fmt(DISTINCT)} messages to as many numbers;`,
+  );
+  log(`   ${fmt(DISTINCT_INBOUND)} signed webhooks from as many numbers, 64 keep-alive connections`);
+  log(
+    "| workload | msg/s | echo ceiling | ratio | p99 ms | gw CPU ms/msg | redis CPU ms/msg | redis commands/msg | non-200 |",
+  );
+  log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const [name, o] of [
+    ["outbound, cold", outCold],
+    ["outbound, warm", outWarm],
+  ] as const) {
+    log(
+      `| ${name} | ${fmt(o.gwRate)} | ${fmt(o.echoRate)} | ${fmt(o.gwRate / o.echoRate, 2)} | | ${fmt(o.gwCpuPer1000, 3)} | ${fmt(o.redisCpuPer1000, 3)} | ${fmt(o.redisCommands, 1)} | |`,
+    );
+  }
+  for (const [name, i] of [
+    ["inbound, cold process", inCold],
+    ["inbound, warm", inWarm],
+  ] as const) {
+    log(
+      `| ${name} | ${fmt(i.deliveredRate)} | | | ${fmt(i.p99, 1)} | ${fmt(i.gwCpuPer1000, 3)} | ${fmt(i.redisCpuPer1000, 3)} | ${fmt(i.redisCommands, 1)} | ${i.failures} |`,
+    );
+  }
+}
+
 async function main() {
+  progress(`building ${GATEWAY_ROOT} (npm run build)`);
+  execFileSync("npm", ["run", "build", "--silent"], { cwd: GATEWAY_ROOT, stdio: "inherit" });
   log(`xmpp-gateway benchmark — ${new Date().toISOString()}`);
+  log(
+    `gateway: ${GATEWAY_ROOT}dist (${execFileSync("git", ["-C", GATEWAY_ROOT, "log", "-1", "--format=%h %s"]).toString().trim().slice(0, 90)})`,
+  );
   log(
     `machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}`,
   );
@@ -482,6 +649,8 @@ async function main() {
     log(`\n== ${kind} ==`);
     const r = await startRig(kind);
     try {
+      if (DISTINCT > 0) await distinctWorkloads(r);
+      if (ONLY_DISTINCT) continue;
       progress("warming up");
       await throughput(r, Math.min(2000, N)); // warm-up: JIT, connection pools, Redis scripts
       progress(`outbound throughput, ${fmt(N)} messages each path`);

@@ -22,8 +22,7 @@ import {
   signalwireDefaultPacing,
 } from "../adapters/twilio/signalwire.js";
 import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.js";
-import { pacingDefaultsMarkdown } from "./config/pacing-schema.js";
-import { referenceMarkdown } from "./config/reference.js";
+import { registryReference } from "./config/reference.js";
 import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
 import { registerAddressCheck } from "./core/address-checks.js";
@@ -35,8 +34,8 @@ import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { QueueAdmin } from "./queue/admin.js";
 import { Producer } from "./queue/producer.js";
 import { type Built, Stoppers } from "./roles/built.js";
-import { ingesterFor, startComponentFor, startWorkerFor } from "./roles/gateway-roles.js";
-import { listeners } from "./roles/listeners.js";
+import { adapterDeps, ingesterFor, startComponentFor, startWorkerFor } from "./roles/gateway-roles.js";
+import { type AdapterListener, listeners } from "./roles/listeners.js";
 import { type RunningGateway, readiness, runningGateway } from "./roles/running.js";
 import { secretValues } from "./roles/secrets.js";
 import { ComponentLock, ComponentLockConflict, lockConflictError } from "./store/component-lock.js";
@@ -50,6 +49,8 @@ import { CachedRegistrationStore } from "./store/registration-cache.js";
 import { RedisRegistrationStore } from "./store/registrations.js";
 import { RedisSendPacer } from "./store/send-pacer.js";
 import { SentParts } from "./store/sent-parts.js";
+import { RedisThreadStore } from "./store/threads.js";
+import { coalesceWrites } from "./store/write-coalescing.js";
 import { packageVersion } from "./version.js";
 import { XmppTransport } from "./xmpp/transport.js";
 
@@ -167,15 +168,16 @@ async function assemble(
     rejectFatal = resolve;
   });
   const webhookGateways: HttpServerOptions["gateways"][number][] = [];
-  for (const g of config.gateways) {
+  const inbound: AdapterListener[] = [];
+  for (const [index, g] of config.gateways.entries()) {
     const adapterEntry = { ...adapters, ...options.adapters }[g.adapter];
     if (!adapterEntry) throw new Error(`unknown adapter ${g.adapter}`);
     // The adapter is built first (its rules feed the ingester); it emits only once started.
-    const adapter = adapterEntry.create(g, g.adapterConfig, {
-      logger: logger.child({ adapter: g.adapter }),
-      emit: (events) => ingest(events),
-      ownCredentials: async (number) => (await b.registrations.byAddress(g.id, number))?.credentials,
-    });
+    const adapter = adapterEntry.create(
+      g,
+      g.adapterConfig,
+      adapterDeps(b, g, (events) => ingest(events)),
+    );
     stoppers.adapters.push(async () => adapter.close?.());
     const ingest = ingesterFor(b, g, adapter);
     if (roles.has("component")) {
@@ -191,16 +193,22 @@ async function assemble(
     }
     if (roles.has("worker")) startWorkerFor(b, g, adapter, adapterEntry.pacing);
     if (adapter.webhooks) webhookGateways.push({ id: g.id, routes: adapter.webhooks, ingest });
+    for (const listener of adapter.listeners ?? []) inbound.push({ gateway: g.id, index, listener });
   }
-  const { httpAddress, internalAddress } = await listeners(
-    b,
-    roles,
-    webhookGateways,
-    readiness(b, transports),
-  );
+  const ready = readiness(b, transports);
+  const { httpAddress, internalAddress } = await listeners(b, roles, webhookGateways, ready, inbound);
   // Started once every listener and lock is in place: nothing connects before start-up can fail.
   for (const transport of transports.values()) transport.start();
   return runningGateway(b, { httpAddress, internalAddress, transports, fatal, admin });
+}
+
+/** Makes Redis clients on `url`, their errors logged by `onError`. */
+function redisClient(url: string, onError: (err: Error) => void) {
+  return (connectionName: string, maxRetriesPerRequest: number | null) => {
+    const r = new Redis(url, { maxRetriesPerRequest, connectionName });
+    r.on("error", onError);
+    return coalesceWrites(r); // one socket write per event-loop turn
+  };
 }
 
 /** The Redis clients and every store on them. */
@@ -211,12 +219,7 @@ async function build(
   stoppers: Stoppers,
 ): Promise<Built> {
   const { url, prefix } = config.redis;
-  const redisErrors = redisErrorLogger(logger, url);
-  const client = (connectionName: string, maxRetriesPerRequest: number | null) => {
-    const r = new Redis(url, { maxRetriesPerRequest, connectionName });
-    r.on("error", redisErrors);
-    return r;
-  };
+  const client = redisClient(url, redisErrorLogger(logger, url));
   const redis = client("xgw", 3);
   const workerRedis = client("xgw-worker", null);
   // The stores' own commands and pipelines. Not shared with BullMQ: ioredis copies every script
@@ -281,20 +284,10 @@ async function build(
     pacer: new RedisSendPacer(storeRedis, prefix),
     sentParts,
     contacts: new ContactBook(workerRedis, prefix),
+    threads: new RedisThreadStore(storeRedis, prefix),
     stoppers,
   };
 }
 
 /** The configuration reference (README section), generated from every schema. */
-export function configReference(): string {
-  const paces = Object.fromEntries(Object.entries(adapters).map(([kind, e]) => [kind, e.pacing]));
-  const schemas = referenceMarkdown([
-    { title: "Core options", schema: configSchema, prefix: "" },
-    ...Object.entries(adapters).map(([kind, e]) => ({
-      title: `Adapter \`${kind}\` (the gateway's \`${kind}:\` block)`,
-      schema: e.schema,
-      prefix: `gateways[].${kind}.`,
-    })),
-  ]);
-  return `${schemas}\n${pacingDefaultsMarkdown(paces)}`;
-}
+export const configReference = (): string => registryReference(configSchema, adapters);

@@ -7,7 +7,10 @@
  */
 
 export interface FailedRecipient {
+  /** Final-Recipient (else Original-Recipient) as the report gives it. */
   readonly recipient: string;
+  /** Original-Recipient, when the report gives it (the address the mail was sent to, before forwarding). */
+  readonly originalRecipient?: string;
   readonly status: string;
   readonly diagnostic?: string;
 }
@@ -55,8 +58,10 @@ export function failedRecipients(deliveryStatus: string): FailedRecipient[] {
     const recipient = f.get("final-recipient") ?? f.get("original-recipient");
     if (recipient === undefined || f.get("action")?.toLowerCase() !== "failed") continue;
     const diagnostic = f.get("diagnostic-code");
+    const original = f.get("original-recipient");
     failed.push({
       recipient: afterType(recipient),
+      ...(original === undefined ? {} : { originalRecipient: afterType(original) }),
       status: f.get("status") ?? "5.0.0",
       ...(diagnostic === undefined ? {} : { diagnostic: afterType(diagnostic) }),
     });

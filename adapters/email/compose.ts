@@ -9,13 +9,8 @@ import { createHash } from "node:crypto";
 import type { OutboundMessage } from "../../src/core/adapter.js";
 import { replyReferences, type ThreadRef } from "./threads.js";
 
-/** What the core may pass beyond OutboundMessage (optional: the core on main passes neither). */
-export interface EmailOutbound extends OutboundMessage {
-  /** The XMPP <subject/> of the message. */
-  readonly subject?: string;
-  /** The sender's display name (from config or the user's XEP-0172 nickname). */
-  readonly senderName?: string;
-}
+/** An outbound message; its optional `subject` and `senderName` are the core's (OutboundMessage). */
+export type EmailOutbound = OutboundMessage;
 
 export const SUBJECT_MAX = 78;
 export const NO_SUBJECT = "(no subject)";
@@ -63,11 +58,33 @@ export function bodyWithLinks(body: string, mediaUrls: readonly string[]): strin
   return body.trim().length === 0 ? links : `${body}\n\n${links}`;
 }
 
-/** A Message-ID (without brackets) for job `jobId` sent from `from`, the same on every retry. */
-export function messageIdFor(jobId: string, from: string): string {
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The tag of recipient `to` in a Message-ID whose hash is `hash`. */
+function recipientTag(hash: string, to: string): string {
+  return sha256(`${hash}\n${to.toLowerCase()}`).slice(0, 12);
+}
+
+/**
+ * A Message-ID (without brackets) for job `jobId` sent from `from` to `to`, the same on every
+ * retry: `xgw.<hash of sender and job>.<tag of the recipient>@<sender's domain>`. The tag lets a
+ * bounce be checked against the recipient the mail went to (sentTo), so a recipient who saw the
+ * id cannot report it failed for someone else.
+ */
+export function messageIdFor(jobId: string, from: string, to: string): string {
   const domain = from.slice(from.lastIndexOf("@") + 1) || "localhost";
-  const hash = createHash("sha256").update(`${from}\n${jobId}`).digest("hex").slice(0, 32);
-  return `xgw.${hash}@${domain}`;
+  const hash = sha256(`${from}\n${jobId}`).slice(0, 32);
+  return `xgw.${hash}.${recipientTag(hash, to)}@${domain}`;
+}
+
+/**
+ * Whether the gateway's Message-ID `messageId` was sent to `recipient`; true for an id without a
+ * recipient tag (one not made by messageIdFor, or by a version before the tag): unchecked.
+ */
+export function sentTo(messageId: string, recipient: string): boolean {
+  const m = /^xgw\.([0-9a-f]{32})\.([0-9a-f]{12})@/.exec(messageId);
+  if (m === null) return true;
+  return recipientTag(m[1] as string, recipient) === m[2];
 }
 
 export function composeMail(msg: EmailOutbound, parent: ThreadRef | undefined): ComposedMail {
@@ -77,7 +94,7 @@ export function composeMail(msg: EmailOutbound, parent: ThreadRef | undefined): 
     to: msg.to,
     subject: subjectOf(msg.subject, msg.body),
     text: bodyWithLinks(msg.body, msg.mediaUrls),
-    messageId: messageIdFor(msg.messageId, msg.from),
+    messageId: messageIdFor(msg.messageId, msg.from, msg.to),
     ...(parent ? { inReplyTo: parent.messageId, references: replyReferences(parent) } : {}),
   };
 }

@@ -7,15 +7,11 @@ import { createHash } from "node:crypto";
 import type { InboundEvent, InboundMessageEvent } from "../../src/core/adapter.js";
 import { canonicalEmail } from "./address.js";
 import { bounceReason } from "./bounce.js";
+import { sentTo } from "./compose.js";
 import type { AttachmentInfo, ParsedMail } from "./parse.js";
 
-/** What the adapter tells the core beyond InboundMessageEvent (the core on main ignores both). */
-export interface EmailInboundMessage extends InboundMessageEvent {
-  /** The mail's Subject, for an XMPP <subject/>. */
-  readonly subject?: string;
-  /** The sender's display name, for a XEP-0172 nick. */
-  readonly nick?: string;
-}
+/** An inbound mail as the core takes it: its Subject becomes <subject/>, the display name the nick. */
+export type EmailInboundMessage = InboundMessageEvent;
 
 const REPLY_PREFIX = /^\s*(re|aw|sv|antw|ref|r)\s*(\[\d+\])?\s*:/i;
 
@@ -62,8 +58,15 @@ export function senderOf(mail: ParsedMail, envelope: Envelope): string | undefin
 
 export function eventsFor(mail: ParsedMail, envelope: Envelope, raw: Uint8Array): InboundEvent[] {
   if (mail.bounce) {
-    const { originalMessageId, failed } = mail.bounce;
-    if (originalMessageId === undefined || failed.length === 0) return [];
+    const { originalMessageId } = mail.bounce;
+    if (originalMessageId === undefined) return [];
+    // Only recipients the mail was sent to: a report naming anyone else is not about this mail.
+    const failed = mail.bounce.failed.filter(
+      (f) =>
+        sentTo(originalMessageId, f.recipient) ||
+        (f.originalRecipient !== undefined && sentTo(originalMessageId, f.originalRecipient)),
+    );
+    if (failed.length === 0) return [];
     return [
       {
         kind: "status",
@@ -88,7 +91,7 @@ export function eventsFor(mail: ParsedMail, envelope: Envelope, raw: Uint8Array)
       body,
       mediaUrls: [],
       ...(mail.subject ? { subject: mail.subject } : {}),
-      ...(mail.fromName ? { nick: mail.fromName } : {}),
+      ...(mail.fromName ? { senderName: mail.fromName } : {}),
     }),
   );
 }

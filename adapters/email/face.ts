@@ -9,6 +9,8 @@ export const EMAIL_FACE: NetworkFace = {
   ownAddressHint: "The email address you send from and receive on, e.g. alice@mail.example.org",
   // No registry type names a mailbox; a contact is someone at a computer.
   contactIdentity: { category: "client", type: "pc" },
+  // bob@example.com is the contact bob\40example.com: XEP-0106 says to advertise jid\20escaping.
+  escapedAddresses: true,
 };
 
 /**
@@ -21,7 +23,10 @@ export const EMAIL_CAPABILITIES: Capabilities = {
   gatewayType: "smtp",
   maxBodyLength: 100_000,
   deliveryReports: true,
+  deliveryReceipts: false,
   media: true,
   maxMedia: 10,
   mediaUrlSchemes: ["https", "http"],
+  // Attachments of inbound mail are listed by name and size in the text, never media URLs.
+  inboundMedia: false,
 };

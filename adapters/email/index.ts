@@ -89,19 +89,22 @@ export function createEmailAdapter(options: EmailAdapterOptions, deps: EmailAdap
 }
 
 /**
- * The registry's factory (src/main.ts): threads in memory and the config's users as the
- * provisioned addresses, until the core provides a thread store and a registration lookup
- * (README.md, "What the core must provide").
+ * The registry's factory (src/main.ts): threads and the recipient check from the core (its thread
+ * store and its registrations); without them (a bare AdapterDeps, as in unit tests) threads are
+ * kept in memory and the config's users are the provisioned addresses.
  */
 export function createEmailGateway(
   gateway: { readonly id: string; readonly users: readonly ConfiguredUser[] },
   email: EmailConfigInput,
   deps: AdapterDeps,
 ): EmailAdapter {
-  const threads = memoryThreadStore();
   return createEmailAdapter(
     { gatewayId: gateway.id, email },
-    { ...deps, threads, isUser: configuredAddresses(gateway.users) },
+    {
+      ...deps,
+      threads: deps.threads ?? memoryThreadStore(),
+      isUser: deps.isRegistered ?? configuredAddresses(gateway.users),
+    },
   );
 }
 

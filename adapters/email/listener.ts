@@ -12,7 +12,7 @@ import { canonicalEmail } from "./address.js";
 import { type EmailConfig, splitHostPort } from "./config.js";
 import { eventsFor } from "./events.js";
 import { parseMail } from "./parse.js";
-import type { ThreadStore } from "./threads.js";
+import { type ThreadStore, threadRefOf } from "./threads.js";
 
 export interface ListenerDeps {
   readonly logger: AdapterDeps["logger"];
@@ -33,6 +33,7 @@ const MAX_RECIPIENTS = 100;
  * front opens a few (Postfix: 20 per destination at most) and retries on 421 beyond this.
  */
 const MAX_CLIENTS = 20;
+const CLOSE_TIMEOUT_MS = 5_000;
 
 function smtpError(code: number, text: string): Error & { responseCode: number } {
   return Object.assign(new Error(text), { responseCode: code });
@@ -85,9 +86,8 @@ async function accept(
     );
     throw smtpError(451, "Temporary failure, please try again later");
   }
-  const first = events[0];
-  if (mail.messageId !== undefined && first?.kind === "message") {
-    const ref = { messageId: mail.messageId, references: mail.references };
+  const ref = mail.messageId === undefined ? undefined : threadRefOf(mail.messageId, mail.references);
+  if (ref !== undefined && events[0]?.kind === "message") {
     for (const e of events) {
       if (e.kind === "message") await deps.threads.remember(e.to, e.from, ref).catch(() => undefined);
     }
@@ -109,6 +109,9 @@ export function createEmailListener(config: EmailConfig, deps: ListenerDeps): Em
     disableReverseLookup: true,
     maxRecipients: MAX_RECIPIENTS,
     maxClients: MAX_CLIENTS,
+    // On stop, connections still open are cut after this (the MTA retries what was cut short),
+    // well inside the CLI's 15 s shutdown.
+    closeTimeout: CLOSE_TIMEOUT_MS,
     logger: false,
     onRcptTo(address, _session, callback) {
       const to = canonicalEmail(address.address);
@@ -134,6 +137,7 @@ export function createEmailListener(config: EmailConfig, deps: ListenerDeps): Em
 
   let boundPort = configuredPort;
   return {
+    listen: { address: config.listen, option: "email.listen" },
     port: () => boundPort,
     start: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 /**
- * Until the core hands adapters a lookup of its registrations: the addresses bound in the
- * gateway's config (`users`), as the listener's RCPT TO check. Reads `address` (the key the
+ * When the core hands no lookup of its registrations (AdapterDeps.isRegistered): the addresses
+ * bound in the gateway's config (`users`), as the listener's RCPT TO check. Reads `address` (the key the
  * network-neutral config uses) or `number` (the SMS-era key), so it works on either.
  */
 import { canonicalEmail } from "./address.js";

@@ -4,31 +4,39 @@
  * sets In-Reply-To and References and lands in the same conversation in the contact's mail client.
  *
  * The adapter stays stateless: it receives a ThreadStore in its deps. The core provides the real
- * one (in Redis, beside the message map, with a TTL); memoryThreadStore is for unit tests and runs
- * without one.
+ * one (src/store/threads.ts: in Redis, with a TTL and a cap per user); memoryThreadStore is for
+ * unit tests and runs without one.
  */
+import {
+  MAX_THREAD_ID_LENGTH,
+  MAX_THREAD_REFERENCES,
+  type ThreadRef,
+  type ThreadStore,
+} from "../../src/core/threads.js";
 
-/** The last mail of a conversation: its Message-ID and the References it carried (oldest first). */
-export interface ThreadRef {
-  readonly messageId: string;
-  readonly references: readonly string[];
-}
-
-export interface ThreadStore {
-  /** The last mail between `own` (the user's address) and `peer` (the contact's), if any. */
-  last(own: string, peer: string): Promise<ThreadRef | undefined>;
-  /** Records `ref` as the last mail between `own` and `peer`. */
-  remember(own: string, peer: string, ref: ThreadRef): Promise<void>;
-}
+export type { ThreadRef, ThreadStore } from "../../src/core/threads.js";
 
 /** References kept per mail: the first (the thread's root) and the most recent ones (RFC 5322 3.6.4). */
-export const MAX_REFERENCES = 10;
+export const MAX_REFERENCES = MAX_THREAD_REFERENCES;
+
+/** The root and the most recent of `ids`, at most MAX_REFERENCES. */
+function trimmed(ids: readonly string[]): string[] {
+  if (ids.length <= MAX_REFERENCES) return [...ids];
+  return [ids[0] as string, ...ids.slice(ids.length - (MAX_REFERENCES - 1))];
+}
 
 /** The References of a reply to `parent`: its References plus its Message-ID, trimmed. */
 export function replyReferences(parent: ThreadRef): string[] {
-  const all = [...parent.references, parent.messageId];
-  if (all.length <= MAX_REFERENCES) return all;
-  return [all[0] as string, ...all.slice(all.length - (MAX_REFERENCES - 1))];
+  return trimmed([...parent.references, parent.messageId]);
+}
+
+/**
+ * What a received mail leaves as its conversation's last: its Message-ID and References, ids
+ * longer than the store keeps left out; undefined when its own id is one of those.
+ */
+export function threadRefOf(messageId: string, references: readonly string[]): ThreadRef | undefined {
+  if (messageId.length > MAX_THREAD_ID_LENGTH) return undefined;
+  return { messageId, references: trimmed(references.filter((r) => r.length <= MAX_THREAD_ID_LENGTH)) };
 }
 
 /** A bounded in-memory ThreadStore (oldest conversation forgotten first). */

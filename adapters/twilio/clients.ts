@@ -1,17 +1,14 @@
 /**
- * The Twilio SDK clients of one gateway: the gateway's own account, and one per self-service
- * account (users who registered their own), the least recently used dropped beyond ACCOUNT_CLIENTS
- * (a client is cheap to make again). All share one HTTP client; the SDK's autoRetry stays off: the
- * queue retries, honouring Retry-After, which the SDK would ignore.
+ * What a Twilio gateway sends with: one HTTP client for every account (the gateway's own and
+ * those of self-service users, who registered their own SID and token), the SDK client of the
+ * gateway's account for the account check, and the credentials of each send. Sends go out as
+ * plain form POSTs (send.ts), so no SDK client is made per account. The SDK's autoRetry stays
+ * off: the queue retries, honouring Retry-After, which the SDK would ignore.
  */
-import { LRUCache } from "lru-cache";
 import twilio from "twilio";
 import type { Account } from "../../src/core/adapter.js";
 import type { TwilioConfig } from "./config.js";
 import { GatewayRequestClient } from "./http-client.js";
-
-/** Twilio clients of self-service accounts kept in memory at once. */
-export const ACCOUNT_CLIENTS = 1_000;
 
 export type TwilioClient = ReturnType<typeof twilio>;
 
@@ -19,8 +16,8 @@ export interface TwilioClients {
   readonly httpClient: GatewayRequestClient;
   /** The gateway's own account. */
   readonly main: TwilioClient;
-  /** The account's own client when it has credentials, else the gateway's. */
-  clientFor(account: Account): TwilioClient;
+  /** The account's own SID and token when it has them, else the gateway's. */
+  credentialsFor(account: Account): { readonly username: string; readonly password: string };
 }
 
 export function twilioClients(config: TwilioConfig): TwilioClients {
@@ -33,21 +30,15 @@ export function twilioClients(config: TwilioConfig): TwilioClients {
     autoRetry: false,
     timeout: config.requestTimeoutMs,
   });
-  const accountClients = new LRUCache<string, TwilioClient>({ max: ACCOUNT_CLIENTS });
   return {
     httpClient,
     main,
-    clientFor(account) {
+    credentialsFor(account) {
       const sid = account.credentials?.accountSid;
       const token = account.credentials?.authToken;
-      if (sid === undefined || token === undefined) return main;
-      const key = `${sid}:${token}`;
-      let own = accountClients.get(key);
-      if (!own) {
-        own = twilio(sid, token, { httpClient, autoRetry: false, timeout: config.requestTimeoutMs });
-        accountClients.set(key, own);
-      }
-      return own;
+      return sid === undefined || token === undefined
+        ? { username: config.accountSid, password: config.authToken }
+        : { username: sid, password: token };
     },
   };
 }

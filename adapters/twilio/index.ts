@@ -12,11 +12,11 @@ import {
 } from "../sms-kit/index.js";
 import { twilioClients } from "./clients.js";
 import { type TwilioConfig, twilioConfigSchema } from "./config.js";
+import { TWILIO_FLAVOUR } from "./flavour.js";
 import { checkTwilioAccount, twilioRegistration } from "./registration.js";
-import { twilioSend } from "./send.js";
+import { messagesApiSend } from "./send.js";
 import { createTwilioWebhooks } from "./webhooks.js";
 
-export { ACCOUNT_CLIENTS } from "./clients.js";
 export { type TwilioConfig, twilioConfigSchema } from "./config.js";
 
 export interface TwilioAdapterOptions {
@@ -52,7 +52,15 @@ export function createTwilioAdapter(options: TwilioAdapterOptions, deps: Adapter
     ...smsCapabilities(options.destinations),
     parseAddress: (localpart) => parseSmsLocalpart(localpart, phone),
     formatAddress: (address) => formatSmsAddress(address),
-    send: twilioSend(clients, logger),
+    send: messagesApiSend(
+      {
+        httpClient: clients.httpClient,
+        flavour: TWILIO_FLAVOUR,
+        timeoutMs: config.requestTimeoutMs,
+        credentialsFor: clients.credentialsFor,
+      },
+      logger,
+    ),
     webhooks: createTwilioWebhooks(config.authToken, logger, deps.ownCredentials),
     registration: twilioRegistration({
       apiBaseUrl: config.apiBaseUrl,

@@ -14,6 +14,8 @@ export interface Sink {
   readonly arrivals: Map<number, number>;
   /** Requests received (including repeats). */
   count: number;
+  /** Called after each arrival (a driver keeping a window of messages in flight waits on it). */
+  onArrival?: () => void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -39,6 +41,7 @@ export async function startSink(): Promise<Sink> {
       const m = /#(\d+)/.exec(body);
       if (m?.[1]) arrivals.set(Number(m[1]), performance.now());
       sink.count++;
+      sink.onArrival?.();
       const sid = `SM${randomBytes(16).toString("hex")}`;
       res.writeHead(201, { "content-type": "application/json" });
       res.end(

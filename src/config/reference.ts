@@ -4,6 +4,8 @@
  * (`npm run docs:config` rewrites the README section).
  */
 import type { z } from "zod";
+import type { PaceSetting } from "../core/ports.js";
+import { pacingDefaultsMarkdown } from "./pacing-schema.js";
 
 export interface ReferenceRow {
   readonly path: string;
@@ -114,4 +116,25 @@ export function referenceMarkdown(
     out.push("");
   }
   return out.join("\n");
+}
+
+/**
+ * The whole reference: the core options, each adapter's block (the registry's schemas), and the
+ * table of each adapter's default pacing per sender number.
+ */
+export function registryReference(
+  core: z.ZodType,
+  registry: Readonly<Record<string, { readonly schema: z.ZodType; readonly pacing: PaceSetting }>>,
+): string {
+  const entries = Object.entries(registry);
+  const schemas = referenceMarkdown([
+    { title: "Core options", schema: core, prefix: "" },
+    ...entries.map(([kind, e]) => ({
+      title: `Adapter \`${kind}\` (the gateway's \`${kind}:\` block)`,
+      schema: e.schema,
+      prefix: `gateways[].${kind}.`,
+    })),
+  ]);
+  const paces = Object.fromEntries(entries.map(([kind, e]) => [kind, e.pacing]));
+  return `${schemas}\n${pacingDefaultsMarkdown(paces)}`;
 }

@@ -120,6 +120,15 @@ export const queueSchema = z
       .min(1)
       .default(50)
       .describe("Provider requests in flight at once, per gateway and worker process."),
+    deliveryConcurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(200)
+      .describe(
+        "Inbound deliveries (messages, receipts, errors) written to the XMPP server at once, per gateway and component process; each waits for the server to confirm it read them.",
+      ),
     deliveryAttempts: z
       .number()
       .int()

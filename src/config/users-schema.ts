@@ -40,6 +40,15 @@ export const userSchema = z
     pacing: pacingSchema
       .optional()
       .describe("This user's number's own pace (instead of the gateway's), or `off`."),
+    name: z
+      .string()
+      .trim()
+      .min(1, "must not be empty")
+      .max(200)
+      .optional()
+      .describe(
+        "The user's display name on networks that show one (an email's From name); unset: the nick in the user's message, if any.",
+      ),
   })
   .strict()
   .check((ctx) => {
@@ -55,8 +64,13 @@ export const userSchema = z
       });
     }
   })
-  .transform(({ jid, address, number, pacing }) => {
-    const user = { jid, address: (address ?? number) as string, ...(pacing === undefined ? {} : { pacing }) };
+  .transform(({ jid, address, number, pacing, name }) => {
+    const user = {
+      jid,
+      address: (address ?? number) as string,
+      ...(pacing === undefined ? {} : { pacing }),
+      ...(name === undefined ? {} : { name }),
+    };
     writtenAs.set(user, address === undefined ? "number" : "address");
     return user;
   });

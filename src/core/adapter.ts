@@ -2,11 +2,12 @@
  * The adapter contract: what every network adapter (Twilio, simulator, ...) implements.
  * Adapters are stateless translators; dedup, routing, ordering and storage live in the core.
  */
-import { z } from "zod";
-import { refusalConditionSchema } from "./errors.js";
+import type { InboundEvent } from "./inbound-events.js";
 import type { Logger } from "./logger.js";
+import type { ThreadStore } from "./threads.js";
 import type { WebhookRoute } from "./webhook-route.js";
 
+export * from "./inbound-events.js";
 export * from "./webhook-route.js";
 
 /** A network address in the adapter's canonical form, e.g. E.164 "+15551234567". */
@@ -32,6 +33,11 @@ export interface NetworkFace {
   readonly contactIdentity: { readonly category: string; readonly type: string };
   /** An address as people read it in texts the gateway writes (SMS: "+1 555 123 4567"). */
   formatForHumans?(address: Address): string;
+  /**
+   * Contacts' JID localparts are XEP-0106-escaped addresses (email: `bob\40example.com`): the
+   * gateway's disco#info then advertises the `jid\20escaping` feature.
+   */
+  readonly escapedAddresses?: boolean;
 }
 
 /**
@@ -80,8 +86,17 @@ export interface DestinationCapability {
   checkDestination(address: Address): void;
 }
 
-/** A listener that receives events other than by webhook (an SMTP server, the simulator's socket). */
+/**
+ * A listener that receives events other than by webhook (an SMTP server, the simulator's socket).
+ * The core starts it in the role that takes inbound traffic (webhooks) and closes it on stop.
+ */
 export interface InboundListener {
+  /**
+   * What it listens on and the option of the gateway's config block that says so, e.g.
+   * { address: "127.0.0.1:2525", option: "email.listen" }, for a start-up error that names both.
+   */
+  readonly listen?: { readonly address: string; readonly option: string };
+  /** Binds; rejects with the socket's error (EADDRINUSE ...) when it cannot. */
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -102,8 +117,18 @@ export interface Capabilities {
   readonly maxBodyLength: number;
   /** Whether the adapter reports delivery (status events). */
   readonly deliveryReports: boolean;
-  /** Media (MMS) support. */
+  /**
+   * Whether a report can say "delivered", so a XEP-0184 receipt can follow (default:
+   * deliveryReports). False for a network that reports failures only (email bounces).
+   */
+  readonly deliveryReceipts?: boolean;
+  /** Media (MMS) support: outbound media are sent (as media, or as links the network shows). */
   readonly media: boolean;
+  /**
+   * Whether inbound messages carry media URLs, delivered as XEP-0066 OOB (default: media).
+   * False for a network that tells of what it received otherwise (email lists attachments).
+   */
+  readonly inboundMedia?: boolean;
   readonly maxMedia: number;
   /** URL schemes the network can fetch media from (default https and http). */
   readonly mediaUrlSchemes?: readonly string[];
@@ -164,58 +189,15 @@ export interface OutboundMessage {
   readonly statusCallbackUrl?: string;
   /** Stable id of this message inside the gateway (the job id), for logs and idempotency keys. */
   readonly messageId: string;
+  /** The XMPP <subject/> the user gave, for networks with subjects (email); others ignore it. */
+  readonly subject?: string;
+  /** The sender's display name (her XEP-0172 nick in the stanza), for networks that show one. */
+  readonly senderName?: string;
 }
 
 export interface SendResult {
   readonly providerMessageId: string;
 }
-
-/** A message from the network to a gateway user. */
-export const inboundMessageEventSchema = z
-  .object({
-    kind: z.literal("message"),
-    /** Provider's id for the message (Twilio MessageSid): used as the dedup key. */
-    providerMessageId: z.string(),
-    /** Sender on the network (canonical form when it is a number, or the raw sender id). */
-    from: z.string(),
-    /** The gateway user's address on the network that received it. */
-    to: z.string(),
-    body: z.string(),
-    mediaUrls: z.array(z.string()).readonly(),
-    /** The provider recognised an opt-out keyword (Twilio OptOutType STOP / START). */
-    optOut: z.enum(["stop", "start"]).optional(),
-    /**
-     * When the provider says the message was received (ms since the epoch), for providers that sign
-     * it; orders opt-outs. Absent (Twilio): the time the gateway received the webhook.
-     */
-    occurredAt: z.number().optional(),
-  })
-  .strict()
-  .readonly();
-export type InboundMessageEvent = z.infer<typeof inboundMessageEventSchema>;
-
-/** A delivery report; also how a report that came early is held in Redis. */
-export const inboundStatusEventSchema = z
-  .object({
-    kind: z.literal("status"),
-    providerMessageId: z.string(),
-    status: z.enum(["delivered", "failed"]),
-    reason: z.string().optional(),
-    errorCode: z.string().optional(),
-    /** XMPP condition for a failed delivery (default recipient-unavailable). */
-    condition: refusalConditionSchema.optional(),
-    /**
-     * The self-service account whose credentials verified the report (its `accountOf` name; opaque
-     * to the core), absent when the gateway's own credentials did. A report is applied only to a
-     * message sent with that same account.
-     */
-    signedBy: z.string().optional(),
-  })
-  .strict()
-  .readonly();
-export type InboundStatusEvent = z.infer<typeof inboundStatusEventSchema>;
-
-export type InboundEvent = InboundMessageEvent | InboundStatusEvent;
 
 export interface AdapterDeps {
   readonly logger: Logger;
@@ -228,6 +210,14 @@ export interface AdapterDeps {
    * what it sent (naming the account as `signedBy`).
    */
   readonly ownCredentials?: (number: Address) => Promise<Readonly<Record<string, string>> | undefined>;
+  /**
+   * Whether `address` is bound to a user of this gateway (by the config, an admin or the user's
+   * own registration), e.g. for a listener that must refuse mail for anyone else. Rejects when
+   * the registrations cannot be read (answer "try again later", never "no such user").
+   */
+  readonly isRegistered?: (address: Address) => Promise<boolean>;
+  /** Reply threading state per (user, contact), for networks that thread replies (email). */
+  readonly threads?: ThreadStore;
 }
 
 export interface NetworkAdapter {

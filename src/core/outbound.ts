@@ -23,6 +23,10 @@ export interface OutboundRequest {
   readonly receipt?: boolean;
   /** Id of the message this one corrects (XEP-0308), when it is a correction. */
   readonly replaces?: string;
+  /** The stanza's <subject/> (networks with subjects use it). */
+  readonly subject?: string;
+  /** The sender's XEP-0172 nick in the stanza (networks that show a sender name use it). */
+  readonly senderName?: string;
 }
 
 /** A message accepted for sending: what a queue job carries. */

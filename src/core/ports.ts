@@ -138,6 +138,8 @@ export interface XmppOutlet {
     readonly id: string;
     readonly body: string;
     readonly mediaUrls: readonly string[];
+    /** XMPP <subject/> of the text. */
+    readonly subject?: string;
     readonly nick?: string;
   }): Promise<void>;
 }

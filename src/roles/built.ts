@@ -7,6 +7,7 @@ import type { LoadedConfig } from "../config/load.js";
 import type { Contacts, MessageLog, OptOuts, PartLedger, SendPacer } from "../core/ports.js";
 import type { RateLimiter } from "../core/rate-limits.js";
 import type { RegistrationStore } from "../core/registrations.js";
+import type { ThreadLog } from "../core/threads.js";
 import type { GatewayLogger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { Producer } from "../queue/producer.js";
@@ -44,5 +45,7 @@ export interface Built {
   readonly pacer: SendPacer;
   readonly sentParts: PartLedger;
   readonly contacts: Contacts;
+  /** Reply threading state handed to adapters (AdapterDeps.threads). */
+  readonly threads: ThreadLog;
   readonly stoppers: Stoppers;
 }

@@ -18,6 +18,8 @@ export interface ComponentPieces extends ComponentRoleOptions {
   readonly workerRedis: Redis;
   readonly prefix: string;
   readonly onInbound?: (outcome: "delivered" | "unroutable") => void;
+  /** Deliveries in flight at once (queue.deliveryConcurrency). */
+  readonly deliveryConcurrency?: number;
   /** For the delivery worker: how soon a crashed process's deliveries are retried. */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
@@ -33,6 +35,7 @@ export function startComponent(p: ComponentPieces): ComponentRole {
     workerRedis: p.workerRedis,
     prefix: p.prefix,
     logger,
+    ...(p.deliveryConcurrency === undefined ? {} : { concurrency: p.deliveryConcurrency }),
     ...(p.lockDurationMs === undefined ? {} : { lockDurationMs: p.lockDurationMs }),
     ...(p.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: p.stalledIntervalMs }),
   });

@@ -2,15 +2,17 @@
  * The roles of one gateway, started from pieces main.ts built: the inbound ingester its adapter
  * emits into, the component role (around the transport and lock main.ts made) and the worker
  * role. Reads the gateway's config for their options; never names an adapter.
+ * (The adapter's own listeners start with the other listeners: listeners.ts.)
  */
 import type { LoadedGateway } from "../config/load.js";
 import { effectivePace } from "../config/pacing-schema.js";
-import type { NetworkAdapter } from "../core/adapter.js";
+import type { AdapterDeps, NetworkAdapter } from "../core/adapter.js";
 import { gatewayAccounts, ownAccounts } from "../core/own-accounts.js";
 import { inboundIngester } from "../core/pipeline/inbound.js";
 import { rulesFor } from "../core/pipeline/network-rules.js";
 import { type Pacing, paceOf } from "../core/pipeline/pacing.js";
 import type { PaceSetting } from "../core/ports.js";
+import { threadsOf } from "../core/threads.js";
 import { timedAdapter } from "../observability/timed-adapter.js";
 import type { QueueAdmin } from "../queue/admin.js";
 import type { ComponentLock } from "../store/component-lock.js";
@@ -18,6 +20,21 @@ import type { XmppTransport } from "../xmpp/transport.js";
 import type { Built } from "./built.js";
 import { startComponent } from "./component.js";
 import { startWorker } from "./worker.js";
+
+/**
+ * What the gateway's adapter gets from the core: a logger, the ingester to emit into, lookups of
+ * the gateway's registrations, and its thread store.
+ */
+export function adapterDeps(b: Built, g: LoadedGateway, emit: AdapterDeps["emit"]): AdapterDeps {
+  const byAddress = (address: string) => b.registrations.byAddress(g.id, address);
+  return {
+    logger: b.logger.child({ adapter: g.adapter }),
+    emit,
+    ownCredentials: async (address) => (await byAddress(address))?.credentials,
+    isRegistered: async (address) => (await byAddress(address)) !== undefined,
+    threads: threadsOf(b.threads, g.id),
+  };
+}
 
 export function ingesterFor(b: Built, g: LoadedGateway, adapter: NetworkAdapter) {
   const { metrics } = b;
@@ -80,6 +97,7 @@ export async function startComponentFor(
     onOutbound: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
     mediaPolicy: config.media,
     onInbound: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
+    deliveryConcurrency: config.queue.deliveryConcurrency,
     rules: rulesOf(g),
     sendLimits: {
       limiter,
@@ -99,6 +117,9 @@ export async function startComponentFor(
       },
     },
     onLimited: (limit) => metrics.outboundLimited.inc({ gateway: g.id, limit }),
+    displayNames: new Map(
+      g.users.flatMap((u) => (u.name === undefined ? [] : [[u.address, u.name] as const])),
+    ),
     lockDurationMs: config.queue.lockDurationMs,
     stalledIntervalMs: config.queue.stalledIntervalMs,
   });

@@ -7,7 +7,9 @@
  */
 import type { Redis } from "ioredis";
 import type { Contacts } from "../core/ports.js";
+import { replyAt } from "./batch.js";
 import { storeKey } from "./keys.js";
+import { TickBatch } from "./tick-batch.js";
 
 /** How many user/contact pairs are remembered in memory as "heard from already". */
 const KNOWN_PAIRS = 100_000;
@@ -22,12 +24,16 @@ export const CONTACT_BOOK_LIMITS: ContactBookLimits = { ttlSeconds: 90 * 24 * 36
 export class ContactBook implements Contacts {
   /** Pairs known to be in Redis already, so no need to ask again (bounded: cleared when full). */
   private readonly known = new Set<string>();
+  /** First sightings of one event-loop turn share a pipeline (tick-batch.ts). */
+  private readonly ticks: TickBatch;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly limits: ContactBookLimits = CONTACT_BOOK_LIMITS,
-  ) {}
+  ) {
+    this.ticks = new TickBatch(redis);
+  }
 
   private key(gatewayId: string, jid: string): string {
     return storeKey(this.prefix, "contacts", gatewayId, jid);
@@ -35,7 +41,7 @@ export class ContactBook implements Contacts {
 
   /**
    * Records that `jid` heard from `address`; true the first time. One round trip (HSETNX, EXPIRE,
-   * HLEN in a pipeline) the first time this process sees the pair, none after. Marked before the
+   * HLEN, in the pipeline of the turn) the first time this process sees the pair, none after. Marked before the
    * delivery is written, so a delivery retried after a failed write goes out without the
    * nickname: cosmetic, and cheaper than a second call.
    */
@@ -43,15 +49,11 @@ export class ContactBook implements Contacts {
     const pair = `${gatewayId}\n${jid}\n${address}`;
     if (this.known.has(pair)) return false;
     const key = this.key(gatewayId, jid);
-    const replies = await this.redis
-      .pipeline()
-      .hsetnx(key, address, String(Date.now()))
-      .expire(key, this.limits.ttlSeconds)
-      .hlen(key)
-      .exec();
-    const [setErr, set] = replies?.[0] ?? [new Error("no answer from Redis"), 0];
-    if (setErr) throw setErr;
-    const size = replies?.[2]?.[1];
+    const [set, size] = await this.ticks.run((batch) => {
+      const at = batch.length;
+      batch.hsetnx(key, address, String(Date.now())).expire(key, this.limits.ttlSeconds).hlen(key);
+      return (replies) => [replyAt(replies, at), replies?.[at + 2]?.[1]] as const;
+    });
     if (typeof size === "number" && size > this.limits.maxContacts) {
       await this.redis.del(key);
     }

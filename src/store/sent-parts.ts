@@ -12,8 +12,9 @@
  *   by the failing attempt (MULTI: HSET, EXPIRE) on a connection that waits for Redis; read and
  *   consumed only by the claim script, so taking over an abandoned claim is one check-and-set.
  *
- * Each call is one round trip: the opt-out check rides with the first claim, the message log's
- * record and early report with the id (one pipeline over the stores' `...In` methods, batch.ts).
+ * Each call is one round trip shared with the other jobs of the same event-loop turn
+ * (tick-batch.ts): the opt-out check rides with the first claim, the message log's record and
+ * early report with the id (the stores' `...In` methods, batch.ts).
  */
 import type { ChainableCommander, Redis } from "ioredis";
 import { CLAIMED, type PartState, stateOf } from "../core/pipeline/part-state.js";
@@ -23,6 +24,7 @@ import { type BatchReplies, replyAt } from "./batch.js";
 import { storeKey } from "./keys.js";
 import type { MessageMap } from "./message-map.js";
 import type { OptOutStore } from "./optouts.js";
+import { TickBatch } from "./tick-batch.js";
 
 // A part another attempt holds (SET NX failed). KEYS: the part, the job's notes. ARGV: our
 // claim, ttl seconds. Returns {"claimed"} when the part is ours (our own claim, replayed; or a
@@ -41,6 +43,9 @@ return {'held', cur, note or ''}
 `;
 
 export class SentParts implements PartLedger {
+  /** Every job's ledger commands of one event-loop turn share a pipeline (tick-batch.ts). */
+  private readonly ticks: TickBatch;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -49,7 +54,9 @@ export class SentParts implements PartLedger {
     private readonly messageMap: MessageMap,
     /** For the attempt notes: a connection that waits for Redis (maxRetriesPerRequest: null). */
     private readonly durable: Redis = redis,
-  ) {}
+  ) {
+    this.ticks = new TickBatch(redis);
+  }
 
   async leaveNotes(job: JobKey, notes: ReadonlyMap<string, string>): Promise<void> {
     if (notes.size === 0) return;
@@ -66,18 +73,18 @@ export class SentParts implements PartLedger {
     job: JobKey & { readonly from: string; readonly to: string },
     claim: string,
   ): Promise<{ optedOut: boolean; state: PartState }> {
-    const batch = this.redis.pipeline();
-    const optedOut = this.optOuts.getIn(batch, job.gatewayId, job.from, job.to);
-    const claimed = this.claimIn(batch, job, 0, claim);
-    const replies = await batch.exec();
-    const state = await claimed(replies);
-    return { optedOut: optedOut(replies) !== undefined, state };
+    return this.ticks.run((batch) => {
+      const optedOut = this.optOuts.getIn(batch, job.gatewayId, job.from, job.to);
+      const claimed = this.claimIn(batch, job, 0, claim);
+      return async (replies) => {
+        const state = await claimed(replies);
+        return { optedOut: optedOut(replies) !== undefined, state };
+      };
+    });
   }
 
   async claim(job: JobKey, part: number, claim: string): Promise<PartState> {
-    const batch = this.redis.pipeline();
-    const read = this.claimIn(batch, job, part, claim);
-    return read(await batch.exec());
+    return this.ticks.run((batch) => this.claimIn(batch, job, part, claim));
   }
 
   async release(job: JobKey, part: number): Promise<void> {
@@ -90,19 +97,19 @@ export class SentParts implements PartLedger {
     providerMessageId: string,
     record: SentRecord,
   ): Promise<{ early: unknown; confirm(): void }> {
-    const batch = this.redis.pipeline();
-    const at = batch.length;
-    batch.set(this.key(job, part), providerMessageId, "EX", this.ttlSeconds);
-    const mapped = this.messageMap.putIn(batch, job.gatewayId, providerMessageId, record);
-    const early = this.messageMap.takeEarlyIn(batch, job.gatewayId, providerMessageId, record.account);
-    const replies = await batch.exec();
-    return {
-      early: early(replies),
-      confirm: () => {
-        replyAt(replies, at);
-        mapped(replies);
-      },
-    };
+    return this.ticks.run((batch) => {
+      const at = batch.length;
+      batch.set(this.key(job, part), providerMessageId, "EX", this.ttlSeconds);
+      const mapped = this.messageMap.putIn(batch, job.gatewayId, providerMessageId, record);
+      const early = this.messageMap.takeEarlyIn(batch, job.gatewayId, providerMessageId, record.account);
+      return (replies) => ({
+        early: early(replies),
+        confirm: () => {
+          replyAt(replies, at);
+          mapped(replies);
+        },
+      });
+    });
   }
 
   /**

@@ -4,6 +4,7 @@
  * never answered (no loops).
  */
 import type { Element } from "@xmpp/component";
+import { MAX_SENDER_NAME_LENGTH, MAX_SUBJECT_LENGTH } from "../core/adapter.js";
 import type { OutboundRequest } from "../core/outbound.js";
 import { NS } from "./namespaces.js";
 
@@ -51,6 +52,15 @@ export function decodeMessage(el: Element): Decoded {
   const bodyIsUrl = oob.includes(text.trim());
   const receipt = el.getChild("request", NS.receipts) !== undefined;
   const replaces = el.getChild("replace", NS.correction)?.attrs.id;
+  const subject = el.getChildText("subject")?.trim() ?? "";
+  const senderName = el.getChildText("nick", NS.nick)?.trim() ?? "";
+  if (subject.length > MAX_SUBJECT_LENGTH) {
+    return {
+      kind: "refuse",
+      condition: "bad-request",
+      text: `The subject is longer than ${MAX_SUBJECT_LENGTH} characters.`,
+    };
+  }
   return {
     kind: "send",
     request: {
@@ -62,6 +72,9 @@ export function decodeMessage(el: Element): Decoded {
       mediaUrls: oob,
       ...(receipt ? { receipt } : {}),
       ...(typeof replaces === "string" && replaces.length > 0 ? { replaces } : {}),
+      ...(subject.length > 0 ? { subject } : {}),
+      // A nick is cosmetic: one too long is cut, never a reason to refuse the message.
+      ...(senderName.length > 0 ? { senderName: senderName.slice(0, MAX_SENDER_NAME_LENGTH) } : {}),
     },
   };
 }

@@ -13,4 +13,6 @@ export const NS = {
   receipts: "urn:xmpp:receipts",
   correction: "urn:xmpp:message-correct:0",
   stanzas: "urn:ietf:params:xml:ns:xmpp-stanzas",
+  /** XEP-0106: a disco feature, not a namespace (the space is part of it, escaped as \20). */
+  jidEscaping: "jid\\20escaping",
 } as const;

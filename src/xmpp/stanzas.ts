@@ -51,14 +51,23 @@ export function chatMessages(p: {
   id: string;
   body: string;
   mediaUrls: readonly string[];
+  /** The message's <subject/> (networks with subjects), on its first stanza. */
+  subject?: string;
   /** XEP-0172 nickname, sent with the first message from a contact so clients can name it. */
   nick?: string;
 }): Element[] {
   const out: Element[] = [];
   const nick = p.nick === undefined ? undefined : xml("nick", { xmlns: NS.nick }, p.nick);
+  const subject = p.subject === undefined ? undefined : xml("subject", {}, p.subject);
   if (p.body.length > 0 || p.mediaUrls.length === 0) {
     out.push(
-      xml("message", { type: "chat", from: p.from, to: p.to, id: p.id }, xml("body", {}, p.body), nick),
+      xml(
+        "message",
+        { type: "chat", from: p.from, to: p.to, id: p.id },
+        subject,
+        xml("body", {}, p.body),
+        nick,
+      ),
     );
   }
   p.mediaUrls.forEach((url, i) => {
@@ -69,6 +78,7 @@ export function chatMessages(p: {
         xml("body", {}, url),
         xml("x", { xmlns: NS.oob }, xml("url", {}, url)),
         out.length === 0 && i === 0 ? nick : undefined,
+        out.length === 0 && i === 0 ? subject : undefined,
       ),
     );
   });

@@ -42,6 +42,7 @@ export function xmppOutlet(transport: Pick<ComponentTransport, "domain" | "sendC
         id: d.id,
         body: d.body,
         mediaUrls: d.mediaUrls,
+        ...(d.subject === undefined ? {} : { subject: d.subject }),
         ...(d.nick === undefined ? {} : { nick: d.nick }),
       });
       // All in this turn: one barrier ping confirms them together.

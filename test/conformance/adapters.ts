@@ -4,6 +4,7 @@
  * folder but this line.
  */
 import type { ConformanceAdapter } from "./descriptor.js";
+import { emailConformance } from "./email.js";
 import { loopbackConformance } from "./loopback/descriptor.js";
 import { signalwireConformance } from "./signalwire.js";
 import { simulatorConformance } from "./simulator.js";
@@ -16,4 +17,5 @@ export const CONFORMANCE_ADAPTERS: readonly ConformanceAdapter[] = [
   loopbackConformance,
   telnyxConformance,
   signalwireConformance,
+  emailConformance,
 ];

@@ -6,26 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AddressError } from "../../src/core/errors.js";
-import { conditionOf, errorOf, errorText, isReceipt, oobUrl } from "../harness/stanza-match.js";
-import { waitFor } from "../harness/wait.js";
-import { connectClient, type Element, randomId, xml } from "../harness/xmpp-client.js";
+import { conditionOf, errorOf, errorText } from "../harness/stanza-match.js";
+import { randomId, xml } from "../harness/xmpp-client.js";
 import { startXmppServer, type XmppServer } from "../harness/xmpp-server.js";
 import { CONFORMANCE_ADAPTERS } from "./adapters.js";
-import type { ConformanceAdapter, SentMessage } from "./descriptor.js";
-import {
-  COMPONENT_SECRET,
-  domainOf,
-  NS_REGISTER,
-  passwordOf,
-  type Rig,
-  registerIq,
-  startRig,
-  usersOf,
-} from "./rig.js";
+import { capabilityChecks, mediaChecks, receiptChecks, registrationCheck } from "./capability-checks.js";
+import type { ConformanceAdapter, OptionalCheck } from "./descriptor.js";
+import { COMPONENT_SECRET, domainOf, passwordOf, type Rig, startRig, usersOf } from "./rig.js";
+import { bareOf, suiteOf, WAIT } from "./suite.js";
 
 const NS_DISCO = "http://jabber.org/protocol/disco#info";
 const NS_GATEWAY = "jabber:iq:gateway";
-const WAIT = 15_000;
 
 let server: XmppServer;
 
@@ -45,8 +36,6 @@ afterAll(async () => {
   await server?.stop();
 }, 60_000);
 
-const bareOf = (jid: string | undefined) => jid?.split("/")[0];
-
 describe.each(CONFORMANCE_ADAPTERS)("adapter $name", (d: ConformanceAdapter) => {
   describe.skipIf(!d.available())("conformance", () => {
     let rig: Rig;
@@ -59,42 +48,21 @@ describe.each(CONFORMANCE_ADAPTERS)("adapter $name", (d: ConformanceAdapter) => 
       await rig?.stop();
     }, 60_000);
 
-    /** The owner writes `body` to `to` (a network address); resolves with the stanza id. */
-    const send = (to: string, body: string, ...children: Element[]) => {
-      const id = randomId(d.name);
-      return rig.owner
-        .send(xml("message", { type: "chat", to: rig.jidOf(to), id }, xml("body", {}, body), ...children))
-        .then(() => id);
-    };
-    const attemptsWith = (body: string) => rig.standIn.attempts().filter((a) => a.body === body);
-    const sentWith = (body: string, count = 1): Promise<SentMessage[]> =>
-      waitFor(() => (attemptsWith(body).length >= count ? attemptsWith(body) : undefined), {
-        timeoutMs: WAIT,
-        description: `${count} send(s) of "${body}" at the ${d.name} stand-in`,
-      });
-    const fromContact = (contact: string, body: string) => (el: Element) =>
-      el.is("message") && bareOf(el.attrs.from) === rig.jidOf(contact) && el.getChildText("body") === body;
-    /** An inbound text that arrives after everything posted before it has been handled. */
-    const marker = async (contact: string) => {
-      const body = randomId("marker");
-      const p = { id: rig.standIn.newId(), from: contact, to: rig.standIn.owner.address, body };
-      expect(await rig.standIn.postInbound(rig.target, p)).toBe(200);
-      await rig.owner.waitFor(fromContact(contact, body), WAIT);
-    };
+    const suite = suiteOf(d, () => rig);
+    const { send, attemptsWith, sentWith, fromContact, marker } = suite;
 
     it("declares exactly the checks it leaves out, as its adapter's capabilities say", () => {
       const s = rig.standIn;
-      expect({
-        media: rig.adapter.capabilities.media,
+      const runs = {
+        ...capabilityChecks(rig.adapter.capabilities),
         webhooks: (rig.adapter.webhooks?.length ?? 0) > 0 && s.postUnsigned !== undefined,
         registration: rig.adapter.registration !== undefined && s.registration !== undefined,
         retryable: s.retryableError !== undefined,
-      }).toEqual({
-        media: d.notApplicable.media === undefined,
-        webhooks: d.notApplicable.webhooks === undefined,
-        registration: d.notApplicable.registration === undefined,
-        retryable: d.notApplicable.retryable === undefined,
-      });
+      };
+      const declared = Object.fromEntries(
+        Object.keys(runs).map((check) => [check, d.notApplicable[check as OptionalCheck] === undefined]),
+      );
+      expect(runs).toEqual(declared);
     });
 
     it("round-trips addresses between JID localparts and the network", async () => {
@@ -111,7 +79,7 @@ describe.each(CONFORMANCE_ADAPTERS)("adapter $name", (d: ConformanceAdapter) => 
       }
     });
 
-    it("shows its face: disco identities, and the XEP-0100 prompt and description", async () => {
+    it("shows its face: disco identities and features, and the XEP-0100 prompt and description", async () => {
       const face = rig.adapter.face;
       const query = async (to: string, xmlns: string) =>
         (await rig.owner.iq(xml("iq", { type: "get", to }, xml("query", { xmlns })))).getChild(
@@ -124,6 +92,9 @@ describe.each(CONFORMANCE_ADAPTERS)("adapter $name", (d: ConformanceAdapter) => 
       const gateway = await query(rig.domain, NS_GATEWAY);
       expect(gateway?.getChildText("prompt")).toBe(face.addressLabel);
       expect(gateway?.getChildText("desc")).toBe(face.addressDescription);
+      // XEP-0106: a network of escaped addresses says so, one of plain localparts does not.
+      const features = (await query(rig.domain, NS_DISCO))?.getChildren("feature").map((f) => f.attrs.var);
+      expect(features?.includes("jid\\20escaping")).toBe(face.escapedAddresses === true);
     });
 
     it("turns an address a person types into its JID (XEP-0100)", async () => {
@@ -203,15 +174,7 @@ describe.each(CONFORMANCE_ADAPTERS)("adapter $name", (d: ConformanceAdapter) => 
       });
     }
 
-    it("turns a delivery report into a XEP-0184 receipt", async () => {
-      const body = randomId("receipt");
-      const id = await send(rig.standIn.contact(), body, xml("request", { xmlns: "urn:xmpp:receipts" }));
-      const [sent] = await sentWith(body);
-      if (!sent) throw new Error("not sent");
-      await rig.standIn.reportDelivered(rig.target, sent);
-      const receipt = await rig.owner.waitFor(isReceipt(id), WAIT);
-      expect(receipt.attrs.type).not.toBe("error");
-    });
+    receiptChecks(suite);
 
     it("turns a failure report into an error stanza naming the reason", async () => {
       const to = rig.standIn.failure.to();
@@ -224,68 +187,8 @@ describe.each(CONFORMANCE_ADAPTERS)("adapter $name", (d: ConformanceAdapter) => 
       expect(errorText(err)).toMatch(rig.standIn.failure.reason);
     });
 
-    if (d.notApplicable.media === undefined) {
-      it("sends media as media", async () => {
-        const url = `https://upload.example.net/${randomId("f")}/photo.jpg`;
-        const body = randomId("media");
-        await send(rig.standIn.contact(), body, xml("x", { xmlns: "jabber:x:oob" }, xml("url", {}, url)));
-        const [sent] = await sentWith(body);
-        expect(sent?.mediaUrls).toEqual([url]);
-      });
-
-      it("delivers inbound media as OOB", async () => {
-        const contact = rig.standIn.contact();
-        const url = `https://media.example.net/${randomId("m")}.jpg`;
-        const p = {
-          id: rig.standIn.newId(),
-          from: contact,
-          to: rig.standIn.owner.address,
-          body: "a picture",
-          mediaUrls: [url],
-        };
-        expect(await rig.standIn.postInbound(rig.target, p)).toBe(200);
-        const el = await rig.owner.waitFor(
-          (e) => bareOf(e.attrs.from) === rig.jidOf(contact) && oobUrl(e) === url,
-          WAIT,
-        );
-        expect(el.attrs.type).toBe("chat");
-      });
-    }
-
-    if (d.notApplicable.registration === undefined) {
-      it("checks a registration with the provider: its form, bad credentials refused unechoed, good ones accepted", async () => {
-        const reg = rig.standIn.registration;
-        if (!reg) throw new Error("no registration hooks");
-        const user = usersOf(d).registrant;
-        const client = await connectClient({ server, username: user, password: passwordOf(user) });
-        try {
-          const fields = rig.adapter.registration?.fields ?? [];
-          const query = xml("query", { xmlns: NS_REGISTER });
-          const form = await client.iq(xml("iq", { type: "get", to: rig.domain }, query));
-          const shown = form
-            .getChild("query", NS_REGISTER)
-            ?.getChild("x", "jabber:x:data")
-            ?.getChildren("field");
-          const asked = shown?.filter((f) => f.attrs.var !== "FORM_TYPE");
-          expect(asked?.map((f) => [f.attrs.var, f.attrs.type])).toEqual(
-            fields.map((f) => [f.name, f.kind === "secret" ? "text-private" : "text-single"]),
-          );
-          const badValues = reg.bad();
-          const bad = await client.iq(registerIq(rig.domain, badValues));
-          expect(bad.attrs.type).toBe("error");
-          expect(conditionOf(bad)).toBe(reg.badCondition);
-          for (const f of fields.filter((x) => x.kind === "secret")) {
-            expect(bad.toString()).not.toContain(badValues[f.name]);
-          }
-          const good = await client.iq(registerIq(rig.domain, reg.good()));
-          expect(good.attrs.type, good.toString()).toBe("result");
-          const after = await client.iq(xml("iq", { type: "get", to: rig.domain }, query));
-          expect(after.getChild("query", NS_REGISTER)?.getChild("registered")).toBeDefined();
-        } finally {
-          await client.stop();
-        }
-      });
-    }
+    mediaChecks(suite);
+    registrationCheck(suite, () => server);
 
     it("made only requests the provider would take", () => {
       expect(rig.standIn.problems?.() ?? []).toEqual([]);

@@ -40,7 +40,16 @@ export interface GatewayUnderTest {
 }
 
 /** Checks a descriptor may leave out; each needs a reason. */
-export type OptionalCheck = "retryable" | "webhooks" | "registration" | "media";
+export type OptionalCheck =
+  | "retryable"
+  | "webhooks"
+  | "registration"
+  /** Sends media (as media, or as links the network shows). */
+  | "media"
+  /** Inbound media delivered as XEP-0066 OOB. */
+  | "inboundMedia"
+  /** A delivery report becomes a XEP-0184 receipt (else the check that none is claimed runs). */
+  | "receipts";
 
 export interface RunningStandIn {
   /** The gateway block beside id, domain and secret: `adapter`, its `<kind>:` block, `registration`. */

@@ -1,16 +1,14 @@
 /**
  * The email adapter in the conformance suite. Its stand-in is a recording SMTP sink as the relay
- * (it answers 5xx for the permanent error) and swaks sending into the adapter's listener (inbound
- * mail, and a delivery status report for the failure). The owner registers in-band: the config's
- * `users` take phone numbers only.
- *
- * Not in ../adapters.ts yet, like the loopback: before it can pass, the core must start the
- * adapter's listeners (this entry starts them) and the suite needs two opt-outs it lacks: the
- * receipt check (no XEP-0184 receipt is ever claimed for email) and inbound OOB media apart from
- * outbound media (email sends media as links and lists inbound attachments by name and size).
+ * (it answers 5xx for the permanent error) and swaks sending into the adapter's listener, which
+ * the gateway starts (inbound mail, and a delivery status report for the failure). The registry
+ * entry is the production one, wrapped to record what reached the relay; the owner is a config
+ * user. Its capabilities leave out the receipt check (a relay's 250 is not delivery: the check
+ * that no receipt is claimed runs instead) and inbound OOB media (attachments are listed).
  */
 import { emailConfigSchema, emailDefaultPacing } from "../../adapters/email/config.js";
-import { createEmailAdapter, type EmailConfigInput, memoryThreadStore } from "../../adapters/email/index.js";
+import { createEmailGateway, type EmailConfigInput } from "../../adapters/email/index.js";
+import type { LoadedGateway } from "../../src/config/load.js";
 import { entry } from "../../src/main.js";
 import { freePort } from "../harness/ports.js";
 import { type SmtpSink, startSmtpSink } from "../harness/smtp-sink.js";
@@ -58,25 +56,19 @@ export const emailConformance: ConformanceAdapter = {
     retryable: "SMTP has no Retry-After: a relay's 4xx is retried on the queue's own backoff",
     webhooks: "inbound mail comes by SMTP from the operator's MTA, which authenticates it (SPF/DKIM/DMARC)",
     registration: "addresses are on the operator's own mail domain: there is no provider account to check",
+    receipts: "a relay's 250 is not delivery and a bounce is the only report: no XEP-0184 receipt is claimed",
+    inboundMedia:
+      "attachments of inbound mail are listed by name and size in the text, not delivered as media",
   },
   async start() {
     const relay: SmtpSink = await startSmtpSink();
     const listenPort = await freePort();
     const sent: SentMessage[] = [];
-    const started: Promise<void>[] = [];
-    const closers: (() => Promise<void>)[] = [];
     const email = entry({
       schema: emailConfigSchema,
       pacing: emailDefaultPacing,
-      create(g, c: EmailConfigInput, deps) {
-        const adapter = createEmailAdapter(
-          { gatewayId: g.id, email: c },
-          { ...deps, threads: memoryThreadStore(), isUser: async (a) => a === OWNER },
-        );
-        for (const l of adapter.listeners) {
-          started.push(l.start());
-          closers.push(() => l.close());
-        }
+      create(g: LoadedGateway, c: EmailConfigInput, deps) {
+        const adapter = createEmailGateway(g, c, deps);
         return {
           ...adapter,
           async send(msg, account) {
@@ -103,7 +95,6 @@ export const emailConformance: ConformanceAdapter = {
     const fresh = (name: string) =>
       `${name}-${Date.now().toString(36)}${(counter++).toString(36)}@example.com`;
     const smtp = async (from: string, to: string, data: string): Promise<number> => {
-      await Promise.all(started);
       const r = await swaks({ port: listenPort, from, to, data });
       return r.code === 0 ? 200 : Number(r.lastReply.slice(0, 3)) || 500;
     };
@@ -112,11 +103,10 @@ export const emailConformance: ConformanceAdapter = {
     return {
       gateway: {
         adapter: "email",
-        registration: { mode: "self-service" },
         email: { listen: `127.0.0.1:${listenPort}`, relay: { host: "127.0.0.1", port: relay.port } },
       },
       adapters: { email },
-      owner: { address: OWNER, register: { number: OWNER } },
+      owner: { address: OWNER },
       newId: () => `c${Date.now().toString(36)}.${(counter++).toString(36)}@example.com`,
       contact: () => fresh("bob"),
       attempts: () => sent,
@@ -148,7 +138,6 @@ export const emailConformance: ConformanceAdapter = {
         invalid: ["bob", "bob\\40", "bob\\40localhost"],
       },
       async stop() {
-        await Promise.all(closers.map((c) => c()));
         await relay.close();
       },
     };

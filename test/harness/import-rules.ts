@@ -22,7 +22,18 @@ export const WIRE = [
   "twilio",
   "pino",
   "prom-client",
+  "nodemailer",
+  "smtp-server",
+  "postal-mime",
 ];
+
+/**
+ * Wire libraries one adapter folder alone may use (beside its layer's): a network's own protocol
+ * libraries, so no other adapter and no part of the gateway takes them up.
+ */
+export const ADAPTER_WIRE: Readonly<Record<string, readonly string[]>> = {
+  email: ["nodemailer", "smtp-server", "postal-mime"],
+};
 
 /** Path prefix -> layer, first match wins. `adapter` and `kit` are per folder (adapters/<name>/). */
 const LAYERS: readonly (readonly [RegExp, string])[] = [
@@ -126,7 +137,7 @@ export function violations(graph: ImportGraph, rules: Readonly<Record<string, Ru
     for (const spec of specs) {
       const why = spec.startsWith(".")
         ? localViolation(file, from, rule, spec)
-        : wireViolation(from, rule, spec);
+        : wireViolation(from, rule, spec, from === "adapter" ? adapterFolder(file) : undefined);
       if (why !== undefined) out.push(`${file}: imports ${spec} (${why})`);
     }
   }
@@ -152,8 +163,9 @@ function localViolation(file: string, from: string, rule: Rule, spec: string): s
 const names = (w: string, spec: string) =>
   w.endsWith("/") ? spec.startsWith(w) : spec === w || spec.startsWith(`${w}/`);
 
-function wireViolation(from: string, rule: Rule, spec: string): string | undefined {
+function wireViolation(from: string, rule: Rule, spec: string, folder?: string): string | undefined {
   const wire = WIRE.find((w) => names(w, spec));
   if (wire === undefined || rule.wire === "*" || rule.wire.some((w) => names(w, spec))) return undefined;
-  return `${from} may not use ${wire}`;
+  if (folder !== undefined && (ADAPTER_WIRE[folder] ?? []).some((w) => names(w, spec))) return undefined;
+  return `${folder === undefined ? from : `adapter ${folder}`} may not use ${wire}`;
 }

@@ -78,7 +78,7 @@ describe("email listener", () => {
     expect(got).toMatchObject({
       from: "bob@example.com",
       body: "Subject: hello\n\nHi Alice",
-      nick: "Bob Example",
+      senderName: "Bob Example",
     });
   });
 

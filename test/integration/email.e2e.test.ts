@@ -3,16 +3,11 @@
 // sink; Bob's reply (In-Reply-To set) comes back through Postfix into the SMTP listener and
 // arrives in the same XMPP conversation; a bounce comes back as an error stanza.
 //
-// Two things the core does not do yet are done by this test's registry entry (adapters/email/
-// README.md, "What the core must provide"): start the adapter's listeners, and tell the
-// listener which addresses are provisioned. The user registers in-band (self-service), since
-// the config's `users` still take phone numbers only.
+// The gateway is the real one with its own registry entry: the core starts the SMTP listener,
+// threads live in its Redis thread store, and the listener's recipient check asks its
+// registrations, so Alice, who registers in-band (self-service) while it runs, gets her mail.
 import PostalMime from "postal-mime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emailConfigSchema, emailDefaultPacing } from "../../adapters/email/config.js";
-import { createEmailAdapter, type EmailConfigInput, memoryThreadStore } from "../../adapters/email/index.js";
-import type { InboundListener } from "../../src/core/adapter.js";
-import { entry } from "../../src/main.js";
 import { startTestGateway, type TestGateway } from "../harness/gateway.js";
 import { freePort } from "../harness/ports.js";
 import { startPostfix, type TestPostfix } from "../harness/postfix.js";
@@ -29,6 +24,7 @@ const SECRET = "component-secret-email-e2e";
 const ALICE_MAIL = `alice@${DOMAIN}`;
 const BOB_JID = `bob\\40example.com@${DOMAIN}`;
 const WAIT = 20_000;
+const NS_NICK = "http://jabber.org/protocol/nick";
 
 describe("email end to end", () => {
   let server: XmppServer;
@@ -37,7 +33,6 @@ describe("email end to end", () => {
   let gw: TestGateway;
   let redis: TestRedis;
   let alice: TestClient;
-  const listeners: InboundListener[] = [];
 
   beforeAll(async () => {
     server = await startXmppServer("prosody", { components: [{ domain: DOMAIN, secret: SECRET }] });
@@ -46,21 +41,8 @@ describe("email end to end", () => {
     const listenPort = await freePort();
     internet = await startSmtpSink();
     postfix = await startPostfix({ transports: { [DOMAIN]: listenPort }, relayPort: internet.port });
-    const email = entry({
-      schema: emailConfigSchema,
-      pacing: emailDefaultPacing,
-      create(g, c: EmailConfigInput, deps) {
-        const adapter = createEmailAdapter(
-          { gatewayId: g.id, email: c },
-          { ...deps, threads: memoryThreadStore(), isUser: async (a) => a === ALICE_MAIL },
-        );
-        for (const l of adapter.listeners) listeners.push(l);
-        return adapter;
-      },
-    });
     gw = await startTestGateway({
       env: { COMPONENT_SECRET: SECRET, CREDENTIALS_KEY: Buffer.alloc(32, 7).toString("base64") },
-      adapters: { email },
       config: {
         xmpp: { service: server.componentService },
         redis: { url: redis.url },
@@ -79,7 +61,6 @@ describe("email end to end", () => {
         ],
       },
     });
-    await Promise.all(listeners.map((l) => l.start()));
     await gw.online();
     alice = await connectClient({ server, username: "alice", password: "alice-pw" });
     const form = xml(
@@ -96,7 +77,6 @@ describe("email end to end", () => {
   afterAll(async () => {
     await alice?.stop();
     await gw?.stop();
-    await Promise.all(listeners.map((l) => l.close()));
     await postfix?.stop();
     await internet?.close();
     await server?.stop();
@@ -107,16 +87,26 @@ describe("email end to end", () => {
     el.is("message") && el.attrs.from?.split("/")[0] === BOB_JID && el.getChildText("body") === body;
 
   it("sends Alice's message as a mail to Bob, and Bob's reply arrives in the same conversation", async () => {
-    await alice.sendMessage(BOB_JID, "Lunch tomorrow?");
+    // The XMPP <subject/> becomes the Subject; Alice's XEP-0172 nick her display name.
+    await alice.send(
+      xml(
+        "message",
+        { type: "chat", to: BOB_JID, id: "lunch-1" },
+        xml("subject", {}, "Lunch"),
+        xml("body", {}, "Lunch tomorrow?"),
+        xml("nick", { xmlns: NS_NICK }, "Alice A"),
+      ),
+    );
     const sunk = await internet.waitForMail("bob@example.com", 1, WAIT);
     expect(sunk.from).toBe(ALICE_MAIL);
     const mail = await PostalMime.parse(sunk.raw);
     expect(mail.from?.address).toBe(ALICE_MAIL);
     expect(mail.to?.[0]?.address).toBe("bob@example.com");
     expect(mail.text?.trim()).toBe("Lunch tomorrow?");
-    expect(mail.subject).toBe("Lunch tomorrow?");
+    expect(mail.subject).toBe("Lunch");
+    expect(mail.from?.name).toBe("Alice A");
     const sentId = mail.messageId ?? "";
-    expect(sentId).toMatch(/^<xgw\.[0-9a-f]+@mail\.localhost>$/);
+    expect(sentId).toMatch(/^<xgw\.[0-9a-f]{32}\.[0-9a-f]{12}@mail\.localhost>$/);
 
     const r = await swaks({
       port: postfix.port,
@@ -124,7 +114,7 @@ describe("email end to end", () => {
       to: ALICE_MAIL,
       header: [
         "From: Bob <bob@example.com>",
-        "Subject: Re: Lunch tomorrow?",
+        "Subject: Re: Lunch",
         "Message-Id: <bob-1@example.com>",
         `In-Reply-To: ${sentId}`,
         `References: ${sentId}`,
@@ -134,6 +124,9 @@ describe("email end to end", () => {
     expect(r.code, r.transcript).toBe(0);
     const reply = await alice.waitFor(fromBob("Yes, at noon."), WAIT);
     expect(reply.attrs.to?.split("/")[0]).toBe("alice@localhost");
+    // The mail's Subject as <subject/>, Bob's display name as his nick (the first mail from him).
+    expect(reply.getChildText("subject")).toBe("Re: Lunch");
+    expect(reply.getChildText("nick", NS_NICK)).toBe("Bob");
 
     // Alice answers in the same conversation: the mail threads on Bob's.
     await alice.sendMessage(BOB_JID, "See you");

@@ -24,6 +24,33 @@ describe("decodeMessage", () => {
     });
   });
 
+  it("reads the <subject/> and the sender's XEP-0172 nick, network-neutrally", () => {
+    const d = decodeMessage(
+      msg(
+        { type: "chat", id: "m2" },
+        xml("subject", {}, "  Lunch  "),
+        xml("body", {}, "tomorrow?"),
+        xml("nick", { xmlns: "http://jabber.org/protocol/nick" }, "Alice A"),
+      ),
+    );
+    expect(d).toMatchObject({
+      kind: "send",
+      request: { subject: "Lunch", senderName: "Alice A", body: "tomorrow?" },
+    });
+    const plain = decodeMessage(msg({ type: "chat" }, xml("subject", {}, " "), xml("body", {}, "x")));
+    expect(plain.kind === "send" && "subject" in plain.request).toBe(false);
+  });
+
+  it("refuses a subject longer than a job carries, and cuts an overlong nick", () => {
+    const long = decodeMessage(
+      msg({ type: "chat" }, xml("subject", {}, "s".repeat(999)), xml("body", {}, "x")),
+    );
+    expect(long).toMatchObject({ kind: "refuse", condition: "bad-request" });
+    const nick = xml("nick", { xmlns: "http://jabber.org/protocol/nick" }, "n".repeat(500));
+    const cut = decodeMessage(msg({ type: "chat" }, xml("body", {}, "x"), nick));
+    expect(cut.kind === "send" ? cut.request.senderName?.length : 0).toBe(200);
+  });
+
   it.each([
     [
       "chat state",

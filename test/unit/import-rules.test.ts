@@ -41,6 +41,9 @@ describe("import rules", () => {
       ["src/xmpp/a.ts", ["../queue/producer.js", "../core/ports.js", "bullmq", "@xmpp/component"]],
       ["src/http/b.ts", ["undici"]],
       ["src/roles/c.ts", ["../../adapters/twilio/index.js"]],
+      ["adapters/email/listener.ts", ["smtp-server", "nodemailer", "postal-mime"]],
+      ["adapters/telnyx/mail.ts", ["nodemailer"]],
+      ["src/store/mail.ts", ["smtp-server"]],
     ]);
     expect(violations(graph)).toEqual([
       "adapters/twilio/index.ts: imports ../simulator/index.js (adapter may not import adapter)",
@@ -48,6 +51,8 @@ describe("import rules", () => {
       "src/xmpp/a.ts: imports bullmq (xmpp may not use bullmq)",
       "src/http/b.ts: imports undici (http may not use undici)",
       "src/roles/c.ts: imports ../../adapters/twilio/index.js (roles may not import adapter)",
+      "adapters/telnyx/mail.ts: imports nodemailer (adapter telnyx may not use nodemailer)",
+      "src/store/mail.ts: imports smtp-server (store may not use smtp-server)",
     ]);
     expect(layerOf("src/cli.ts")).toBe("cli");
     expect(layerOf("adapters/sms-kit/phone.ts")).toBe("kit");

@@ -50,6 +50,28 @@ describe("chatMessages with a nickname", () => {
   });
 });
 
+describe("chatMessages with a subject", () => {
+  it("puts the <subject/> on the first stanza only, before the body", () => {
+    const els = chatMessages({
+      ...base,
+      body: "hi",
+      mediaUrls: ["https://a.example/1.jpg"],
+      subject: "Lunch",
+    });
+    expect(els[0]?.toString()).toBe(
+      '<message type="chat" from="+15557654321@sms.example.org" to="alice@example.org" id="m-1"><subject>Lunch</subject><body>hi</body></message>',
+    );
+    expect(els[1]?.getChild("subject")).toBeUndefined();
+    const mediaOnly = chatMessages({
+      ...base,
+      body: "",
+      mediaUrls: ["https://a.example/1.jpg"],
+      subject: "Pic",
+    });
+    expect(mediaOnly[0]?.getChildText("subject")).toBe("Pic");
+  });
+});
+
 describe("receiptMessage", () => {
   it("is a XEP-0184 <received/> naming the user's stanza id", () => {
     const el = receiptMessage({ ...base, id: "r-1", receivedId: "user-msg-7" });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { PermanentError, RetryableError } from "../../../src/core/errors.js";
-import { bodyWithLinks, composeMail, messageIdFor, NO_SUBJECT, subjectOf } from "../compose.js";
+import { bodyWithLinks, composeMail, messageIdFor, NO_SUBJECT, sentTo, subjectOf } from "../compose.js";
 import { relayError } from "../relay.js";
-import { MAX_REFERENCES, memoryThreadStore, replyReferences } from "../threads.js";
+import { MAX_REFERENCES, memoryThreadStore, replyReferences, threadRefOf } from "../threads.js";
 
 const msg = {
   to: "bob@example.com",
@@ -31,11 +31,21 @@ describe("composing a mail", () => {
   });
 
   it("derives the same Message-ID for every retry of a job, a different one per job and sender", () => {
-    const id = messageIdFor("job-1", "alice@mail.example.org");
-    expect(id).toMatch(/^xgw\.[0-9a-f]{32}@mail\.example\.org$/);
-    expect(messageIdFor("job-1", "alice@mail.example.org")).toBe(id);
-    expect(messageIdFor("job-2", "alice@mail.example.org")).not.toBe(id);
-    expect(messageIdFor("job-1", "carol@mail.example.org")).not.toBe(id);
+    const to = "bob@example.com";
+    const id = messageIdFor("job-1", "alice@mail.example.org", to);
+    expect(id).toMatch(/^xgw\.[0-9a-f]{32}\.[0-9a-f]{12}@mail\.example\.org$/);
+    expect(messageIdFor("job-1", "alice@mail.example.org", to)).toBe(id);
+    expect(messageIdFor("job-2", "alice@mail.example.org", to)).not.toBe(id);
+    expect(messageIdFor("job-1", "carol@mail.example.org", to)).not.toBe(id);
+  });
+
+  it("tags the Message-ID with its recipient, so a bounce can be checked against it", () => {
+    const id = messageIdFor("job-1", "alice@mail.example.org", "bob@example.com");
+    expect(sentTo(id, "bob@example.com")).toBe(true);
+    expect(sentTo(id, "Bob@Example.com")).toBe(true);
+    expect(sentTo(id, "carol@example.com")).toBe(false);
+    // An id the gateway did not make this way (or made before the tag) is not checked.
+    expect(sentTo("xgw.0123456789abcdef@mail.localhost", "anyone@example.com")).toBe(true);
   });
 
   it("is From the user's address with the display name, threaded on the last mail", () => {
@@ -55,6 +65,17 @@ describe("threads", () => {
     expect(out).toHaveLength(MAX_REFERENCES);
     expect(out[0]).toBe("m0@x");
     expect(out[out.length - 1]).toBe("last@x");
+  });
+
+  it("keeps of a received mail what the thread store takes: short ids, the root and the latest", () => {
+    const long = `${"x".repeat(300)}@x`;
+    const refs = ["root@x", long, ...Array.from({ length: 20 }, (_, i) => `m${i}@x`)];
+    const ref = threadRefOf("got@x", refs);
+    expect(ref?.references).toHaveLength(MAX_REFERENCES);
+    expect(ref?.references[0]).toBe("root@x");
+    expect(ref?.references).not.toContain(long);
+    expect(ref?.references.at(-1)).toBe("m19@x");
+    expect(threadRefOf(long, [])).toBeUndefined();
   });
 
   it("remembers the last mail per (user, contact), bounded (oldest written forgotten first)", async () => {

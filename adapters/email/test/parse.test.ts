@@ -105,7 +105,7 @@ describe("inbound mail to chat text", () => {
     expect(chatBody(reply)).toBe("yes");
   });
 
-  it("makes one event per recipient, keyed by Message-ID and recipient, with the nick", async () => {
+  it("makes one event per recipient, keyed by Message-ID and recipient, with the sender name", async () => {
     const parsed = await parseMail(mail(["From: Bob B <Bob@Example.com>", "Message-ID: <k@x.org>"], "hi"));
     const events = eventsFor(
       parsed,
@@ -119,7 +119,7 @@ describe("inbound mail to chat text", () => {
       from: "bob@example.com",
       to: "alice@mail.localhost",
       body: "hi",
-      nick: "Bob B",
+      senderName: "Bob B",
     });
     expect(events[1]?.providerMessageId).toBe("k@x.org/carol@mail.localhost");
   });

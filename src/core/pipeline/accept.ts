@@ -23,6 +23,8 @@ export interface AcceptOptions extends RoutingContext {
   readonly sendLimits?: SendLimits;
   /** The network's rules (how a body becomes parts); default: from the adapter's capabilities. */
   readonly network?: NetworkRules;
+  /** Senders' display names by their own address (the operator's), before the nick in the stanza. */
+  readonly displayNames?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function acceptOutbound(o: AcceptOptions, request: OutboundRequest)
   const network = o.network ?? rulesFor(o.adapter);
   const plan = network.plan(r.body, r.replaces, o.adapter.capabilities.maxBodyLength, o.rules);
   const jobId = outboundJobId(r.senderBare, r.stanzaId);
+  const senderName = o.displayNames?.get(r.from) ?? r.senderName;
   if (o.sendLimits) {
     // A resent stanza (same id) is counted once; the producer then drops it as a duplicate.
     const once = r.stanzaId === undefined ? undefined : jobId;
@@ -54,6 +57,8 @@ export async function acceptOutbound(o: AcceptOptions, request: OutboundRequest)
       mediaUrls: [...r.mediaUrls],
       receipt: r.receipt === true,
       ...(r.replaces === undefined ? {} : { replaces: r.replaces }),
+      ...(r.subject === undefined ? {} : { subject: r.subject }),
+      ...(senderName === undefined ? {} : { senderName }),
       account: r.account,
     },
     jobId,

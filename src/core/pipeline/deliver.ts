@@ -61,7 +61,9 @@ export function deliverer(o: DeliverOptions): (jobId: string, raw: unknown) => P
       id: jobId || data.providerMessageId,
       body: data.body,
       mediaUrls: data.mediaUrls,
-      ...(firstFromContact ? { nick: o.network.displayName(data.from) } : {}),
+      ...(data.subject === undefined ? {} : { subject: data.subject }),
+      // The name the network gave the sender (an email's display name), else the address as read.
+      ...(firstFromContact ? { nick: data.senderName ?? o.network.displayName(data.from) } : {}),
     });
     o.onInbound?.("delivered");
     log.debug({ jobId, to: owner.jid }, "delivered to XMPP");

@@ -11,7 +11,13 @@
  *   failure report can beat it). A report applies only to a message sent with the account that
  *   signed it (`signedBy`); others are acknowledged, counted ("wrong-account") and dropped.
  */
-import type { InboundEvent, InboundMessageEvent, InboundStatusEvent } from "../adapter.js";
+import {
+  type InboundEvent,
+  type InboundMessageEvent,
+  type InboundStatusEvent,
+  MAX_SENDER_NAME_LENGTH,
+  MAX_SUBJECT_LENGTH,
+} from "../adapter.js";
 import type { Logger } from "../logger.js";
 import type { Enqueue, EnqueueOutcome, MessageLog, OptOuts } from "../ports.js";
 import { inboundJobId } from "./jobs.js";
@@ -75,6 +81,7 @@ async function inboundMessage(o: Ingest, event: InboundMessageEvent): Promise<En
       to: event.to,
       body: event.body,
       mediaUrls: [...event.mediaUrls],
+      ...extras(event),
     },
     inboundJobId(event.providerMessageId),
   );
@@ -82,6 +89,13 @@ async function inboundMessage(o: Ingest, event: InboundMessageEvent): Promise<En
   // changes nothing; the provider's own opt-out list (Twilio 21610) still stops sends.
   if (outcome === "enqueued") await optOut(o, event, arrivedAt);
   return outcome;
+}
+
+/** The event's subject and sender name, cut to what a job carries; empty ones left out. */
+function extras(event: InboundMessageEvent): { subject?: string; senderName?: string } {
+  const subject = event.subject?.trim().slice(0, MAX_SUBJECT_LENGTH);
+  const senderName = event.senderName?.trim().slice(0, MAX_SENDER_NAME_LENGTH);
+  return { ...(subject ? { subject } : {}), ...(senderName ? { senderName } : {}) };
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Job payloads, checked with zod whenever a job is created or picked up. */
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
+import { MAX_SENDER_NAME_LENGTH, MAX_SUBJECT_LENGTH } from "../adapter.js";
 import { refusalConditionSchema } from "../errors.js";
 
 export const outboundJobSchema = z
@@ -30,6 +31,9 @@ export const outboundJobSchema = z
         z.object({ kind: z.literal("self-service"), id: z.string() }).strict(),
       ])
       .optional(),
+    /** The stanza's <subject/>, and the sender's nick in it (networks that use them). */
+    subject: z.string().max(MAX_SUBJECT_LENGTH).optional(),
+    senderName: z.string().max(MAX_SENDER_NAME_LENGTH).optional(),
     /** Set on a refused job whose body was cut to its start (dead-letter.ts): its full length. */
     bodyChars: z.number().int().min(0).optional(),
   })
@@ -50,6 +54,10 @@ export const toXmppJobSchema = z.discriminatedUnion("kind", [
       to: z.string(),
       body: z.string(),
       mediaUrls: z.array(z.string()),
+      /** Delivered as <subject/>. */
+      subject: z.string().max(MAX_SUBJECT_LENGTH).optional(),
+      /** The sender's display name on the network: the contact's nick. */
+      senderName: z.string().max(MAX_SENDER_NAME_LENGTH).optional(),
     })
     .strict(),
   z

@@ -122,6 +122,8 @@ export class SendAttempt {
         mediaUrls: i === 0 ? data.mediaUrls : [],
         statusCallbackUrl: o.statusCallbackUrl,
         messageId: n === 1 ? jobId : `${jobId}-${i + 1}`,
+        ...(data.subject === undefined ? {} : { subject: data.subject }),
+        ...(data.senderName === undefined ? {} : { senderName: data.senderName }),
       },
       (await this.account()).account,
     );

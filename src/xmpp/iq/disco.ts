@@ -66,6 +66,7 @@ export function handleDisco(ctx: FeatureContext, commands: readonly Command[]): 
       { xmlns: NS.discoInfo },
       xml("identity", { category: "gateway", type: ctx.adapter.face.identityType, name: ctx.name }),
       ...GATEWAY_FEATURES.map(feature),
+      ...(ctx.adapter.face.escapedAddresses === true ? [feature(NS.jidEscaping)] : []),
     );
   });
 

@@ -2,7 +2,8 @@
  * Chaos: the gateway process (the CLI, all roles) is SIGKILLed in the middle of 2,000 outbound
  * messages and started again. XEP-0114 has no acknowledgements: stanzas the server wrote to the
  * dead socket that the gateway never read (or read but had not enqueued yet) vanish; they are
- * counted as "lost on the wire". Every message the gateway had accepted (its job exists in Redis)
+ * counted as "lost on the wire", and reported with the rate offered before the kill (about 1,000
+ * messages/s) as the wire window in milliseconds. Every message the gateway had accepted (its job exists in Redis)
  * must reach the provider exactly once; a message whose provider request was in flight at the kill
  * is not resent (it could arrive twice) and its sender is told so ("uncertain").
  */
@@ -31,7 +32,7 @@ const MESSAGES = 2000;
 /** The sender's bound, however slow the gateway is. */
 const MAX_MESSAGES = 10_000;
 const BATCH = 20;
-const BATCH_EVERY_MS = 40; // about 500 messages/s
+const BATCH_EVERY_MS = 20; // about 1,000 messages/s, the rate issue 14 states the wire window at
 const KILL_AFTER_DELIVERED = 400;
 
 const errorText = (el: Element) =>
@@ -57,7 +58,7 @@ describe("chaos: gateway SIGKILLed mid-run (outbound)", () => {
     await first.waitForLine("component online");
 
     const to = `${CONTACT}@${COMPONENT}`;
-    const sent: { id: string; body: string }[] = [];
+    const sent: { id: string; body: string; at: number }[] = [];
     let sending = true;
     let killed = false;
     let killedAt = 0;
@@ -72,7 +73,7 @@ describe("chaos: gateway SIGKILLed mid-run (outbound)", () => {
         for (let j = i; j < Math.min(stopAt, i + BATCH); j++) {
           const body = `kill-${j}`;
           const id = await alice.sendMessage(to, body, { id: `kill-${prefix}-${j}` });
-          sent.push({ id, body });
+          sent.push({ id, body, at: Date.now() });
         }
         await pace(BATCH_EVERY_MS);
       }
@@ -86,6 +87,7 @@ describe("chaos: gateway SIGKILLed mid-run (outbound)", () => {
     });
     expect(sending).toBe(true);
     const sentAtKill = sent.length;
+    const killTime = Date.now();
     killedAt = sentAtKill;
     killed = true;
     await first.kill();
@@ -135,6 +137,8 @@ describe("chaos: gateway SIGKILLed mid-run (outbound)", () => {
     const bounceConditions = new Set(
       [...errors.values()].map((el) => el.getChild("error")?.getChildElements()[0]?.name),
     );
+    // The wire window: what was lost on the wire at the rate offered in the second before the kill.
+    const offeredPerSecond = sent.filter((s) => s.at > killTime - 1000 && s.at <= killTime).length;
     reportCounts("gateway-kill", {
       sent: sent.length,
       sentBeforeKill: sentAtKill,
@@ -145,6 +149,8 @@ describe("chaos: gateway SIGKILLed mid-run (outbound)", () => {
       uncertainNotified: uncertain,
       bouncedByServer: bounced,
       lostOnWire,
+      offeredPerSecond,
+      wireWindowMs: Math.round((1000 * lostOnWire) / Math.max(1, offeredPerSecond)),
       ms: Date.now() - started,
     });
     expect(lost).toEqual([]);

@@ -47,6 +47,20 @@ describe("accepting a user's message", () => {
     });
   });
 
+  it("carries the subject, and a display name: the operator's for the sender's address, else the stanza's nick", async () => {
+    const r = await rig();
+    const extras = { subject: "Lunch", senderName: "ally" };
+    await acceptOutbound(r.options, { ...request("alice@example.org/phone", "n1"), ...extras });
+    const named = { ...r.options, displayNames: new Map([["+15550001111", "Alice Liddell"]]) };
+    await acceptOutbound(named, { ...request("alice@example.org/phone", "n2"), ...extras });
+    await acceptOutbound(named, request("alice@example.org/phone", "n3"));
+    const job = (id: string) => r.queues.outbound.get(outboundJobId("alice@example.org", id));
+    expect(job("n1")).toMatchObject({ subject: "Lunch", senderName: "ally" });
+    expect(job("n2")).toMatchObject({ subject: "Lunch", senderName: "Alice Liddell" });
+    expect(job("n3")).toMatchObject({ senderName: "Alice Liddell" });
+    expect(job("n3")).not.toHaveProperty("subject");
+  });
+
   it("refuses a sender without a number, and queues nothing", async () => {
     const r = await rig();
     const err = await acceptOutbound(r.options, request("bob@example.org/phone")).catch((e: unknown) => e);

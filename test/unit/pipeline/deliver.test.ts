@@ -66,6 +66,17 @@ describe("delivering to XMPP", () => {
     expect(r.outcomes).toEqual(["delivered", "delivered"]);
   });
 
+  it("delivers the subject, and the network's name for the sender as the nick", async () => {
+    const r = await rig();
+    await r.deliver("m-1", { ...text(), subject: "Lunch", senderName: "Bob B" });
+    await r.deliver("m-2", { ...text(), subject: "Again", senderName: "Bob B" });
+    expect(r.outlet.written.map((w) => w.d)).toMatchObject([
+      { subject: "Lunch", nick: "Bob B" },
+      { subject: "Again" },
+    ]);
+    expect(r.outlet.written[1]?.d).not.toHaveProperty("nick");
+  });
+
   it("fails a text to a number nobody owns for good (kept for the operator)", async () => {
     const r = await rig();
     await expect(r.deliver("m-3", text("+15559999999"))).rejects.toThrow(PermanentFailure);

@@ -48,6 +48,23 @@ describe("inbound", () => {
     expect(r.optOuts.optedOut("sms", "+15550001111", "+15557654321")).toBe(true);
   });
 
+  it("carries an event's subject and sender name to the job, trimmed and cut, empty ones left out", async () => {
+    const r = rig();
+    await r.ingest([
+      {
+        ...(text("SM7", "hi") as object),
+        subject: ` ${"s".repeat(1200)} `,
+        senderName: "  Bob B ",
+      } as InboundEvent,
+      { ...(text("SM8", "hi") as object), subject: "  ", senderName: "" } as InboundEvent,
+    ]);
+    const first = r.queues.toXmpp.get(inboundJobId("SM7"));
+    expect(first).toMatchObject({ subject: "s".repeat(998), senderName: "Bob B" });
+    const second = r.queues.toXmpp.get(inboundJobId("SM8")) as object;
+    expect(Object.keys(second)).not.toContain("subject");
+    expect(Object.keys(second)).not.toContain("senderName");
+  });
+
   it("does not reopen sending on a replayed START (a duplicate changes nothing)", async () => {
     const r = rig();
     await r.ingest([text("SM2", "START")]);

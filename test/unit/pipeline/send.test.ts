@@ -69,6 +69,12 @@ describe("sending one job", () => {
     expect(r.outcomes).toEqual(["sent"]);
   });
 
+  it("hands the adapter the message's subject and the sender's name", async () => {
+    const r = rig(["SM1"]);
+    await r.send(jobHandle("o-1", outboundJob("s1", { subject: "Lunch", senderName: "Alice A" })));
+    expect(r.requests.map((m) => [m.subject, m.senderName])).toEqual([["Lunch", "Alice A"]]);
+  });
+
   it("splits a long body into parts sent in order, skipping a part already recorded", async () => {
     const r = rig(["SMa", "SMc"]);
     r.parts.parts.set("o-2 1", "SMb");

@@ -15,6 +15,7 @@ const mailFace: NetworkFace = {
   addressDescription: "Enter the email address of the contact you want to write to.",
   ownAddressHint: "e.g. alice@example.com",
   contactIdentity: { category: "client", type: "pc" },
+  escapedAddresses: true,
 };
 
 const mail: NetworkAdapter = {
@@ -37,6 +38,16 @@ describe("the adapter's face", () => {
       category: "gateway",
       type: "smtp",
     });
+    const features = (el: typeof gateway) =>
+      el
+        .getChild("query", DISCO)
+        ?.getChildren("feature")
+        .map((f) => f.attrs.var);
+    // XEP-0106 section 6: the feature var is "jid\20escaping" (a literal backslash, 2, 0).
+    expect(features(gateway)).toContain("jid\\20escaping");
+    const sms = setup({});
+    const plain = await sms.transport.iqReply(iq("get", DOMAIN, ALICE, xml("query", { xmlns: DISCO })));
+    expect(features(plain)).not.toContain("jid\\20escaping");
     const contact = await transport.iqReply(
       iq("get", `bob\\40example.com@${DOMAIN}`, ALICE, xml("query", { xmlns: DISCO })),
     );
