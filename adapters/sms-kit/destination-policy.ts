@@ -10,9 +10,9 @@
  * allocated ranges (accepted with `numberCheck: possible`) has type "unknown" and counts as the
  * main country of its calling code (+1: US). Results are cached per number (bounded).
  */
-import { type NumberType, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import type { NumberType } from "libphonenumber-js/max";
 import { LimitRefusal } from "../../src/core/message-cost.js";
-import { formatForHumans } from "./phone.js";
+import { formatForHumans, parsedE164 } from "./phone.js";
 
 export type DestinationType =
   | "fixed-line"
@@ -90,7 +90,7 @@ const KNOWN_MAX = 10_000;
 export function classify(e164: string): Destination {
   const cached = known.get(e164);
   if (cached) return cached;
-  const parsed = parsePhoneNumberFromString(e164);
+  const parsed = parsedE164(e164);
   let result: Destination = { type: "unknown", country: "001" };
   if (parsed) {
     const family = BY_CALLING_CODE[parsed.countryCallingCode];

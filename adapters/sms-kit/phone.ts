@@ -2,7 +2,7 @@
  * Phone numbers: turning what people type or what a JID localpart holds into E.164, with
  * libphonenumber-js. Shared by every SMS-like adapter and by XEP-0100 lookups.
  */
-import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { type CountryCode, type PhoneNumber, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { AddressError } from "../../src/core/errors.js";
 
 export type NumberCheck = "possible" | "valid";
@@ -15,6 +15,19 @@ export interface PhoneOptions {
    * the metadata); "valid": the number also lies in an allocated range.
    */
   readonly check: NumberCheck;
+}
+
+/**
+ * Numbers parsed most recently, by E.164 form: the destination check (destination-policy.ts) of
+ * a message classifies the number its address was just parsed into, and parsing is most of what
+ * either costs. Bounded: started afresh when full.
+ */
+const recent = new Map<string, PhoneNumber>();
+const RECENT_MAX = 1_000;
+
+/** The parsed form of an E.164 number, from the recent parses when it is there. */
+export function parsedE164(e164: string): PhoneNumber | undefined {
+  return recent.get(e164) ?? parsePhoneNumberFromString(e164);
 }
 
 /** Returns the E.164 form of `input`, or throws AddressError saying why it is not a number. */
@@ -35,6 +48,8 @@ export function toE164(input: string, options: PhoneOptions): string {
   if (!ok) {
     throw new AddressError(`"${clip(input)}" is not a ${options.check} phone number (${parsed.number})`);
   }
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(parsed.number, parsed);
   return parsed.number;
 }
 
