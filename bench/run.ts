@@ -222,8 +222,10 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
         defaultRegion: "US",
         twilio: { accountSid: ACCOUNT, authToken: TOKEN, apiBaseUrl: sink.url },
         users: users.map((u, i) => ({ jid: `${u.user}@localhost`, number: userNumber(i) })),
-        // A few clients send everything: per-user limits far above what a run sends.
+        // A few clients send everything: per-user limits far above what a run sends, and no
+        // pacing per sender number (the default, a long code's 1 a second, would be the result).
         limits: { perUser: BENCH_LIMITS },
+        pacing: "off",
       },
     ],
   };

@@ -4,20 +4,30 @@
  */
 import { Redis } from "ioredis";
 import type { z } from "zod";
-import { configAddressProblem, createEmailGateway, emailConfigSchema } from "../adapters/email/index.js";
-import { simulatorConfigSchema } from "../adapters/simulator/config.js";
+import {
+  configAddressProblem,
+  createEmailGateway,
+  emailConfigSchema,
+  emailDefaultPacing,
+} from "../adapters/email/index.js";
+import { simulatorConfigSchema, simulatorDefaultPacing } from "../adapters/simulator/config.js";
 import { createSimulatorAdapter } from "../adapters/simulator/index.js";
 import { configNumberProblem } from "../adapters/sms-kit/index.js";
-import { createTelnyxAdapter, telnyxConfigSchema } from "../adapters/telnyx/index.js";
-import { twilioConfigSchema } from "../adapters/twilio/config.js";
+import { createTelnyxAdapter, telnyxConfigSchema, telnyxDefaultPacing } from "../adapters/telnyx/index.js";
+import { twilioConfigSchema, twilioDefaultPacing } from "../adapters/twilio/config.js";
 import { createTwilioAdapter } from "../adapters/twilio/index.js";
-import { createSignalwireAdapter, signalwireConfigSchema } from "../adapters/twilio/signalwire.js";
+import {
+  createSignalwireAdapter,
+  signalwireConfigSchema,
+  signalwireDefaultPacing,
+} from "../adapters/twilio/signalwire.js";
 import type { AdapterSchemas, LoadedConfig, LoadedGateway } from "./config/load.js";
-import { referenceMarkdown } from "./config/reference.js";
+import { registryReference } from "./config/reference.js";
 import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
 import { registerAddressCheck } from "./core/address-checks.js";
 import { syncConfigUsers } from "./core/config-users.js";
+import type { PaceSetting } from "./core/ports.js";
 import type { HttpServerOptions } from "./http/server.js";
 import { createLogger, type GatewayLogger, resolveLogFormat } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
@@ -44,10 +54,14 @@ import { coalesceWrites } from "./store/write-coalescing.js";
 import { packageVersion } from "./version.js";
 import { XmppTransport } from "./xmpp/transport.js";
 
-/** One line of the adapter registry: the schema of the gateway's `<kind>:` block and the factory. */
+/**
+ * One line of the adapter registry: the schema of the gateway's `<kind>:` block, the factory, and
+ * the pace of a sender number when the gateway's config sets none (its provider's limit, or "off").
+ */
 export interface AdapterEntry<C> {
   readonly schema: z.ZodType<C>;
   readonly create: (gateway: LoadedGateway, config: C, deps: AdapterDeps) => NetworkAdapter;
+  readonly pacing: PaceSetting;
 }
 export const entry = <C>(e: AdapterEntry<C>): AdapterEntry<unknown> => e as AdapterEntry<unknown>;
 
@@ -61,21 +75,25 @@ const common = (g: LoadedGateway) => ({
 export const adapters: Readonly<Record<string, AdapterEntry<unknown>>> = {
   twilio: entry({
     schema: twilioConfigSchema,
+    pacing: twilioDefaultPacing,
     create: (g, c, d) => createTwilioAdapter({ ...common(g), twilio: c }, d),
   }),
   simulator: entry({
     schema: simulatorConfigSchema,
+    pacing: simulatorDefaultPacing,
     create: (g, c, d) => createSimulatorAdapter({ ...common(g), simulator: c }, d),
   }),
   telnyx: entry({
     schema: telnyxConfigSchema,
+    pacing: telnyxDefaultPacing,
     create: (g, c, d) => createTelnyxAdapter({ ...common(g), telnyx: c }, d),
   }),
   signalwire: entry({
     schema: signalwireConfigSchema,
+    pacing: signalwireDefaultPacing,
     create: (g, c, d) => createSignalwireAdapter({ ...common(g), signalwire: c }, d),
   }),
-  email: entry({ schema: emailConfigSchema, create: createEmailGateway }),
+  email: entry({ schema: emailConfigSchema, pacing: emailDefaultPacing, create: createEmailGateway }),
 };
 
 // check-config checks config users' numbers as the SMS adapters would parse them.
@@ -173,7 +191,7 @@ async function assemble(
       const queues = new QueueAdmin(b.redis, config.redis.prefix, [g.id]);
       await startComponentFor(b, g, adapter, { lock, transport, queues });
     }
-    if (roles.has("worker")) startWorkerFor(b, g, adapter);
+    if (roles.has("worker")) startWorkerFor(b, g, adapter, adapterEntry.pacing);
     if (adapter.webhooks) webhookGateways.push({ id: g.id, routes: adapter.webhooks, ingest });
     for (const listener of adapter.listeners ?? []) inbound.push({ gateway: g.id, index, listener });
   }
@@ -272,13 +290,4 @@ async function build(
 }
 
 /** The configuration reference (README section), generated from every schema. */
-export function configReference(): string {
-  return referenceMarkdown([
-    { title: "Core options", schema: configSchema, prefix: "" },
-    ...Object.entries(adapters).map(([kind, e]) => ({
-      title: `Adapter \`${kind}\` (the gateway's \`${kind}:\` block)`,
-      schema: e.schema,
-      prefix: `gateways[].${kind}.`,
-    })),
-  ]);
-}
+export const configReference = (): string => registryReference(configSchema, adapters);

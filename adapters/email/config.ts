@@ -1,5 +1,9 @@
 /** The email adapter's configuration block (`gateways[i].email`): the schema holds every default. */
 import { z } from "zod";
+import type { PaceSetting } from "../../src/core/ports.js";
+
+/** Not paced unless the config says so: a mail relay limits connections, not a sender address. */
+export const emailDefaultPacing: PaceSetting = "off";
 
 const HOST_PORT = /^(?<host>\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(?<port>\d{1,5})$/;
 

@@ -16,7 +16,7 @@ import { createRelay, type Relay } from "./relay.js";
 import { memoryThreadStore, type ThreadRef, type ThreadStore } from "./threads.js";
 
 export { configAddressProblem } from "./address.js";
-export { type EmailConfig, type EmailConfigInput, emailConfigSchema } from "./config.js";
+export { type EmailConfig, type EmailConfigInput, emailConfigSchema, emailDefaultPacing } from "./config.js";
 export { memoryThreadStore, type ThreadRef, type ThreadStore } from "./threads.js";
 
 /** What the email adapter needs beyond the common deps (the core must provide both). */

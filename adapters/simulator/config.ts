@@ -1,6 +1,10 @@
 /** The simulator's configuration block (`gateways[i].simulator`): the schema holds every default. */
 import { z } from "zod";
+import type { PaceSetting } from "../../src/core/ports.js";
 import { isE164 } from "../sms-kit/index.js";
+
+/** Not paced unless the config says so: the simulated network has no provider limit to keep to. */
+export const simulatorDefaultPacing: PaceSetting = "off";
 
 const e164 = z.string().refine(isE164, { error: "must be an E.164 number such as +15551234567" });
 

@@ -6,7 +6,8 @@
  * - segments.ts: GSM-7 / UCS-2 segment counting and splitting;
  * - optout.ts: STOP / START keywords;
  * - destination-policy.ts: premium-rate, satellite and country rules;
- * - capabilities.ts: the above as the adapter contract's capabilities; face.ts: the SMS face.
+ * - capabilities.ts: the above as the adapter contract's capabilities; face.ts: the SMS face;
+ * - pacing.ts: the pace of a long code, the SMS adapters' default pacing per sender number.
  */
 export {
   CORRECTION_PREFIX,
@@ -17,6 +18,7 @@ export {
 } from "./capabilities.js";
 export { type DestinationRules, destinationPolicy } from "./destination-policy.js";
 export { smsFace } from "./face.js";
+export { LONG_CODE_PACE } from "./pacing.js";
 export {
   configNumberProblem,
   formatForHumans,

@@ -1,11 +1,14 @@
 /**
  * A minimal client of Telnyx's REST API v2 over undici: JSON in, JSON out, `Authorization: Bearer`.
  * It never retries (a retried POST /v2/messages can send the SMS twice; retries belong to the
- * queue). An answer of 400 or more becomes a TelnyxHttpError that keeps Telnyx's first error and
- * the rate-limit headers; no answer at all becomes a TelnyxNetworkError.
+ * queue). An answer of 400 or more becomes a ProviderHttpError (provider kit) that keeps Telnyx's
+ * first error and the rate-limit headers; no answer at all becomes a ProviderNetworkError.
  */
 import { Agent, type Dispatcher } from "undici";
 import { z } from "zod";
+import { asNetworkError, ProviderHttpError } from "../provider-kit/index.js";
+
+const PROVIDER = "Telnyx";
 
 /** Telnyx's error body: `{"errors":[{"code":"10002","title":"...","detail":"..."}]}`. */
 const errorsSchema = z.looseObject({
@@ -20,33 +23,6 @@ const errorsSchema = z.looseObject({
     .optional()
     .catch(undefined),
 });
-
-/** An HTTP answer of 400 or more. */
-export class TelnyxHttpError extends Error {
-  override readonly name = "TelnyxHttpError";
-  constructor(
-    readonly status: number,
-    /** The first `errors[].code`, as a number when it is one. */
-    readonly code: number | undefined,
-    /** Telnyx's own text (`detail`, else `title`). */
-    readonly providerMessage: string | undefined,
-    /** `x-ratelimit-reset` (or `retry-after`), raw. */
-    readonly retryAfter: string | undefined,
-  ) {
-    super(`Telnyx answered HTTP ${status}${code === undefined ? "" : ` (error ${code})`}`);
-  }
-}
-
-/** The request never got an HTTP answer: refused, reset, timed out, DNS failure... */
-export class TelnyxNetworkError extends Error {
-  override readonly name = "TelnyxNetworkError";
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-  ) {
-    super(message);
-  }
-}
 
 export interface TelnyxApiOptions {
   readonly apiBaseUrl: string;
@@ -96,14 +72,15 @@ export class TelnyxApi {
       answerHeaders = answer.headers;
       text = await answer.body.text();
     } catch (err) {
-      throw asNetworkError(err);
+      throw asNetworkError(PROVIDER, err);
     }
     const json = parseJson(text);
     if (status >= 400) {
       const first = errorsSchema.safeParse(json).data?.errors?.[0];
       const code = first?.code === undefined ? undefined : Number(first.code);
       const message = [first?.detail, first?.title].find((t) => t !== undefined && t.length > 0);
-      throw new TelnyxHttpError(
+      throw new ProviderHttpError(
+        PROVIDER,
         status,
         code !== undefined && Number.isInteger(code) ? code : undefined,
         message,
@@ -141,12 +118,4 @@ function headerValue(
 ): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** Errors carrying a string code never got an answer (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT, ...). */
-function asNetworkError(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const code: unknown = (err as Error & { code?: unknown }).code;
-  if (typeof code !== "string") return err;
-  return new TelnyxNetworkError(err.message.length > 0 ? err.message : code, code);
 }

@@ -1,5 +1,13 @@
 /** The Telnyx adapter's configuration block (`gateways[i].telnyx`): the schema holds every default. */
 import { z } from "zod";
+import type { PaceSetting } from "../../src/core/ports.js";
+import { LONG_CODE_PACE } from "../sms-kit/index.js";
+
+/**
+ * Pacing per sender number when the config sets none: about 1 message/s, a long code's pace
+ * (Telnyx sets US long codes' rate by 10DLC campaign, and holds others to less: set `pacing`).
+ */
+export const telnyxDefaultPacing: PaceSetting = LONG_CODE_PACE;
 
 export const DEFAULT_TELNYX_API_BASE_URL = "https://api.telnyx.com";
 

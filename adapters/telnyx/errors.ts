@@ -9,21 +9,8 @@
  * a `from` the account may not send from `not-authorized`; the gateway's own API key refused
  * `internal-server-error` (the sender cannot fix it; the operator is told in the log).
  */
-import {
-  OptedOutError,
-  PermanentError,
-  type RefusalCondition,
-  RetryableError,
-} from "../../src/core/errors.js";
-import { TelnyxHttpError, TelnyxNetworkError } from "./api.js";
-
-interface SendErrorInfo {
-  /** Readable reason, used when Telnyx's answer carries no text of its own. */
-  readonly reason: string;
-  /** What the sender or operator should know beyond Telnyx's text; always appended. */
-  readonly hint?: string;
-  readonly condition: RefusalCondition;
-}
+import type { RefusalCondition } from "../../src/core/errors.js";
+import { type SendErrorInfo, sendErrors } from "../provider-kit/index.js";
 
 /** Telnyx error codes a POST /v2/messages can answer with, and how the gateway reports them. */
 export const SEND_ERRORS: Readonly<Record<number, SendErrorInfo>> = {
@@ -92,63 +79,15 @@ export function parseRateLimitReset(value: string | undefined, now: number = Dat
   return n * 1000;
 }
 
-function permanentText(
-  code: number | undefined,
-  status: number,
-  providerMessage: string | undefined,
-): string {
-  const info = code === undefined ? undefined : SEND_ERRORS[code];
-  const head = code === undefined ? `Telnyx error (HTTP ${status})` : `Telnyx error ${code}`;
-  const text = providerMessage ?? info?.reason ?? `request refused with HTTP ${status}`;
-  return info?.hint === undefined ? `${head}: ${text}` : `${head}: ${text} (${info.hint})`;
-}
-
-/** Maps an HTTP failure (status, Telnyx code, text, rate-limit reset) to the gateway's error types. */
-export function mapHttpFailure(
-  failure: { status: number; code?: number; providerMessage?: string; retryAfter?: string },
-  now: number = Date.now(),
-): PermanentError | RetryableError {
-  const { status, providerMessage } = failure;
-  const code = failure.code ?? (status === 401 ? 10009 : status === 429 ? 10011 : undefined);
-  if (
-    status === 408 ||
-    status === 429 ||
-    status >= 500 ||
-    (code !== undefined && RETRYABLE_CODES.has(code))
-  ) {
-    const what = code === undefined ? `HTTP ${status}` : `error ${code} (HTTP ${status})`;
-    const text = `Telnyx ${what}${providerMessage === undefined ? "" : `: ${providerMessage}`}`;
-    return new RetryableError(text, parseRateLimitReset(failure.retryAfter, now), code ?? status, text);
-  }
-  const text = permanentText(code, status, providerMessage);
-  if (code === 40300) return new OptedOutError(text, code);
-  const condition = (code === undefined ? undefined : SEND_ERRORS[code]?.condition) ?? "not-acceptable";
-  return new PermanentError(text, code ?? status, condition);
-}
-
-/** Anything a send threw -> PermanentError or RetryableError (network failures are retryable). */
-export function toSendError(err: unknown, now: number = Date.now()): PermanentError | RetryableError {
-  if (err instanceof PermanentError || err instanceof RetryableError) return err;
-  if (err instanceof TelnyxHttpError) {
-    return mapHttpFailure(
-      {
-        status: err.status,
-        ...(err.code === undefined ? {} : { code: err.code }),
-        ...(err.providerMessage === undefined ? {} : { providerMessage: err.providerMessage }),
-        ...(err.retryAfter === undefined ? {} : { retryAfter: err.retryAfter }),
-      },
-      now,
-    );
-  }
-  if (err instanceof TelnyxNetworkError) {
-    // The message names hosts and addresses of the gateway's network: operators only.
-    const timedOut = err.code !== undefined && /TIMEOUT|ETIMEDOUT/.test(err.code);
-    return new RetryableError(
-      `Telnyx unreachable: ${err.message}`,
-      undefined,
-      err.code,
-      timedOut ? "Telnyx did not answer in time" : "Telnyx could not be reached",
-    );
-  }
-  return new RetryableError(`Telnyx send failed: ${err instanceof Error ? err.message : String(err)}`);
-}
+/**
+ * Anything a send threw -> PermanentError or RetryableError (provider kit; network failures are
+ * retryable). An answer without a code is 10009 when it is a 401 and 10011 when it is a 429.
+ */
+export const { mapHttpFailure, toSendError } = sendErrors({
+  name: "Telnyx",
+  sendErrors: SEND_ERRORS,
+  retryableCodes: RETRYABLE_CODES,
+  optOutCode: 40300,
+  codeOfStatus: { 401: 10009, 429: 10011 },
+  retryAfterMs: parseRateLimitReset,
+});

@@ -26,7 +26,7 @@ import { OPERATOR_CODES, toSendError } from "./errors.js";
 import { checkTelnyxAccount, telnyxRegistration } from "./registration.js";
 import { createTelnyxWebhooks } from "./webhooks.js";
 
-export { type TelnyxConfig, telnyxConfigSchema } from "./config.js";
+export { type TelnyxConfig, telnyxConfigSchema, telnyxDefaultPacing } from "./config.js";
 
 export interface TelnyxAdapterOptions {
   readonly gatewayId: string;

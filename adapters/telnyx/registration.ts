@@ -6,8 +6,9 @@
 import { z } from "zod";
 import type { RegistrationSpec, VerifiedAccount } from "../../src/core/adapter.js";
 import { AddressError, Refusal } from "../../src/core/errors.js";
+import { ProviderHttpError } from "../provider-kit/index.js";
 import { type PhoneOptions, toE164 } from "../sms-kit/index.js";
-import { type TelnyxApi, TelnyxHttpError } from "./api.js";
+import type { TelnyxApi } from "./api.js";
 import { ed25519PublicKeySchema } from "./config.js";
 
 const phoneNumbersSchema = z.looseObject({
@@ -80,7 +81,7 @@ export async function checkTelnyxAccount(api: TelnyxApi, apiKey: string): Promis
 
 function verificationRefusal(err: unknown): unknown {
   if (err instanceof Refusal) return err;
-  if (err instanceof TelnyxHttpError) {
+  if (err instanceof ProviderHttpError) {
     if (err.status === 401 || err.status === 403) {
       return new Refusal(
         "not-authorized",

@@ -1,5 +1,10 @@
 /** The Twilio adapter's configuration block (`gateways[i].twilio`): the schema holds every default. */
 import { z } from "zod";
+import type { PaceSetting } from "../../src/core/ports.js";
+import { LONG_CODE_PACE } from "../sms-kit/index.js";
+
+/** Pacing per sender number when the config sets none: a Twilio long code sends 1 segment/s. */
+export const twilioDefaultPacing: PaceSetting = LONG_CODE_PACE;
 
 export const DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com";
 

@@ -2,9 +2,10 @@
  * The HTTP client handed to the twilio SDK. It does three things the stock RequestClient does not:
  * 1. sends REST API requests to the configured apiBaseUrl instead of https://api.twilio.com
  *    (Twilio-compatible providers, a local stand-in in tests, a fixed Twilio edge);
- * 2. turns an HTTP answer of 400 or more into a TwilioHttpError that keeps the status and the
- *    Retry-After header (the SDK's own RestException drops the headers), and a failure without an
- *    answer into a TwilioNetworkError. Errors are thrown per request, so concurrent sends on the
+ * 2. turns an HTTP answer of 400 or more into a ProviderHttpError (provider kit) that keeps the
+ *    status and the Retry-After header (the SDK's own RestException drops the headers), and a
+ *    failure without an answer into a ProviderNetworkError, both naming the provider the client
+ *    speaks to (Twilio, or a flavour). Errors are thrown per request, so concurrent sends on the
  *    shared client never see each other's responses;
  * 3. speaks HTTP with undici over one keep-alive dispatcher per client instead of the SDK's axios
  *    (axios and Node's http client were ~15% of the gateway's CPU per outbound SMS).
@@ -24,7 +25,7 @@ import type RequestClient from "twilio/lib/base/RequestClient.js";
 import type * as ResponseModule from "twilio/lib/http/response.js";
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from "undici";
 import { z } from "zod";
-import { TwilioHttpError, TwilioNetworkError } from "./errors.js";
+import { asNetworkError, ProviderHttpError } from "../provider-kit/index.js";
 
 /** api.twilio.com and its edge/region forms (api.dublin.ie1.twilio.com). */
 const API_HOST = /^api(?:\.[a-z0-9-]+)*\.twilio\.com$/i;
@@ -54,15 +55,22 @@ export class GatewayRequestClient extends twilio.RequestClient {
   readonly #base: URL;
   readonly #connections: number;
   readonly #ca: string | Buffer | undefined;
+  readonly #provider: string;
   #dispatcher: Dispatcher | undefined;
 
-  constructor(apiBaseUrl: string, options: RequestClient.RequestClientOptions = {}) {
+  constructor(
+    apiBaseUrl: string,
+    options: RequestClient.RequestClientOptions = {},
+    /** The provider's name in the errors it throws (a Twilio-compatible flavour's own). */
+    provider = "Twilio",
+  ) {
     // Read once, and handed to the SDK's constructor too, which then skips its own read.
     const ca = options.ca ?? caBundle();
     super({ ...options, ca });
     this.#base = new URL(apiBaseUrl);
     this.#connections = options.maxSockets || DEFAULT_MAX_SOCKETS;
     this.#ca = ca;
+    this.#provider = provider;
   }
 
   /** Maps a request URI onto the configured API base (origin plus optional path prefix). */
@@ -116,13 +124,14 @@ export class GatewayRequestClient extends twilio.RequestClient {
       responseHeaders = answer.headers;
       text = await answer.body.text();
     } catch (err) {
-      throw asNetworkError(err);
+      throw asNetworkError(this.#provider, err);
     }
 
     if (statusCode >= 400) {
       const body = errorBody(text);
       const message = [body.message, body.detail, body.title].find((t) => t !== undefined && t.length > 0);
-      throw new TwilioHttpError(statusCode, body.code, message, headerValue(responseHeaders, "retry-after"));
+      const retryAfter = headerValue(responseHeaders, "retry-after");
+      throw new ProviderHttpError(this.#provider, statusCode, body.code, message, retryAfter);
     }
     // The SDK types the body as the request's TData; at run time it takes a string and JSON-parses it.
     return { statusCode, body: text as unknown as TData, headers: responseHeaders };
@@ -235,15 +244,4 @@ function headerValue(headers: unknown, name: string): string | undefined {
     if (typeof first === "number") return String(first);
   }
   return undefined;
-}
-
-/**
- * Errors carrying a string code never got an answer: Node's (ECONNREFUSED, ECONNRESET, ...) and
- * undici's (UND_ERR_HEADERS_TIMEOUT, UND_ERR_BODY_TIMEOUT, UND_ERR_CONNECT_TIMEOUT, UND_ERR_SOCKET).
- */
-function asNetworkError(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const code: unknown = (err as Error & { code?: unknown }).code;
-  if (typeof code !== "string") return err;
-  return new TwilioNetworkError(err.message.length > 0 ? err.message : code, code);
 }

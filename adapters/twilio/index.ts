@@ -12,6 +12,7 @@ import {
 } from "../sms-kit/index.js";
 import { twilioClients } from "./clients.js";
 import { type TwilioConfig, twilioConfigSchema } from "./config.js";
+import { TWILIO_FLAVOUR } from "./flavour.js";
 import { checkTwilioAccount, twilioRegistration } from "./registration.js";
 import { messagesApiSend } from "./send.js";
 import { createTwilioWebhooks } from "./webhooks.js";
@@ -54,7 +55,7 @@ export function createTwilioAdapter(options: TwilioAdapterOptions, deps: Adapter
     send: messagesApiSend(
       {
         httpClient: clients.httpClient,
-        name: "Twilio",
+        flavour: TWILIO_FLAVOUR,
         timeoutMs: config.requestTimeoutMs,
         credentialsFor: clients.credentialsFor,
       },

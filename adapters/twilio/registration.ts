@@ -7,8 +7,8 @@
 import twilio from "twilio";
 import type { RegistrationSpec, VerifiedAccount } from "../../src/core/adapter.js";
 import { AddressError, Refusal } from "../../src/core/errors.js";
+import { ProviderHttpError } from "../provider-kit/index.js";
 import { type PhoneOptions, toE164 } from "../sms-kit/index.js";
-import { TwilioHttpError } from "./errors.js";
 import { GatewayRequestClient } from "./http-client.js";
 
 const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
@@ -92,7 +92,7 @@ export async function checkTwilioAccount(
 
 function verificationRefusal(err: unknown): unknown {
   if (err instanceof Refusal) return err;
-  if (err instanceof TwilioHttpError) {
+  if (err instanceof ProviderHttpError) {
     if (err.status === 401 || err.status === 403 || err.status === 404) {
       return new Refusal(
         "not-authorized",

@@ -12,7 +12,8 @@ import { z } from "zod";
 import type { Account, OutboundMessage, SendResult } from "../../src/core/adapter.js";
 import { PermanentError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/logger.js";
-import { toSendError } from "./errors.js";
+import { twilioSendErrors } from "./errors.js";
+import type { TwilioFlavour } from "./flavour.js";
 import type { GatewayRequestClient } from "./http-client.js";
 
 /** The SDK's own API host: GatewayRequestClient rebases it onto the configured API base. */
@@ -25,8 +26,8 @@ const HEADERS = { "Content-Type": "application/x-www-form-urlencoded", Accept: "
 
 export interface MessagesApi {
   readonly httpClient: GatewayRequestClient;
-  /** The provider's name, in log lines and reasons. */
-  readonly name: string;
+  /** Twilio or a flavour of it: its name in log lines, reasons and error texts. */
+  readonly flavour: TwilioFlavour;
   readonly timeoutMs: number;
   /** Account SID (or SignalWire Project ID) and secret the message is sent with. */
   credentialsFor(account: Account): { readonly username: string; readonly password: string };
@@ -47,6 +48,9 @@ export function messagesApiSend(
   api: MessagesApi,
   logger: Logger,
 ): (msg: OutboundMessage, account: Account) => Promise<SendResult> {
+  const { name } = api.flavour;
+  // Twilio's codes, in texts that name the flavour's provider.
+  const { toSendError } = twilioSendErrors(api.flavour);
   return async (msg, account) => {
     const { username, password } = api.credentialsFor(account);
     let text: unknown;
@@ -65,7 +69,7 @@ export function messagesApiSend(
       const mapped = toSendError(err);
       logger.warn(
         { messageId: msg.messageId, err: mapped.message, retryable: !(mapped instanceof PermanentError) },
-        `${api.name} send failed`,
+        `${name} send failed`,
       );
       throw mapped;
     }
@@ -73,12 +77,12 @@ export function messagesApiSend(
     if (!created.success) {
       // The provider accepted the request (2xx); retrying could send the SMS twice.
       throw new PermanentError(
-        `${api.name} accepted the message but answered without a message sid`,
+        `${name} accepted the message but answered without a message sid`,
         undefined,
         "internal-server-error",
       );
     }
-    logger.debug({ messageId: msg.messageId, sid: created.data.sid }, `sent via ${api.name}`);
+    logger.debug({ messageId: msg.messageId, sid: created.data.sid }, `sent via ${name}`);
     return { providerMessageId: created.data.sid };
   };
 }

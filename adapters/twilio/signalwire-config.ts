@@ -1,5 +1,10 @@
 /** The SignalWire flavour's configuration block (`gateways[i].signalwire`): the schema holds every default. */
 import { z } from "zod";
+import type { PaceSetting } from "../../src/core/ports.js";
+import { LONG_CODE_PACE } from "../sms-kit/index.js";
+
+/** Pacing per sender number when the config sets none: SignalWire's long codes send 1 message/s (CA; US 10DLC up to 4). */
+export const signalwireDefaultPacing: PaceSetting = LONG_CODE_PACE;
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 

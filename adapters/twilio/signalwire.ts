@@ -5,7 +5,8 @@
  * AC; sends are the Twilio adapter's own form POST (send.ts) to .../Accounts/{projectId}/Messages.json
  * with Basic projectId:apiToken, through the same undici client (GatewayRequestClient). Webhooks are Twilio's forms, signed in
  * Twilio's scheme with the project's Signing Key (X-SignalWire-Signature or X-Twilio-Signature).
- * Errors map as for Twilio (LaML answers Twilio's codes). No bring-your-own registration yet.
+ * Errors map as for Twilio (LaML answers Twilio's codes), in texts naming SignalWire. No
+ * bring-your-own registration yet.
  */
 import type { AdapterDeps, NetworkAdapter } from "../../src/core/adapter.js";
 import { formatSmsAddress, parseSmsLocalpart, smsCapabilities } from "../sms-kit/index.js";
@@ -16,7 +17,11 @@ import { messagesApiSend } from "./send.js";
 import { lamlBaseUrl, type SignalwireConfig, signalwireConfigSchema } from "./signalwire-config.js";
 import { createTwilioWebhooks } from "./webhooks.js";
 
-export { type SignalwireConfig, signalwireConfigSchema } from "./signalwire-config.js";
+export {
+  type SignalwireConfig,
+  signalwireConfigSchema,
+  signalwireDefaultPacing,
+} from "./signalwire-config.js";
 
 export interface SignalwireAdapterOptions extends Omit<TwilioAdapterOptions, "twilio"> {
   readonly signalwire: SignalwireConfig;
@@ -32,14 +37,15 @@ export function createSignalwireAdapter(
     check: options.numberCheck,
     ...(options.defaultRegion === undefined ? {} : { defaultRegion: options.defaultRegion }),
   };
-  const httpClient = new GatewayRequestClient(lamlBaseUrl(config.spaceUrl), {
-    timeout: config.requestTimeoutMs,
-    autoRetry: false,
-  });
+  const httpClient = new GatewayRequestClient(
+    lamlBaseUrl(config.spaceUrl),
+    { timeout: config.requestTimeoutMs, autoRetry: false },
+    SIGNALWIRE_FLAVOUR.name,
+  );
   const send = messagesApiSend(
     {
       httpClient,
-      name: "SignalWire",
+      flavour: SIGNALWIRE_FLAVOUR,
       timeoutMs: config.requestTimeoutMs,
       credentialsFor: () => ({ username: config.projectId, password: config.apiToken }),
     },

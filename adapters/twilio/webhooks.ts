@@ -250,7 +250,7 @@ export function parseStatus(form: Form, flavour: TwilioFlavour = TWILIO_FLAVOUR)
         kind: "status",
         providerMessageId: fields.MessageSid,
         status: "failed",
-        reason: describeDeliveryError(fields.ErrorCode, status),
+        reason: describeDeliveryError(fields.ErrorCode, status, flavour),
         condition: deliveryErrorCondition(fields.ErrorCode),
         ...(fields.ErrorCode === undefined ? {} : { errorCode: fields.ErrorCode }),
       },

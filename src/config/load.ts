@@ -125,7 +125,7 @@ function parseChecked(
 
   const parsed = configSchema.safeParse(substituted, { error: configErrorMap });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
+    for (const issue of parsed.error.issues.flatMap(unionBranch)) {
       if (issue.code === "unrecognized_keys") {
         const known = knownKeysAt(configSchema, issue.path);
         for (const key of issue.keys) {
@@ -148,6 +148,21 @@ function parseChecked(
   const problems = dedupe(found.map((p) => located(doc, lines, p)));
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
   return { ok: true, config: { ...parsed.data, gateways } };
+}
+
+/**
+ * A value that fails every option of a union (`pacing: off` or a mapping) is one problem; but when
+ * it has the type of one option (a mapping) and fails only inside it, that option's own problems
+ * say more ("perSecnd: unknown option; did you mean ...").
+ */
+function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union") return [issue];
+  const typed = issue.errors.filter((branch) =>
+    branch.every((i) => i.path.length > 0 || i.code === "unrecognized_keys"),
+  );
+  const [only] = typed;
+  if (typed.length !== 1 || only === undefined) return [issue];
+  return only.map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
 }
 
 function located(doc: Document, lines: LineCounter, p: PathProblem): ConfigProblem {

@@ -4,6 +4,8 @@
  * (`npm run docs:config` rewrites the README section).
  */
 import type { z } from "zod";
+import type { PaceSetting } from "../core/ports.js";
+import { pacingDefaultsMarkdown } from "./pacing-schema.js";
 
 export interface ReferenceRow {
   readonly path: string;
@@ -49,9 +51,25 @@ function typeName(s: z.ZodType): string {
       return "mapping";
     case "record":
       return `mapping of string to ${typeName(unwrap(d.valueType as z.ZodType).inner)}`;
+    case "literal":
+      return (d.values as unknown[]).map((v) => `\`${String(v)}\``).join(" \\| ");
+    case "union":
+      return unionOptions(s)
+        .map((o) => typeName(o))
+        .join(" \\| ");
     default:
       return d.type;
   }
+}
+
+function unionOptions(s: z.ZodType): z.ZodType[] {
+  return (def(s).options as z.ZodType[]).map((o) => unwrap(o).inner);
+}
+
+/** The mapping a union may be (`pacing`: `off` or a mapping), whose options get rows of their own. */
+function objectOption(s: z.ZodType): z.ZodType | undefined {
+  if (def(s).type !== "union") return undefined;
+  return unionOptions(s).find((o) => def(o).type === "object");
 }
 
 export function referenceRows(schema: z.ZodType, prefix = ""): ReferenceRow[] {
@@ -79,6 +97,8 @@ export function referenceRows(schema: z.ZodType, prefix = ""): ReferenceRow[] {
           : `\`${JSON.stringify(u.dflt)}\``;
     if (!isObject) rows.push({ path, type: typeName(u.inner), default: shown, doc: u.doc ?? "" });
     if (isObject) rows.push(...referenceRows(u.inner, `${path}.`));
+    const option = objectOption(u.inner);
+    if (option) rows.push(...referenceRows(option, `${path}.`));
     if (isObjectList && element) rows.push(...referenceRows(element, `${path}[].`));
   }
   return rows;
@@ -96,4 +116,25 @@ export function referenceMarkdown(
     out.push("");
   }
   return out.join("\n");
+}
+
+/**
+ * The whole reference: the core options, each adapter's block (the registry's schemas), and the
+ * table of each adapter's default pacing per sender number.
+ */
+export function registryReference(
+  core: z.ZodType,
+  registry: Readonly<Record<string, { readonly schema: z.ZodType; readonly pacing: PaceSetting }>>,
+): string {
+  const entries = Object.entries(registry);
+  const schemas = referenceMarkdown([
+    { title: "Core options", schema: core, prefix: "" },
+    ...entries.map(([kind, e]) => ({
+      title: `Adapter \`${kind}\` (the gateway's \`${kind}:\` block)`,
+      schema: e.schema,
+      prefix: `gateways[].${kind}.`,
+    })),
+  ]);
+  const paces = Object.fromEntries(entries.map(([kind, e]) => [kind, e.pacing]));
+  return `${schemas}\n${pacingDefaultsMarkdown(paces)}`;
 }

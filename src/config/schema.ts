@@ -239,7 +239,7 @@ export const gatewaySchema = z
     pacing: pacingSchema
       .optional()
       .describe(
-        "Pace of every sender number of this gateway (a user's own `pacing` wins). Absent: not paced (the provider's 429s are retried).",
+        "Pace of every sender number of this gateway (a user's own `pacing` wins), or `off`. Absent: the adapter's default (README: Pacing per sender number; `check-config` prints the pace in force).",
       ),
     destinations: destinationsSchema.describe("Where messages may go (README: Cost limits)."),
   })

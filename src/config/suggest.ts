@@ -7,7 +7,12 @@ function unwrap(schema: z.ZodType): z.ZodType {
     if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) {
       s = s.unwrap() as z.ZodType;
     } else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
-    else break;
+    else if (s instanceof z.ZodUnion) {
+      // A setting that is a word or a mapping (`pacing: off`): the mapping's keys.
+      const mapping = s.options.find((o) => o instanceof z.ZodObject);
+      if (mapping === undefined) break;
+      s = mapping as z.ZodType;
+    } else break;
   }
   return s;
 }

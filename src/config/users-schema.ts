@@ -37,7 +37,9 @@ export const userSchema = z
       .optional()
       .describe("The address (for SMS: the number) this user sends from and receives on."),
     number: address.optional().describe("The same as address (its older name); give one of the two."),
-    pacing: pacingSchema.optional().describe("This user's number's own pace (instead of the gateway's)."),
+    pacing: pacingSchema
+      .optional()
+      .describe("This user's number's own pace (instead of the gateway's), or `off`."),
     name: z
       .string()
       .trim()

@@ -182,6 +182,9 @@ export interface Pace {
   readonly burst: number;
 }
 
+/** A pace, or "off": not paced. */
+export type PaceSetting = Pace | "off";
+
 /**
  * Slots for sends of one number, shared by every worker process. `take` books the send `slot`
  * (a stable id: the job and part) and answers 0 when it may go now, else the milliseconds until its

@@ -49,6 +49,8 @@ function demoConfig(o: {
         defaultRegion: "US",
         simulator: { replyDelayMs: 500, reply: "echo", inboundToken: "${XGW_DEMO_TOKEN}" },
         users: [{ jid: USER, number: NUMBER }],
+        // The simulator's default, said here: the demo's phone network sends as fast as it is asked.
+        pacing: "off",
       },
     ],
   };

@@ -5,11 +5,13 @@
  * (The adapter's own listeners start with the other listeners: listeners.ts.)
  */
 import type { LoadedGateway } from "../config/load.js";
+import { effectivePace } from "../config/pacing-schema.js";
 import type { AdapterDeps, NetworkAdapter } from "../core/adapter.js";
 import { gatewayAccounts, ownAccounts } from "../core/own-accounts.js";
 import { inboundIngester } from "../core/pipeline/inbound.js";
 import { rulesFor } from "../core/pipeline/network-rules.js";
 import { type Pacing, paceOf } from "../core/pipeline/pacing.js";
+import type { PaceSetting } from "../core/ports.js";
 import { threadsOf } from "../core/threads.js";
 import { timedAdapter } from "../observability/timed-adapter.js";
 import type { QueueAdmin } from "../queue/admin.js";
@@ -132,7 +134,13 @@ export async function startComponentFor(
   });
 }
 
-export function startWorkerFor(b: Built, g: LoadedGateway, adapter: NetworkAdapter): void {
+/** Starts the gateway's worker; `defaultPacing` is the adapter's pace when the config sets none. */
+export function startWorkerFor(
+  b: Built,
+  g: LoadedGateway,
+  adapter: NetworkAdapter,
+  defaultPacing: PaceSetting,
+): void {
   const { config, metrics } = b;
   const reportRoute = adapter.webhooks?.find((r) => r.carriesReports);
   const timed = timedAdapter(adapter, (seconds, outcome) =>
@@ -163,7 +171,7 @@ export function startWorkerFor(b: Built, g: LoadedGateway, adapter: NetworkAdapt
     statusCallbackUrl: reportRoute
       ? `${config.http.publicUrl}/webhooks/${g.id}/${reportRoute.path}`
       : undefined,
-    ...pacingOf(b, g),
+    ...pacingOf(b, g, defaultPacing),
     onOutcome: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
     onReport: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
   });
@@ -171,12 +179,13 @@ export function startWorkerFor(b: Built, g: LoadedGateway, adapter: NetworkAdapt
   b.stoppers.undo.push(() => worker.close());
 }
 
-/** The gateway's pacing per sender number, when it or one of its users has a pace. */
-function pacingOf(b: Built, g: LoadedGateway): { pacing?: Pacing } {
-  if (g.pacing === undefined && !g.users.some((u) => u.pacing !== undefined)) return {};
+/** The gateway's pacing per sender number, when it (its config or adapter) or one of its users paces. */
+function pacingOf(b: Built, g: LoadedGateway, defaultPacing: PaceSetting): { pacing?: Pacing } {
+  const pace = effectivePace(g.pacing, defaultPacing);
+  if (pace === undefined && !g.users.some((u) => u.pacing !== undefined && u.pacing !== "off")) return {};
   const users = g.users.map((u) => ({
     number: u.address,
     ...(u.pacing === undefined ? {} : { pacing: u.pacing }),
   }));
-  return { pacing: { pacer: b.pacer, paceOf: paceOf(g.pacing, users) } };
+  return { pacing: { pacer: b.pacer, paceOf: paceOf(pace, users) } };
 }

@@ -6,7 +6,7 @@
  * user. Its capabilities leave out the receipt check (a relay's 250 is not delivery: the check
  * that no receipt is claimed runs instead) and inbound OOB media (attachments are listed).
  */
-import { emailConfigSchema } from "../../adapters/email/config.js";
+import { emailConfigSchema, emailDefaultPacing } from "../../adapters/email/config.js";
 import { createEmailGateway, type EmailConfigInput } from "../../adapters/email/index.js";
 import type { LoadedGateway } from "../../src/config/load.js";
 import { entry } from "../../src/main.js";
@@ -66,6 +66,7 @@ export const emailConformance: ConformanceAdapter = {
     const sent: SentMessage[] = [];
     const email = entry({
       schema: emailConfigSchema,
+      pacing: emailDefaultPacing,
       create(g: LoadedGateway, c: EmailConfigInput, deps) {
         const adapter = createEmailGateway(g, c, deps);
         return {

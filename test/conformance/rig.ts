@@ -49,6 +49,7 @@ export function registerIq(domain: string, values: Readonly<Record<string, strin
 function capturing(base: AdapterEntry<unknown>, got: (a: NetworkAdapter) => void): AdapterEntry<unknown> {
   return entry({
     schema: base.schema,
+    pacing: base.pacing,
     create(g, config, deps) {
       const adapter = base.create(g, config, deps);
       got(adapter);

@@ -22,6 +22,7 @@ function recordingEntry(sent: SentMessage[], network: { emit?: AdapterDeps["emit
   if (!production) throw new Error("the simulator is not in the registry");
   return entry({
     schema: production.schema,
+    pacing: production.pacing,
     create(g, config, deps) {
       network.emit = deps.emit;
       const adapter = production.create(g, config, deps);

@@ -166,8 +166,10 @@ export function chaosConfig(o: ChaosConfigOptions): Record<string, unknown> {
         defaultRegion: "US",
         twilio: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiBaseUrl: o.sinkUrl },
         users: [{ jid: "alice@localhost", number: ALICE_NUMBER }],
-        // alice sends thousands of messages in seconds here: limits far above that.
+        // alice sends thousands of messages in seconds here: limits far above that, and her
+        // number unpaced (a Twilio long code's default, 1 a second, would take hours).
         limits: { perUser: UNLIMITED },
+        pacing: "off",
       },
     ],
   };

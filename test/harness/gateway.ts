@@ -1,6 +1,11 @@
 /**
  * Runs the real gateway in-process for a test: the config goes through the same YAML loader and
  * schema as production, log lines are captured (to check that no secret is ever logged).
+ *
+ * Pacing per sender number is on by default in production (an SMS long code: 1 a second), which
+ * would make a test that sends a handful of messages wait seconds: the rig sets `pacing: off` on
+ * every gateway whose config does not set a pace of its own, unless `adapterPacing` asks for the
+ * adapter's default (the test of that default).
  */
 import { stringify } from "yaml";
 import { parseConfigText } from "../../src/config/load.js";
@@ -32,6 +37,20 @@ export interface TestGatewayOptions {
   readonly roles?: StartOptions["roles"];
   /** Registry entries beside the built-in adapters (see StartOptions.adapters). */
   readonly adapters?: StartOptions["adapters"];
+  /** Leave gateways without a `pacing` block at their adapter's default pace (else: `pacing: off`). */
+  readonly adapterPacing?: boolean;
+}
+
+/** The gateways of a test config, each with `pacing: off` unless it sets its own pace. */
+export function unpacedGateways(config: Record<string, unknown>): Record<string, unknown> {
+  const gateways = config.gateways;
+  if (!Array.isArray(gateways)) return config;
+  return {
+    ...config,
+    gateways: gateways.map((g: unknown) =>
+      g !== null && typeof g === "object" && !("pacing" in g) ? { ...g, pacing: "off" } : g,
+    ),
+  };
 }
 
 export async function startTestGateway(o: TestGatewayOptions): Promise<TestGateway> {
@@ -41,7 +60,7 @@ export async function startTestGateway(o: TestGatewayOptions): Promise<TestGatew
   const publicUrl = o.publicUrl ?? `http://127.0.0.1:${port}`;
   const base = o.config as { http?: object; redis?: object; log?: object };
   const full = {
-    ...o.config,
+    ...(o.adapterPacing ? o.config : unpacedGateways(o.config)),
     http: {
       listen: `127.0.0.1:${port}`,
       internalListen: `127.0.0.1:${internalPort}`,

@@ -112,6 +112,8 @@ gateways:
       TWILIO_AUTH_TOKEN: TOKEN,
     });
     expect(ok.stdout).toContain("OK: 1 gateway(s): sms (sms.example.org, twilio)");
+    // No pacing block: the Twilio adapter's default pace, said as such.
+    expect(ok.stdout).toContain("  gateway sms: pacing 1/s, burst 3 per sender number (twilio default)\n");
     expect(ok.code).toBe(0);
     const missing = await cli(["check-config", "--config", "/nonexistent/gateway.yaml"]);
     expect(missing.code).toBe(78);

@@ -30,7 +30,12 @@ describe("import rules", () => {
     const graph = new Map([
       [
         "adapters/twilio/index.ts",
-        ["../simulator/index.js", "../sms-kit/phone.js", "../../src/core/adapter.js"],
+        [
+          "../simulator/index.js",
+          "../sms-kit/phone.js",
+          "../provider-kit/index.js",
+          "../../src/core/adapter.js",
+        ],
       ],
       ["adapters/sms-kit/phone.ts", ["../../src/core/errors.js"]],
       ["src/xmpp/a.ts", ["../queue/producer.js", "../core/ports.js", "bullmq", "@xmpp/component"]],
@@ -51,5 +56,6 @@ describe("import rules", () => {
     ]);
     expect(layerOf("src/cli.ts")).toBe("cli");
     expect(layerOf("adapters/sms-kit/phone.ts")).toBe("kit");
+    expect(layerOf("adapters/provider-kit/send-errors.ts")).toBe("kit");
   });
 });

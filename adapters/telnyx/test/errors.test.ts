@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OptedOutError, PermanentError, RetryableError } from "../../../src/core/errors.js";
-import { TelnyxHttpError, TelnyxNetworkError } from "../api.js";
+import { ProviderHttpError, ProviderNetworkError } from "../../provider-kit/index.js";
 import { deliveryErrorCondition, describeDeliveryError, mapHttpFailure, toSendError } from "../errors.js";
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -102,12 +102,16 @@ describe("Telnyx send errors -> XMPP conditions", () => {
 
   it("timeouts and network errors retry, without naming the gateway's hosts to the sender", () => {
     const timeout = toSendError(
-      new TelnyxNetworkError("connect to 10.0.0.1:443 timed out", "UND_ERR_HEADERS_TIMEOUT"),
+      new ProviderNetworkError("Telnyx", "connect to 10.0.0.1:443 timed out", "UND_ERR_HEADERS_TIMEOUT"),
     );
     expect(timeout).toBeInstanceOf(RetryableError);
     expect((timeout as RetryableError).userReason).toBe("Telnyx did not answer in time");
-    expect(toSendError(new TelnyxNetworkError("refused", "ECONNREFUSED"))).toBeInstanceOf(RetryableError);
-    expect(toSendError(new TelnyxHttpError(400, 40300, undefined, undefined))).toBeInstanceOf(OptedOutError);
+    expect(toSendError(new ProviderNetworkError("Telnyx", "refused", "ECONNREFUSED"))).toBeInstanceOf(
+      RetryableError,
+    );
+    expect(toSendError(new ProviderHttpError("Telnyx", 400, 40300, undefined, undefined))).toBeInstanceOf(
+      OptedOutError,
+    );
   });
 });
 

@@ -1,13 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { OptedOutError, PermanentError, RetryableError } from "../../../src/core/errors.js";
+import { ProviderHttpError, ProviderNetworkError, parseRetryAfter } from "../../provider-kit/index.js";
 import {
   DELIVERY_ERRORS,
   describeDeliveryError,
   mapHttpFailure,
-  parseRetryAfter,
   SEND_ERRORS,
-  TwilioHttpError,
-  TwilioNetworkError,
   toSendError,
 } from "../errors.js";
 
@@ -120,8 +118,8 @@ describe("parseRetryAfter", () => {
 });
 
 describe("toSendError", () => {
-  it("maps TwilioHttpError with its Retry-After", () => {
-    const err = toSendError(new TwilioHttpError(429, 20429, "Too Many Requests", "3"), NOW);
+  it("maps ProviderHttpError with its Retry-After", () => {
+    const err = toSendError(new ProviderHttpError("Twilio", 429, 20429, "Too Many Requests", "3"), NOW);
     expect(err).toBeInstanceOf(RetryableError);
     expect((err as RetryableError).retryAfterMs).toBe(3000);
   });
@@ -129,7 +127,7 @@ describe("toSendError", () => {
   it.each(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ECONNABORTED", "ENOTFOUND"])(
     "maps network error %s to RetryableError",
     (code) => {
-      const err = toSendError(new TwilioNetworkError(`connect ${code}`, code));
+      const err = toSendError(new ProviderNetworkError("Twilio", `connect ${code}`, code));
       expect(err).toBeInstanceOf(RetryableError);
       expect((err as RetryableError).providerCode).toBe(code);
     },
@@ -144,13 +142,16 @@ describe("toSendError", () => {
       "Twilio did not answer in time",
     ],
   ])("keeps %j for operators and tells the sender %j", (message, code, userReason) => {
-    const err = toSendError(new TwilioNetworkError(message, code)) as RetryableError;
+    const err = toSendError(new ProviderNetworkError("Twilio", message, code)) as RetryableError;
     expect(err.message).toContain(message);
     expect(err.userReason).toBe(userReason);
   });
 
   it("tells the sender an HTTP failure as Twilio gave it (status, code, Twilio's text)", () => {
-    const err = toSendError(new TwilioHttpError(503, undefined, "Service Unavailable", undefined), NOW);
+    const err = toSendError(
+      new ProviderHttpError("Twilio", 503, undefined, "Service Unavailable", undefined),
+      NOW,
+    );
     expect((err as RetryableError).userReason).toBe("Twilio HTTP 503: Service Unavailable");
   });
 

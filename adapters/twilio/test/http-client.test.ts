@@ -9,7 +9,7 @@ import { type AddressInfo, connect, type Socket } from "node:net";
 import twilio from "twilio";
 import type RequestClient from "twilio/lib/base/RequestClient.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { TwilioHttpError, TwilioNetworkError } from "../errors.js";
+import { ProviderHttpError, ProviderNetworkError } from "../../provider-kit/index.js";
 import { formEncode, GatewayRequestClient } from "../http-client.js";
 import { ACCOUNT_SID, AUTH_TOKEN, closedPort, messageResource } from "./helpers.js";
 
@@ -275,7 +275,7 @@ describe("GatewayRequestClient: keep-alive dispatcher", () => {
 });
 
 describe("GatewayRequestClient: errors", () => {
-  it("turns a 4xx with Retry-After into a TwilioHttpError with status, code, text and retryAfter", async () => {
+  it("turns a 4xx with Retry-After into a ProviderHttpError with status, code, text and retryAfter", async () => {
     const server = await startServer((_req, res) =>
       json(res, 429, { code: 20429, message: "Too Many Requests", status: 429 }, { "Retry-After": "7" }),
     );
@@ -284,7 +284,7 @@ describe("GatewayRequestClient: errors", () => {
       client(server.url).request({ method: "post", uri: MESSAGES_URI, headers: FORM, data: { To: "+1" } }),
     );
 
-    expect(err).toBeInstanceOf(TwilioHttpError);
+    expect(err).toBeInstanceOf(ProviderHttpError);
     expect(err).toMatchObject({
       status: 429,
       code: 20429,
@@ -293,7 +293,7 @@ describe("GatewayRequestClient: errors", () => {
     });
   });
 
-  it("turns a 5xx without a JSON body into a TwilioHttpError without a code", async () => {
+  it("turns a 5xx without a JSON body into a ProviderHttpError without a code", async () => {
     const server = await startServer((_req, res) => {
       res.writeHead(503, { "content-type": "text/html" });
       res.end("<html>down</html>");
@@ -301,7 +301,7 @@ describe("GatewayRequestClient: errors", () => {
 
     const err = await rejection(client(server.url).request({ method: "get", uri: MESSAGES_URI }));
 
-    expect(err).toBeInstanceOf(TwilioHttpError);
+    expect(err).toBeInstanceOf(ProviderHttpError);
     expect(err).toMatchObject({
       status: 503,
       code: undefined,
@@ -310,26 +310,26 @@ describe("GatewayRequestClient: errors", () => {
     });
   });
 
-  it("turns a refused connection into a TwilioNetworkError with the ECONNREFUSED code", async () => {
+  it("turns a refused connection into a ProviderNetworkError with the ECONNREFUSED code", async () => {
     const port = await closedPort();
 
     const err = await rejection(
       client(`http://127.0.0.1:${port}`).request({ method: "get", uri: MESSAGES_URI }),
     );
 
-    expect(err).toBeInstanceOf(TwilioNetworkError);
-    expect((err as TwilioNetworkError).code).toBe("ECONNREFUSED");
+    expect(err).toBeInstanceOf(ProviderNetworkError);
+    expect((err as ProviderNetworkError).code).toBe("ECONNREFUSED");
   });
 
-  it("turns a request without an answer into a TwilioNetworkError carrying undici's timeout code", async () => {
+  it("turns a request without an answer into a ProviderNetworkError carrying undici's timeout code", async () => {
     const server = await startServer(() => {});
 
     const err = await rejection(
       client(server.url, 60_000).request({ method: "get", uri: MESSAGES_URI, timeout: 100 }),
     );
 
-    expect(err).toBeInstanceOf(TwilioNetworkError);
-    expect((err as TwilioNetworkError).code).toBe("UND_ERR_HEADERS_TIMEOUT");
+    expect(err).toBeInstanceOf(ProviderNetworkError);
+    expect((err as ProviderNetworkError).code).toBe("UND_ERR_HEADERS_TIMEOUT");
     expect(server.seen).toHaveLength(1);
   });
 
@@ -339,8 +339,8 @@ describe("GatewayRequestClient: errors", () => {
 
     const err = await rejection(client(server.url, 100).request(options));
 
-    expect(err).toBeInstanceOf(TwilioNetworkError);
-    expect((err as TwilioNetworkError).code).toBe("UND_ERR_HEADERS_TIMEOUT");
+    expect(err).toBeInstanceOf(ProviderNetworkError);
+    expect((err as ProviderNetworkError).code).toBe("UND_ERR_HEADERS_TIMEOUT");
   });
 });
 

@@ -156,4 +156,56 @@ describe("SignalWire sends", () => {
     await expect(adapter.send(msg, { number: "+15550001111" })).rejects.toBeInstanceOf(RetryableError);
     await adapter.close?.();
   });
+
+  it("names SignalWire, never Twilio, in what its errors say", async () => {
+    const answers = [
+      { status: 400, body: { code: 21211, message: "Invalid 'To' Phone Number", status: 400 } },
+      { status: 401, body: {} },
+      { status: 429, body: { code: 20429, message: "Too Many Requests" } },
+    ];
+    fake = await startFakeTwilio(() => answers.shift() ?? null);
+    const adapter = adapterFor(fake.url);
+    const texts: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const err = await adapter.send(msg, { number: "+15550001111" }).catch((e: unknown) => e);
+      if (err instanceof RetryableError) texts.push(err.message, err.userReason ?? "");
+      else if (err instanceof Error) texts.push(err.message);
+    }
+    await adapter.close?.();
+    const closed = fake.url;
+    await fake.close();
+    fake = undefined;
+    const unreachable = await adapterFor(closed)
+      .send(msg, { number: "+15550001111" })
+      .catch((e: unknown) => e);
+    if (unreachable instanceof RetryableError) texts.push(unreachable.userReason ?? "");
+    expect(texts).toEqual([
+      "SignalWire error 21211: Invalid 'To' Phone Number",
+      "SignalWire error 20003: authentication failed (the gateway's SignalWire credentials were rejected; the operator must fix them)",
+      "SignalWire error 20429 (HTTP 429): Too Many Requests",
+      "SignalWire error 20429 (HTTP 429): Too Many Requests",
+      "SignalWire could not be reached",
+    ]);
+  });
+});
+
+describe("SignalWire delivery reports", () => {
+  it("name SignalWire in the reason of a failed delivery", async () => {
+    const status = routes.find((r) => r.path === "status");
+    const id = randomUUID();
+    const f = { MessageSid: id, AccountSid: PROJECT, MessageStatus: "undelivered", ErrorCode: "30003" };
+    const url = "https://gw.example.org/webhooks/sw/status";
+    const out = await status?.handle(request(url, f, { "x-signalwire-signature": sign(url, f) }));
+    expect(out?.events).toEqual([
+      expect.objectContaining({
+        status: "failed",
+        reason: "SignalWire error 30003: unreachable destination handset (switched off or out of coverage)",
+      }),
+    ]);
+    const other = { ...f, ErrorCode: "39999" };
+    const unknown = await status?.handle(request(url, other, { "x-signalwire-signature": sign(url, other) }));
+    expect(unknown?.events).toEqual([
+      expect.objectContaining({ reason: "SignalWire error 39999: message undelivered" }),
+    ]);
+  });
 });

@@ -4,7 +4,7 @@
  * in place, a longer one as a delayed job (NotYet: the worker parks the job without counting an
  * attempt), so a burst from one number leaves at the number's pace instead of bouncing off 429s.
  */
-import { NotYet, type Pace, type SendPacer } from "../ports.js";
+import { NotYet, type Pace, type PaceSetting, type SendPacer } from "../ports.js";
 
 export interface Pacing {
   readonly pacer: SendPacer;
@@ -15,14 +15,17 @@ export interface Pacing {
 /** Waits shorter than this are waited in place (a delayed job wakes no sooner than this anyway). */
 const WAIT_IN_PLACE_MS = 50;
 
-/** A user's own pace wins over the gateway's; neither: not paced. */
+/** A user's own pace (or "off") wins over the gateway's; neither: not paced. */
 export function paceOf(
   gateway: Pace | undefined,
-  users: readonly { readonly number: string; readonly pacing?: Pace }[],
+  users: readonly { readonly number: string; readonly pacing?: PaceSetting }[],
 ): (number: string) => Pace | undefined {
-  const own = new Map<string, Pace>();
+  const own = new Map<string, PaceSetting>();
   for (const u of users) if (u.pacing !== undefined) own.set(u.number, u.pacing);
-  return (number) => own.get(number) ?? gateway;
+  return (number) => {
+    const pace = own.get(number) ?? gateway;
+    return pace === "off" ? undefined : pace;
+  };
 }
 
 /**

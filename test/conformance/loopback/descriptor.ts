@@ -14,6 +14,8 @@ const OWNER_TOKEN = "owner-mailbox-token-3f0a";
 
 export const loopbackEntry = entry({
   schema: loopbackConfigSchema,
+  // A stand-in network on the test machine: no provider limit to keep to.
+  pacing: "off",
   create: (_gateway, config, deps) => createLoopbackAdapter(config, deps),
 });
 
