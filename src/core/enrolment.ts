@@ -48,7 +48,7 @@ export function registrationFields(ctx: EnrolmentContext): readonly Registration
 
 export function registrationInstructions(ctx: EnrolmentContext): string {
   if (ctx.mode === "provisioned") {
-    return "Numbers on this gateway are assigned by its operator: ask an administrator to bind one to your account.";
+    return `The operator of this gateway assigns each user's ${addressNoun(ctx.adapter.face)}: ask an administrator to bind one to your account.`;
   }
   return (
     ctx.adapter.registration?.instructions ??
@@ -115,7 +115,9 @@ export async function adminBind(ctx: EnrolmentContext, jid: string, address: str
  */
 export async function selfUnregister(ctx: EnrolmentContext, jid: string): Promise<Registration> {
   const current = await ctx.registrations.byJid(ctx.gatewayId, jid);
-  if (!current) throw new Refusal("item-not-found", `${jid} has no number on this gateway.`);
+  if (!current) {
+    throw new Refusal("item-not-found", `${jid} has no ${addressNoun(ctx.adapter.face)} on this gateway.`);
+  }
   if (current.source !== "self-service" && ctx.mode === "provisioned") {
     throw new Refusal(
       "not-allowed",

@@ -63,7 +63,8 @@ export async function sendableData(job: JobHandle, log: Logger): Promise<Outboun
     await keepLess(job, malformedJobData(job.data), log);
     throw new PermanentFailure(`malformed job: ${parsed.error.message}`);
   }
-  const notAgain = notReplayable(parsed.data);
+  // The raw data: the schema strips keys it does not know, such as a kept job's `malformed`.
+  const notAgain = notReplayable(job.data);
   if (notAgain !== undefined) throw new PermanentFailure(`not sent again: ${notAgain}`);
   return parsed.data;
 }

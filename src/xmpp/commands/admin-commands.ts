@@ -1,6 +1,11 @@
-/** Admin commands: bind and unbind any user, list users; with queues, their status and retries. */
+/**
+ * Admin commands: bind and unbind any user, list users; with queues, their status and retries.
+ * The texts name the gateway's kind of address (face.addressLabel: "phone number", "email
+ * address"); the address is checked by the adapter (parseAddress), as in registration. The form
+ * field stays `number` on every network, so scripts written for SMS gateways work on any.
+ */
 import { z } from "zod";
-import { adminBind } from "../../core/enrolment.js";
+import { addressNoun, adminBind, anAddress } from "../../core/enrolment.js";
 import { Refusal } from "../../core/errors.js";
 import type { FeatureContext } from "../feature-context.js";
 import { dataForm } from "../forms.js";
@@ -10,11 +15,12 @@ import { bareJidField, parseField } from "./form-fields.js";
 import type { QueueAdmin } from "./queue-admin.js";
 import { queueCommands } from "./queue-commands.js";
 
-/** Binds a number to any user. */
+/** Binds an address to any user. */
 function bindCommand(ctx: FeatureContext, presence: PresenceService): Command {
+  const label = ctx.adapter.face.addressLabel;
   return {
     node: "admin-bind",
-    name: "Bind a number to a user (admin)",
+    name: `Bind ${anAddress(ctx.adapter.face)} to a user (admin)`,
     adminOnly: true,
     async run({ values }) {
       if (!values) {
@@ -22,17 +28,17 @@ function bindCommand(ctx: FeatureContext, presence: PresenceService): Command {
           status: "executing",
           form: dataForm({
             type: "form",
-            title: "Bind a number to a user",
+            title: `Bind ${anAddress(ctx.adapter.face)} to a user`,
             fields: [
               { var: "jid", type: "jid-single", label: "User (bare JID)", required: true },
-              { var: "number", type: "text-single", label: ctx.adapter.face.addressLabel, required: true },
+              { var: "number", type: "text-single", label, required: true },
             ],
           }),
         };
       }
       const jid = parseField(bareJidField, values.jid, "User");
-      const reg = await adminBind(ctx, jid, parseField(z.string().trim().min(1), values.number, "Number"));
-      ctx.logger.info({ jid: reg.jid, number: reg.address }, "admin bound a number");
+      const reg = await adminBind(ctx, jid, parseField(z.string().trim().min(1), values.number, label));
+      ctx.logger.info({ jid: reg.jid, number: reg.address }, "admin bound an address");
       await presence.registered(reg.jid);
       return { status: "completed", note: { type: "info", text: `${reg.address} is bound to ${reg.jid}.` } };
     },
@@ -41,9 +47,10 @@ function bindCommand(ctx: FeatureContext, presence: PresenceService): Command {
 
 /** Removes any user's binding. */
 function unbindCommand(ctx: FeatureContext, presence: PresenceService): Command {
+  const noun = addressNoun(ctx.adapter.face);
   return {
     node: "admin-unbind",
-    name: "Unbind a user's number (admin)",
+    name: `Unbind a user's ${noun} (admin)`,
     adminOnly: true,
     async run({ values }) {
       if (!values) {
@@ -51,7 +58,7 @@ function unbindCommand(ctx: FeatureContext, presence: PresenceService): Command 
           status: "executing",
           form: dataForm({
             type: "form",
-            title: "Unbind a user's number",
+            title: `Unbind a user's ${noun}`,
             fields: [{ var: "jid", type: "jid-single", label: "User (bare JID)", required: true }],
           }),
         };
@@ -59,9 +66,9 @@ function unbindCommand(ctx: FeatureContext, presence: PresenceService): Command 
       const jid = parseField(bareJidField, values.jid, "User");
       const old = await ctx.registrations.byJid(ctx.gatewayId, jid);
       if (!old || !(await ctx.registrations.remove(ctx.gatewayId, jid))) {
-        throw new Refusal("item-not-found", `${jid} has no number on this gateway.`);
+        throw new Refusal("item-not-found", `${jid} has no ${noun} on this gateway.`);
       }
-      ctx.logger.info({ jid }, "admin unbound a number");
+      ctx.logger.info({ jid }, "admin unbound an address");
       await presence.unregistered(jid);
       return {
         status: "completed",
@@ -71,7 +78,7 @@ function unbindCommand(ctx: FeatureContext, presence: PresenceService): Command 
   };
 }
 
-/** Lists the registered users with their numbers. */
+/** Lists the registered users with their addresses. */
 function listUsersCommand(ctx: FeatureContext): Command {
   return {
     node: "admin-list-users",
@@ -88,7 +95,7 @@ function listUsersCommand(ctx: FeatureContext): Command {
             {
               var: "users",
               type: "text-multi",
-              label: "User, number (how it was bound)",
+              label: `User, ${addressNoun(ctx.adapter.face)} (how it was bound)`,
               value: all.map((u) => `${u.jid} ${u.address} (${u.source})`),
             },
           ],

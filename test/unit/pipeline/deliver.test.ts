@@ -124,4 +124,14 @@ describe("delivering to XMPP", () => {
     const r = await rig();
     await expect(r.deliver("x", { kind: "message" })).rejects.toThrow(/malformed job/);
   });
+
+  it("delivers a job a newer version wrote with a field unknown here (rolling upgrade), not a wrong-typed one", async () => {
+    const r = await rig();
+    await r.deliver("m-new", { ...text(), threadHint: { id: "t1" } });
+    expect(r.outlet.written).toMatchObject([{ kind: "message", d: { id: "m-new", body: "hi" } }]);
+    const wrong = r.deliver("m-bad", { ...text(), threadHint: "t1", subject: 7 });
+    await expect(wrong).rejects.toThrow(PermanentFailure);
+    await expect(wrong).rejects.toThrow(/malformed job.*subject/s);
+    expect(r.outlet.written).toHaveLength(1);
+  });
 });

@@ -1,8 +1,21 @@
 import { type Element, xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
+import { formatEmailAddress, parseEmailLocalpart } from "../../../adapters/email/address.js";
+import { EMAIL_CAPABILITIES, EMAIL_FACE } from "../../../adapters/email/face.js";
+import type { NetworkAdapter } from "../../../src/core/adapter.js";
 import type { JobState, QueueAdmin } from "../../../src/xmpp/commands/queue-admin.js";
 import { errorCondition } from "../../harness/fake-transport.js";
 import { ADMIN, ALICE, DOMAIN, fieldValue, iq, setup, submitForm } from "./setup.js";
+
+/** The email adapter's face and address rules (what admin-bind uses of an adapter). */
+const emailAdapter: NetworkAdapter = {
+  kind: "email",
+  face: EMAIL_FACE,
+  capabilities: EMAIL_CAPABILITIES,
+  parseAddress: parseEmailLocalpart,
+  formatAddress: formatEmailAddress,
+  send: async () => ({ providerMessageId: "x" }),
+};
 
 const CMD = "http://jabber.org/protocol/commands";
 const execute = (node: string, from: string, extra: Record<string, string> = {}, ...children: Element[]) =>
@@ -106,6 +119,43 @@ describe("ad-hoc commands (XEP-0050)", () => {
     expect(await registrations.list("sms")).toEqual([]);
     const again = await twoStep(transport, "admin-unbind", ADMIN, { jid: "carol@example.org" });
     expect(errorCondition(again)).toBe("item-not-found");
+  });
+
+  it("binds an email address with the adapter's address check, and names it so in every text", async () => {
+    const { transport, registrations } = setup({ adapter: emailAdapter, mode: "provisioned" });
+    const first = command(await transport.iqReply(execute("admin-bind", ADMIN)));
+    const form = first?.getChild("x", "jabber:x:data");
+    expect(form?.getChildText("title")).toBe("Bind an email address to a user");
+    const field = form?.getChildren("field").find((f) => f.attrs.var === "number");
+    expect(field?.attrs.label).toBe("Email address");
+
+    const phone = await twoStep(transport, "admin-bind", ADMIN, {
+      jid: "carol@example.org",
+      number: "+15550003333",
+    });
+    expect(errorCondition(phone)).toBe("bad-request");
+    expect(phone.getChild("error")?.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas")).toMatch(
+      /^"\+15550003333" is not an email address/,
+    );
+    expect(await registrations.list("sms")).toEqual([]);
+
+    const bound = await twoStep(transport, "admin-bind", ADMIN, {
+      jid: "carol@example.org",
+      number: "Carol@Mail.Example.org",
+    });
+    expect(command(bound)?.getChildText("note")).toBe(
+      "carol@mail.example.org is bound to carol@example.org.",
+    );
+    expect((await registrations.byJid("sms", "carol@example.org"))?.address).toBe("carol@mail.example.org");
+    const list = command(await transport.iqReply(execute("admin-list-users", ADMIN)));
+    const users = list?.getChild("x", "jabber:x:data")?.getChildren("field")[0];
+    expect(users?.attrs.label).toBe("User, email address (how it was bound)");
+
+    await twoStep(transport, "admin-unbind", ADMIN, { jid: "carol@example.org" });
+    const again = await twoStep(transport, "admin-unbind", ADMIN, { jid: "carol@example.org" });
+    expect(again.getChild("error")?.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas")).toBe(
+      "carol@example.org has no email address on this gateway.",
+    );
   });
 
   it("shows an admin the job counts per queue and retries failed jobs", async () => {
