@@ -10,44 +10,13 @@ import { emailConfigSchema, emailDefaultPacing } from "../../adapters/email/conf
 import { createEmailGateway, type EmailConfigInput } from "../../adapters/email/index.js";
 import type { LoadedGateway } from "../../src/config/load.js";
 import { entry } from "../../src/main.js";
+import { deliveryReport } from "../harness/delivery-report.js";
 import { freePort } from "../harness/ports.js";
 import { type SmtpSink, startSmtpSink } from "../harness/smtp-sink.js";
 import { swaks } from "../harness/swaks.js";
 import type { ConformanceAdapter, InboundPost, SentMessage } from "./descriptor.js";
 
 const OWNER = "owner@email.localhost";
-
-/** An RFC 3464 report that the mail `messageId` to `recipient` failed. */
-function deliveryReport(to: string, recipient: string, messageId: string): string {
-  return [
-    "From: Mail Delivery System <MAILER-DAEMON@mta.example.net>",
-    `To: ${to}`,
-    "Subject: Undelivered Mail Returned to Sender",
-    'Content-Type: multipart/report; report-type=delivery-status; boundary="r"',
-    "",
-    "--r",
-    "Content-Type: text/plain",
-    "",
-    "Your mail could not be delivered.",
-    "--r",
-    "Content-Type: message/delivery-status",
-    "",
-    "Reporting-MTA: dns; mta.example.net",
-    "",
-    `Final-Recipient: rfc822; ${recipient}`,
-    "Action: failed",
-    "Status: 5.2.2",
-    "Diagnostic-Code: smtp; 552 5.2.2 mailbox full",
-    "",
-    "--r",
-    "Content-Type: text/rfc822-headers",
-    "",
-    `Message-ID: <${messageId}>`,
-    "",
-    "--r--",
-    "",
-  ].join("\r\n");
-}
 
 export const emailConformance: ConformanceAdapter = {
   name: "email",
@@ -124,7 +93,13 @@ export const emailConformance: ConformanceAdapter = {
           const status = await smtp(
             "MAILER-DAEMON@mta.example.net",
             OWNER,
-            deliveryReport(OWNER, s.to, s.providerId),
+            deliveryReport({
+              to: OWNER,
+              finalRecipient: s.to,
+              messageId: s.providerId,
+              status: "5.2.2",
+              diagnostic: "smtp; 552 5.2.2 mailbox full",
+            }),
           );
           if (status !== 200) throw new Error(`the delivery report was answered ${status}`);
         },

@@ -4,42 +4,18 @@
  * another address and put words of their choosing in the sender's error.
  */
 import { describe, expect, it } from "vitest";
+import { deliveryReport } from "../../../test/harness/delivery-report.js";
 import { messageIdFor } from "../compose.js";
 import { eventsFor } from "../events.js";
 import { parseMail } from "../parse.js";
 
-const CRLF = "\r\n";
-
-function report(messageId: string, finalRecipient: string, originalRecipient?: string): string {
-  return [
-    "From: MAILER-DAEMON@mta.example.net",
-    "To: alice@mail.localhost",
-    'Content-Type: multipart/report; report-type=delivery-status; boundary="r"',
-    "",
-    "--r",
-    "Content-Type: text/plain",
-    "",
-    "Your mail could not be delivered.",
-    "--r",
-    "Content-Type: message/delivery-status",
-    "",
-    "Reporting-MTA: dns; mta.example.net",
-    "",
-    ...(originalRecipient === undefined ? [] : [`Original-Recipient: rfc822; ${originalRecipient}`]),
-    `Final-Recipient: rfc822; ${finalRecipient}`,
-    "Action: failed",
-    "Status: 5.1.1",
-    "Diagnostic-Code: smtp; 550 5.1.1 no such user",
-    "",
-    "--r",
-    "Content-Type: text/rfc822-headers",
-    "",
-    `Message-ID: <${messageId}>`,
-    "",
-    "--r--",
-    "",
-  ].join(CRLF);
-}
+const report = (messageId: string, finalRecipient: string, originalRecipient?: string) =>
+  deliveryReport({
+    to: "alice@mail.localhost",
+    messageId,
+    finalRecipient,
+    ...(originalRecipient === undefined ? {} : { originalRecipient }),
+  });
 
 const sent = messageIdFor("o-1", "alice@mail.localhost", "bob@example.com");
 const events = async (raw: string) =>
