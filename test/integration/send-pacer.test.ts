@@ -39,6 +39,19 @@ describe("RedisSendPacer", () => {
     expect(await pacer.take("gw", "+1555", PACE, "next", T0 + 500)).toBe(500);
   });
 
+  it("keeps a pace above 1,000/s: slots a fraction of a millisecond apart, not one", async () => {
+    const pacer = new RedisSendPacer(redis, uniquePrefix("pacer"));
+    const fast = { perSecond: 4_000, burst: 1 };
+    const waits: number[] = [];
+    for (let i = 0; i < 100; i++) waits.push(await pacer.take("gw", "+1555", fast, `f${i}`, T0));
+    // 0.25 ms apart: the 100th send is booked 24.75 ms on, answered as 25 (whole ms, rounded up).
+    expect(waits.slice(0, 5)).toEqual([0, 1, 1, 1, 1]);
+    expect(waits[99]).toBe(25);
+    // The booked slot is let go at its (fractional) time, not a millisecond late.
+    expect(await pacer.take("gw", "+1555", fast, "f99", T0 + 24)).toBe(1);
+    expect(await pacer.take("gw", "+1555", fast, "f99", T0 + 25)).toBe(0);
+  });
+
   it("keeps numbers and gateways apart, and its keys expire", async () => {
     const prefix = uniquePrefix("pacer");
     const pacer = new RedisSendPacer(redis, prefix);
