@@ -118,6 +118,9 @@ describe("chaos: gateway SIGKILLed mid-run (outbound)", () => {
     let uncertain = 0;
     let bounced = 0;
     let lostOnWire = 0;
+    // Of those, the ones the client had written before the kill: the rest were routed by the server
+    // into the dead socket before it noticed the process was gone.
+    let lostSentBeforeKill = 0;
     let unexpected = 0;
     const lost: string[] = [];
     for (const [jobId, s] of jobIds) {
@@ -131,7 +134,10 @@ describe("chaos: gateway SIGKILLed mid-run (outbound)", () => {
       } else {
         if (n > 0) unexpected++;
         if (err) bounced++;
-        else lostOnWire++;
+        else {
+          lostOnWire++;
+          if (s.at <= killTime) lostSentBeforeKill++;
+        }
       }
     }
     const bounceConditions = new Set(
@@ -149,6 +155,7 @@ describe("chaos: gateway SIGKILLed mid-run (outbound)", () => {
       uncertainNotified: uncertain,
       bouncedByServer: bounced,
       lostOnWire,
+      lostSentBeforeKill,
       offeredPerSecond,
       wireWindowMs: Math.round((1000 * lostOnWire) / Math.max(1, offeredPerSecond)),
       ms: Date.now() - started,
