@@ -20,7 +20,12 @@ export class EnqueueUncertainError extends Error {
 
 /** Jobs into the queues, with ids derived from upstream ids (a second add of an id is "duplicate"). */
 export interface Enqueue {
-  enqueueOutbound(job: OutboundJob, jobId: string): Promise<EnqueueOutcome>;
+  /**
+   * `gate`, when given, is a check that must pass before the job is added (the per-user limits):
+   * the duplicate check runs while it is on its way, so the two cost one round trip, not two. A
+   * rejected gate is the enqueue's rejection, and nothing is added.
+   */
+  enqueueOutbound(job: OutboundJob, jobId: string, gate?: Promise<unknown>): Promise<EnqueueOutcome>;
   enqueueToXmpp(gatewayId: string, job: ToXmppJob, jobId: string): Promise<EnqueueOutcome>;
 }
 

@@ -61,6 +61,8 @@ interface Pending {
   readonly data: object;
   readonly opts: JobsOptions;
   readonly seenKey: string;
+  /** Settles with undefined once the caller's own check passed, or with the error it failed with. */
+  readonly gate?: Promise<Error | undefined>;
   readonly resolve: (outcome: EnqueueOutcome) => void;
   readonly reject: (err: Error) => void;
 }
@@ -82,11 +84,12 @@ export class Producer implements Enqueue {
     this.store = options.store ?? redis;
   }
 
-  enqueueOutbound(job: OutboundJob, jobId: string): Promise<EnqueueOutcome> {
+  enqueueOutbound(job: OutboundJob, jobId: string, gate?: Promise<unknown>): Promise<EnqueueOutcome> {
     const data = outboundJobSchema.parse(job);
     return this.addOnce(this.queue(this.outbound, outboundQueueName(data.gatewayId)), "send", data, jobId, {
       attempts: this.options.outboundAttempts,
       gatewayId: data.gatewayId,
+      gate,
     });
   }
 
@@ -127,13 +130,19 @@ export class Producer implements Enqueue {
     name: string,
     data: object,
     jobId: string,
-    opts: { attempts: number; gatewayId: string },
+    opts: { attempts: number; gatewayId: string; gate?: Promise<unknown> },
   ): Promise<EnqueueOutcome> {
+    // Settled into a value at once: a gate that fails while its entry waits is never unhandled.
+    const gate = opts.gate?.then(
+      () => undefined,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
     return new Promise<EnqueueOutcome>((resolve, reject) => {
       this.pending.push({
         queue,
         name,
         data,
+        ...(gate === undefined ? {} : { gate }),
         seenKey: storeKey(this.options.prefix, "seen", opts.gatewayId, jobId),
         opts: {
           jobId,
@@ -169,7 +178,7 @@ export class Producer implements Enqueue {
     if (batch.length === 0) return;
     let fresh: Pending[];
     try {
-      fresh = await this.unseen(batch);
+      fresh = await this.passedGates(await this.unseen(batch));
     } catch (err) {
       for (const p of batch) p.reject(err as Error);
       return;
@@ -250,6 +259,17 @@ export class Producer implements Enqueue {
     } catch (err) {
       this.options.onSeenMarkerFailed?.(err as Error);
     }
+  }
+
+  /** Waits for the callers' own checks: an entry whose check failed is rejected with its error. */
+  private async passedGates(fresh: Pending[]): Promise<Pending[]> {
+    if (!fresh.some((p) => p.gate)) return fresh;
+    const failures = await Promise.all(fresh.map((p) => p.gate));
+    return fresh.filter((p, i) => {
+      const failed = failures[i];
+      if (failed) p.reject(failed);
+      return !failed;
+    });
   }
 
   /** Answers "duplicate" for entries seen before (or twice in this batch); returns the rest. */

@@ -21,7 +21,8 @@ export class MemoryQueues implements Enqueue {
   readonly outbound = new Map<string, OutboundJob>();
   readonly toXmpp = new Map<string, ToXmppJob>();
 
-  async enqueueOutbound(job: OutboundJob, jobId: string): Promise<EnqueueOutcome> {
+  async enqueueOutbound(job: OutboundJob, jobId: string, gate?: Promise<unknown>): Promise<EnqueueOutcome> {
+    await gate; // the caller's own check (the per-user limits): rejected, nothing is added
     if (this.outbound.has(jobId)) return "duplicate";
     this.outbound.set(jobId, job);
     return "enqueued";

@@ -27,7 +27,8 @@ const USERS = [ALICE, "bob@example.org/pc", "root@example.org/desk"];
 /** The Producer surface the intake uses, in memory: job ids are the dedup key, as in BullMQ. */
 class MemoryProducer {
   readonly jobs = new Map<string, OutboundJob>();
-  async enqueueOutbound(job: OutboundJob, jobId: string): Promise<EnqueueOutcome> {
+  async enqueueOutbound(job: OutboundJob, jobId: string, gate?: Promise<unknown>): Promise<EnqueueOutcome> {
+    await gate; // the caller's own check (the per-user limits): rejected, nothing is added
     if (this.jobs.has(jobId)) return "duplicate";
     this.jobs.set(jobId, job);
     return "enqueued";

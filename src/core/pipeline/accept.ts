@@ -38,11 +38,13 @@ export async function acceptOutbound(o: AcceptOptions, request: OutboundRequest)
   const plan = network.plan(r.body, r.replaces, o.adapter.capabilities.maxBodyLength, o.rules);
   const jobId = outboundJobId(r.senderBare, r.stanzaId);
   const senderName = o.displayNames?.get(r.from) ?? r.senderName;
-  if (o.sendLimits) {
-    // A resent stanza (same id) is counted once; the producer then drops it as a duplicate.
-    const once = r.stanzaId === undefined ? undefined : jobId;
-    await takeSend(o.sendLimits, r.gatewayId, r.senderBare, plan.segments, once);
-  }
+  // A resent stanza (same id) is counted once; the producer then drops it as a duplicate. The
+  // limits are taken while the producer checks for a duplicate: one round trip for both.
+  const once = r.stanzaId === undefined ? undefined : jobId;
+  const limits = o.sendLimits && takeSend(o.sendLimits, r.gatewayId, r.senderBare, plan.segments, once);
+  // Its refusal reaches the caller through the enqueue; this only keeps it from going unhandled
+  // should the enqueue throw before taking it.
+  limits?.catch(() => undefined);
   return o.producer.enqueueOutbound(
     {
       gatewayId: r.gatewayId,
@@ -62,5 +64,6 @@ export async function acceptOutbound(o: AcceptOptions, request: OutboundRequest)
       account: r.account,
     },
     jobId,
+    limits,
   );
 }
