@@ -80,9 +80,10 @@ describe("Producer (batched enqueues, real Redis)", () => {
     });
     const refused = new Error("over the limit");
     const passing = producer.enqueueOutbound(job(900), id(900), gate);
-    const failing = producer
-      .enqueueOutbound(job(901), id(901), Promise.reject(refused))
-      .then((outcome) => outcome, (err: unknown) => err);
+    const failing = producer.enqueueOutbound(job(901), id(901), Promise.reject(refused)).then(
+      (outcome) => outcome,
+      (err: unknown) => err,
+    );
     const duplicate = producer.enqueueOutbound(job(7), id(7), new Promise<void>(() => {}));
     // The seen check went out with the gate still pending: a duplicate is answered without it.
     expect(await withTimeout(duplicate, 2_000, "duplicate answered")).toBe("duplicate");
