@@ -94,7 +94,11 @@ export async function startComponentFor(
     workerRedis: b.workerRedis,
     prefix: config.redis.prefix,
     logger,
-    onOutbound: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
+    onOutbound: (outcome, seconds) => {
+      metrics.outbound.inc({ gateway: g.id, outcome });
+      if (outcome === "enqueued" && seconds !== undefined)
+        metrics.intakeDuration.observe({ gateway: g.id }, seconds);
+    },
     mediaPolicy: config.media,
     onInbound: (outcome) => metrics.inbound.inc({ gateway: g.id, outcome }),
     deliveryConcurrency: config.queue.deliveryConcurrency,

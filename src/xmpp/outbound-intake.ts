@@ -18,7 +18,8 @@ import { messageError } from "./stanzas.js";
 export interface IntakeOptions extends Omit<AcceptOptions, "parseJid"> {
   readonly transport: ComponentTransport;
   readonly logger: Logger;
-  readonly onOutbound?: (outcome: "enqueued" | "duplicate" | "refused") => void;
+  /** Told each message's outcome; an accepted one with the seconds from its read to Redis's answer. */
+  readonly onOutbound?: (outcome: "enqueued" | "duplicate" | "refused", seconds?: number) => void;
   /** Told the name of a limit that refused a message (the metric). */
   readonly onLimited?: (limit: string) => void;
   /**
@@ -46,7 +47,7 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
   return async (el: Element) => {
     if (++inFlight >= maxInFlight && !held) hold(true);
     try {
-      await handle(withParser, el);
+      await handle(withParser, el, performance.now());
     } finally {
       if (--inFlight <= maxInFlight / 2 && held) hold(false);
     }
@@ -56,7 +57,7 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
 /** An error stanza back to the sender of `el`, from the JID she wrote to. */
 type Refuse = (condition: RefusalCondition, text: string) => Promise<void>;
 
-async function handle(o: IntakeOptions & AcceptOptions, el: Element): Promise<void> {
+async function handle(o: IntakeOptions & AcceptOptions, el: Element, readAt: number): Promise<void> {
   if (el.attrs.type === "error") {
     // A bounce of something we sent (never answered: no loops). Worth an operator's attention.
     const condition = el.getChild("error")?.getChildElements()[0]?.name;
@@ -81,7 +82,7 @@ async function handle(o: IntakeOptions & AcceptOptions, el: Element): Promise<vo
   }
   try {
     const outcome = await acceptOutbound(o, decoded.request);
-    o.onOutbound?.(outcome);
+    o.onOutbound?.(outcome, (performance.now() - readAt) / 1000);
     o.logger.debug({ stanzaId: decoded.request.stanzaId, outcome }, "outbound message accepted");
   } catch (err) {
     await refused(o, err, { from, id }, refuse);

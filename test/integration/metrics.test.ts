@@ -83,6 +83,7 @@ describe("metrics on the internal listener", () => {
     const reports = (t: string) =>
       sample(t, 'xgw_delivery_report_delay_seconds_count{gateway="sms",status="delivered"}') ?? 0;
     const completed = (t: string) => sample(t, 'xgw_queue_jobs{queue="outbound-sms",state="completed"}') ?? 0;
+    const intakes = (t: string) => sample(t, 'xgw_outbound_intake_seconds_count{gateway="sms"}') ?? 0;
 
     await alice.sendMessage(`+15557654321@${COMPONENT}`, "count me");
     await alice.waitFor(
@@ -97,6 +98,11 @@ describe("metrics on the internal listener", () => {
       { timeoutMs: 15_000, description: "the delivery report and the completed job to show in /metrics" },
     );
     expect(sends(after)).toBe(sends(before) + 1);
+    // The stanza's read to its job in Redis: one observation, and it took some time.
+    expect(intakes(after)).toBe(intakes(before) + 1);
+    expect(sample(after, 'xgw_outbound_intake_seconds_sum{gateway="sms"}')).toBeGreaterThan(
+      sample(before, 'xgw_outbound_intake_seconds_sum{gateway="sms"}') ?? 0,
+    );
     expect(
       sample(after, 'xgw_provider_send_duration_seconds_sum{gateway="sms",outcome="accepted"}'),
     ).toBeGreaterThan(0);
