@@ -18,9 +18,9 @@ export interface MetricsOptions {
 
 /** Provider requests: from a few ms (a stand-in) to the 15 s request timeout. */
 const SEND_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20];
-/** Send to delivery report: seconds to hours (a phone that is off). */
 /** Stanza read to job acknowledged: a millisecond to seconds (Redis slow or the process saturated). */
 const INTAKE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** Send to delivery report: seconds to hours (a phone that is off). */
 const REPORT_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600, 14400];
 
 export function createMetrics(o: MetricsOptions = { version: "0.0.0" }) {

@@ -73,7 +73,7 @@ describe("Producer (batched enqueues, real Redis)", () => {
   });
 
   it("checks for a duplicate while the caller's gate is pending, adds only once it passes, and adds nothing for a failed gate", async () => {
-    const exists = vi.spyOn(redis, "pipeline");
+    const pipelines = vi.spyOn(redis, "pipeline");
     let pass: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
       pass = resolve;
@@ -87,14 +87,14 @@ describe("Producer (batched enqueues, real Redis)", () => {
     const duplicate = producer.enqueueOutbound(job(7), id(7), new Promise<void>(() => {}));
     // The seen check went out with the gate still pending: a duplicate is answered without it.
     expect(await withTimeout(duplicate, 2_000, "duplicate answered")).toBe("duplicate");
-    expect(exists).toHaveBeenCalled();
+    expect(pipelines).toHaveBeenCalled();
     expect(await queue.getJob(id(900))).toBeUndefined();
     pass();
     expect(await withTimeout(passing, 2_000, "gated enqueue")).toBe("enqueued");
     expect(await failing).toBe(refused);
     expect(await queue.getJob(id(900))).toBeDefined();
     expect(await queue.getJob(id(901))).toBeUndefined();
-    exists.mockRestore();
+    pipelines.mockRestore();
   });
 
   it("isolates an entry BullMQ refuses: the rest of its batch still gets in", async () => {

@@ -9,12 +9,11 @@
 import { type Element, xml } from "@xmpp/component";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OutboundJob } from "../../src/core/pipeline/jobs.js";
-import type { EnqueueOutcome } from "../../src/core/ports.js";
 import type { Producer } from "../../src/queue/producer.js";
 import { startFeatures } from "../../src/xmpp/features.js";
 import { outboundIntake } from "../../src/xmpp/outbound-intake.js";
 import { FakeTransport } from "../harness/fake-transport.js";
+import { MemoryQueues } from "../harness/memory-ports.js";
 import { MemoryRegistrationStore } from "../harness/memory-registrations.js";
 import { silentLogger } from "../harness/silent-logger.js";
 import { DEFAULT_RULES, fakeAdapter } from "../unit/xmpp/setup.js";
@@ -23,17 +22,6 @@ import { configureProperties, stanzaTo } from "./arbitraries.js";
 const DOMAIN = "sms.example.org";
 const ALICE = "alice@example.org/phone";
 const USERS = [ALICE, "bob@example.org/pc", "root@example.org/desk"];
-
-/** The Producer surface the intake uses, in memory: job ids are the dedup key, as in BullMQ. */
-class MemoryProducer {
-  readonly jobs = new Map<string, OutboundJob>();
-  async enqueueOutbound(job: OutboundJob, jobId: string, gate?: Promise<unknown>): Promise<EnqueueOutcome> {
-    await gate; // the caller's own check (the per-user limits): rejected, nothing is added
-    if (this.jobs.has(jobId)) return "duplicate";
-    this.jobs.set(jobId, job);
-    return "enqueued";
-  }
-}
 
 const rejections: unknown[] = [];
 const onRejection = (reason: unknown) => rejections.push(reason);
@@ -52,7 +40,7 @@ async function gateway() {
   const registrations = new MemoryRegistrationStore();
   await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
   await registrations.put("sms", { jid: "bob@example.org", address: "+15550002222", source: "config" });
-  const producer = new MemoryProducer();
+  const producer = new MemoryQueues();
   const context = {
     gatewayId: "sms",
     transport,
@@ -161,7 +149,7 @@ describe("the component's handlers under random stanzas", () => {
         }
         await gw.features.stop();
         expect(transport.handlerErrors.map((e) => e.message)).toEqual([]);
-        const enqueued = [...gw.producer.jobs.values()].map((j) => j.stanzaId);
+        const enqueued = [...gw.producer.outbound.values()].map((j) => j.stanzaId);
         for (const vid of validIds) expect(enqueued.filter((s) => s === vid)).toHaveLength(1);
         expect(rejections).toEqual([]);
       }),
