@@ -7,37 +7,12 @@
  */
 import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { smsCapabilities } from "../../adapters/sms-kit/index.js";
-import type { NetworkAdapter, OutboundMessage } from "../../src/core/adapter.js";
 import { PermanentError, RetryableError } from "../../src/core/errors.js";
 import { KEPT_BODY_CHARS } from "../../src/core/pipeline/dead-letter.js";
 import { QueueAdmin } from "../../src/queue/admin.js";
+import { scriptedAdapter } from "../harness/scripted-adapter.js";
 import { waitFor } from "../harness/wait.js";
 import { startWorkerRig, type WorkerRig } from "../harness/worker-rig.js";
-
-function scriptedAdapter(answer: () => string | Error): NetworkAdapter & { sent: OutboundMessage[] } {
-  const sent: OutboundMessage[] = [];
-  return {
-    sent,
-    kind: "scripted",
-    ...smsCapabilities(),
-    capabilities: {
-      gatewayType: "sms",
-      maxBodyLength: 100_000,
-      deliveryReports: false,
-      media: false,
-      maxMedia: 0,
-    },
-    parseAddress: (l) => l,
-    formatAddress: (a) => a,
-    send: async (msg) => {
-      sent.push(msg);
-      const a = answer();
-      if (a instanceof Error) throw a;
-      return { providerMessageId: a };
-    },
-  };
-}
 
 /** Bytes Redis uses for every key of the prefix (MEMORY USAGE, all samples). */
 async function prefixBytes(redis: Redis, prefix: string): Promise<{ keys: number; bytes: number }> {
