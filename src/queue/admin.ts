@@ -153,6 +153,8 @@ function summarize(job: Job): string {
   const d: unknown = job.data;
   if (typeof d !== "object" || d === null) return "";
   const r = d as Record<string, unknown>;
+  // A batch job fails only when it could not hand its unsent messages on (batch-runner.ts).
+  if (Array.isArray(r.items)) return `batch of ${r.items.length} messages (retry runs the unsent ones)`;
   const str = (k: string) => (typeof r[k] === "string" ? (r[k] as string) : undefined);
   const body = str("body");
   const bodyChars = typeof r.bodyChars === "number" ? r.bodyChars : undefined;

@@ -6,11 +6,17 @@
  *
  * A job completes only once the server proved it read the stanzas. If the stream dies first, the
  * job fails this attempt and BullMQ retries it with the same job id, hence the same stanza id.
+ * A batch job (batch-job.ts) delivers its items side by side, each as its own job's first attempt
+ * (batch-runner.ts): their stanzas share one write barrier, and one that is not confirmed leaves
+ * the batch to be retried alone under its own id.
  */
-import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import pLimit from "p-limit";
 import type { Logger } from "../core/logger.js";
 import { type LinkState, PermanentFailure } from "../core/ports.js";
+import { BATCH_JOB_NAME, type BatchItem } from "./batch-job.js";
+import { afterFailure, DONE, failFirstPickup, type ItemVerdict, runBatch } from "./batch-runner.js";
 import { bullPrefix, toXmppQueueName } from "./names.js";
 import { backoffStrategy } from "./retry.js";
 
@@ -35,18 +41,50 @@ export interface DeliveryWorkerOptions {
   readonly stalledIntervalMs?: number;
 }
 
-export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise<void> } {
-  const { link } = o;
-  const log = o.logger;
-
-  const deliver = async (job: Job) => {
+/** What the worker runs per job: a batch's items or a single delivery, one bound over both. */
+function deliveryProcessor(
+  o: DeliveryWorkerOptions,
+  queue: Queue,
+  retryDelay: (made: number, err: Error) => number,
+) {
+  const limit = pLimit(o.concurrency ?? 200);
+  const deliverOne = (jobId: string, data: unknown) => limit(() => o.deliver(jobId, data));
+  const runItem = async (item: BatchItem, attempts: number): Promise<ItemVerdict> => {
     try {
-      await o.deliver(job.id ?? "", job.data);
+      await deliverOne(item.id, item.data);
+      return DONE;
+    } catch (err) {
+      const verdict = afterFailure(err, attempts, retryDelay, err instanceof PermanentFailure);
+      if (verdict.kind === "again") {
+        const reason = err instanceof Error ? err.message : String(err);
+        o.logger.info({ jobId: item.id, reason }, "delivery not done; it will be tried again");
+      }
+      return verdict;
+    }
+  };
+  return async (job: Job): Promise<unknown> => {
+    if (job.name === BATCH_JOB_NAME) return runBatch(job, { queue, runItem });
+    await failFirstPickup(job);
+    try {
+      await deliverOne(job.id ?? "", job.data);
     } catch (err) {
       if (err instanceof PermanentFailure) throw new UnrecoverableError(err.message);
       throw err;
     }
+    return undefined;
   };
+}
+
+export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise<void> } {
+  const { link } = o;
+  const log = o.logger;
+  const backoff = backoffStrategy({ baseMs: 200, maxMs: 5000 });
+  const queue = new Queue(toXmppQueueName(o.gatewayId), {
+    connection: o.workerRedis,
+    prefix: bullPrefix(o.prefix),
+  });
+  queue.on("error", () => {});
+  const deliver = deliveryProcessor(o, queue, (made, err) => backoff(made, undefined, err));
 
   const worker = new Worker(toXmppQueueName(o.gatewayId), deliver, {
     connection: o.workerRedis,
@@ -55,7 +93,7 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
     autorun: false,
     ...(o.lockDurationMs === undefined ? {} : { lockDuration: o.lockDurationMs }),
     ...(o.stalledIntervalMs === undefined ? {} : { stalledInterval: o.stalledIntervalMs }),
-    settings: { backoffStrategy: backoffStrategy({ baseMs: 200, maxMs: 5000 }) },
+    settings: { backoffStrategy: backoff },
   });
   worker.on("error", (err) => log.error({ err: { message: err.message } }, "delivery worker error"));
   worker.on("paused", () => log.debug("delivery worker paused"));
@@ -88,6 +126,7 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
       link.off("online", onOnline);
       link.off("offline", onOffline);
       await worker.close();
+      await queue.close();
     },
   };
 }

@@ -4,13 +4,24 @@
  * this file only maps a job to a JobHandle and the pipeline's verdict back to BullMQ's terms
  * (PermanentFailure -> UnrecoverableError; a RetryableError retries with backoff, Retry-After
  * honoured by retry.ts; NotYet, a number's pace, parks the job in the delayed set without counting
- * an attempt).
+ * an attempt). A batch job (batch-job.ts) runs its items through the same sender, each as its own
+ * job's first attempt (batch-runner.ts); one bound (`concurrency`) covers the sends of both kinds.
  */
-import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import pLimit from "p-limit";
 import type { Logger } from "../core/logger.js";
 import type { OutboundResult } from "../core/pipeline/send.js";
 import { type JobHandle, NotYet, PermanentFailure } from "../core/ports.js";
+import { attemptsBefore, BATCH_JOB_NAME, type BatchItem } from "./batch-job.js";
+import {
+  afterFailure,
+  type BatchResult,
+  DONE,
+  failFirstPickup,
+  type ItemVerdict,
+  runBatch,
+} from "./batch-runner.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
 import { backoffStrategy } from "./retry.js";
 
@@ -22,6 +33,7 @@ export interface OutboundWorkerOptions {
   readonly redis: Redis;
   readonly logger: Logger;
   readonly prefix: string;
+  /** Sends in flight at once, single jobs and batch items together. */
   readonly concurrency: number;
   readonly backoffMs: number;
   readonly maxBackoffMs: number;
@@ -30,24 +42,61 @@ export interface OutboundWorkerOptions {
   readonly stalledIntervalMs?: number;
 }
 
-/** A BullMQ job as the pipeline sees it. */
+/** A BullMQ job as the pipeline sees it (attempts made inside a batch counted in). */
 export function jobHandle(job: Job): JobHandle {
+  const before = attemptsBefore(job.data);
   return {
     id: job.id ?? "",
     data: job.data,
-    attemptsMade: job.attemptsMade,
-    attempts: job.opts.attempts ?? 1,
+    attemptsMade: job.attemptsMade + before,
+    attempts: (job.opts.attempts ?? 1) + before,
     keep: async (data) => {
       await job.updateData(data);
     },
   };
 }
 
+/** One item's first try: what the pipeline's verdict makes of it. */
+function itemRunner(send: OutboundWorkerOptions["send"], retryDelay: (made: number, err: Error) => number) {
+  return async (item: BatchItem, attempts: number): Promise<ItemVerdict> => {
+    let kept: object | undefined;
+    const handle: JobHandle = {
+      id: item.id,
+      data: item.data,
+      attemptsMade: 0,
+      attempts,
+      keep: async (data) => {
+        kept = data;
+      },
+    };
+    try {
+      await send(handle);
+      return DONE;
+    } catch (err) {
+      if (err instanceof NotYet) {
+        // Its number's pace: its own job waits for the slot, no attempt counted.
+        return { kind: "again", delayMs: err.untilMs - Date.now(), attempts, attemptsBefore: 0 };
+      }
+      return afterFailure(err, attempts, retryDelay, err instanceof PermanentFailure, kept);
+    }
+  };
+}
+
 export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const log = o.logger.child({ gateway: o.gatewayId, role: "worker" });
-  const process = async (job: Job, token?: string): Promise<OutboundResult> => {
+  const name = outboundQueueName(o.gatewayId);
+  const backoff = backoffStrategy({ baseMs: o.backoffMs, maxMs: o.maxBackoffMs });
+  const retryDelay = (made: number, err: Error) => backoff(made, undefined, err);
+  const limit = pLimit(o.concurrency);
+  const send = (handle: JobHandle) => limit(() => o.send(handle));
+  const queue = new Queue(name, { connection: o.redis, prefix: bullPrefix(o.prefix) });
+  queue.on("error", () => {});
+  const runner = { queue, runItem: itemRunner(send, retryDelay) };
+  const process = async (job: Job, token?: string): Promise<OutboundResult | BatchResult> => {
+    if (job.name === BATCH_JOB_NAME) return runBatch(job, runner);
+    await failFirstPickup(job);
     try {
-      return await o.send(jobHandle(job));
+      return await send(jobHandle(job));
     } catch (err) {
       if (err instanceof PermanentFailure) throw new UnrecoverableError(err.message);
       if (err instanceof NotYet) {
@@ -58,14 +107,15 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
       throw err;
     }
   };
-  const worker = new Worker(outboundQueueName(o.gatewayId), process, {
+  const worker = new Worker(name, process, {
     connection: o.redis,
     prefix: bullPrefix(o.prefix),
     concurrency: o.concurrency,
     ...(o.lockDurationMs === undefined ? {} : { lockDuration: o.lockDurationMs }),
     ...(o.stalledIntervalMs === undefined ? {} : { stalledInterval: o.stalledIntervalMs }),
-    settings: { backoffStrategy: backoffStrategy({ baseMs: o.backoffMs, maxMs: o.maxBackoffMs }) },
+    settings: { backoffStrategy: backoff },
   });
   worker.on("error", (err) => log.error({ err: { message: err.message } }, "outbound worker error"));
+  worker.on("closed", () => void queue.close());
   return worker;
 }

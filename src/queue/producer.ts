@@ -1,16 +1,17 @@
 /**
- * Enqueueing with upstream-derived job ids and a "seen" marker that outlives job retention, so a
- * redelivered webhook or a resent stanza is accepted once. Order matters: the job is added first
- * and marked seen after, so a crash in between can only cause a retry, never a loss. Callers are
- * answered once the job exists; the marker is written right after, off their path.
+ * Enqueueing with upstream-derived ids and a "seen" marker that outlives job retention, so a
+ * redelivered webhook or a resent stanza is accepted once (seen-markers.ts: claim, mark, release).
+ * Callers are answered once their message is in Redis.
  *
  * Enqueues are batched: everything asked for in one turn of the event loop (the stanzas of one
- * socket read, the webhooks that arrived together) goes to Redis as one pipeline of seen checks,
- * one `addBulk` per queue and one pipeline of seen markers, instead of three round trips each.
- * Callers still get one answer per job.
+ * socket read, the webhooks that arrived together) goes to Redis as one claim of seen markers and,
+ * per queue, one batch job (batch-job.ts) added in one MULTI with its markers. A queue given one
+ * message in a turn gets a plain job, marked right after it is added (a crash in between leaves
+ * the job, whose id BullMQ itself refuses twice, and a claim that runs out). Callers still get one
+ * answer per message.
  *
  * When Redis drops the connection while an add is on its way, the add may or may not have been
- * applied. The add is idempotent by job id, so it is repeated until Redis answers (or
+ * applied. Adds are idempotent by job id, so one is repeated until Redis answers (or
  * `confirmWithinMs` runs out): a caller is refused only when no attempt can have reached Redis.
  * What ioredis does (main.ts gives the intake connection maxRetriesPerRequest 3):
  * - a command issued while the connection is down waits in the offline queue and is rejected with
@@ -31,14 +32,18 @@ import {
   toXmppJobSchema,
 } from "../core/pipeline/jobs.js";
 import { type Enqueue, type EnqueueOutcome, EnqueueUncertainError } from "../core/ports.js";
+import { MAX_BATCH_ITEMS } from "./batch-job.js";
+import { type Claimant, IdClaims } from "./id-claims.js";
+import { type AddDeadline, addBatch, confirm } from "./job-adds.js";
+import { chunked, invalidJobId, jobOptions, type Retention } from "./job-options.js";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "./names.js";
-import { DeadlinePassed, isConnectionError, mayHaveApplied, within } from "./redis-outcome.js";
+import { DeadlinePassed, isConnectionError, within } from "./redis-outcome.js";
+import { SeenMarkers } from "./seen-markers.js";
 
-export interface ProducerOptions {
+export interface ProducerOptions extends Retention {
   readonly prefix: string;
   readonly outboundAttempts: number;
   readonly deliveryAttempts: number;
-  readonly keepCompleted: number;
   readonly dedupTtlSeconds: number;
   /**
    * The connection for the seen markers; default the queues' connection. Better one BullMQ does
@@ -47,24 +52,19 @@ export interface ProducerOptions {
   readonly store?: Redis;
   /** Largest batch sent to Redis at once (default 500). */
   readonly maxBatch?: number;
-  /** Failed jobs kept per queue: removed after `ageSeconds` or beyond `count` (default 14 days, 10,000). */
-  readonly keepFailed?: { readonly ageSeconds: number; readonly count: number };
   /** How long an add whose answer was lost is repeated before giving up (default 15 s). */
   readonly confirmWithinMs?: number;
   /** Told when a job got in but its seen marker could not be written (the job is not lost). */
   readonly onSeenMarkerFailed?: (err: Error) => void;
 }
 
-interface Pending {
+interface Pending extends Claimant {
   readonly queue: Queue;
   readonly name: string;
   readonly data: object;
-  readonly opts: JobsOptions;
-  readonly seenKey: string;
+  readonly opts: JobsOptions & { readonly jobId: string };
   /** Settles with undefined once the caller's own check passed, or with the error it failed with. */
   readonly gate?: Promise<Error | undefined>;
-  readonly resolve: (outcome: EnqueueOutcome) => void;
-  readonly reject: (err: Error) => void;
 }
 
 export class Producer implements Enqueue {
@@ -74,14 +74,23 @@ export class Producer implements Enqueue {
   private flushScheduled = false;
   /** Seen markers being written (close waits for them). */
   private readonly marking = new Set<Promise<void>>();
-  private readonly store: Redis;
+  private readonly seen: SeenMarkers;
+  private readonly claims: IdClaims<Pending>;
+  private readonly confirmWithinMs: number;
   private closing = false;
 
   constructor(
     private readonly redis: Redis,
     private readonly options: ProducerOptions,
   ) {
-    this.store = options.store ?? redis;
+    this.confirmWithinMs = options.confirmWithinMs ?? 15_000;
+    // A claim outlives every add that may still be repeated for it.
+    this.seen = new SeenMarkers(
+      options.store ?? redis,
+      options.dedupTtlSeconds,
+      this.confirmWithinMs + 5_000,
+    );
+    this.claims = new IdClaims(this.seen, this.confirmWithinMs, (p) => this.schedule(p));
   }
 
   enqueueOutbound(job: OutboundJob, jobId: string, gate?: Promise<unknown>): Promise<EnqueueOutcome> {
@@ -108,6 +117,7 @@ export class Producer implements Enqueue {
 
   async close(): Promise<void> {
     this.closing = true;
+    this.claims.close();
     if (this.pending.length > 0) await this.flush();
     await Promise.all(this.marking);
     await Promise.all(this.queues().map((q) => q.close()));
@@ -138,37 +148,32 @@ export class Producer implements Enqueue {
       (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
     );
     return new Promise<EnqueueOutcome>((resolve, reject) => {
-      this.pending.push({
+      const refused = invalidJobId(jobId);
+      if (refused) return reject(refused);
+      this.schedule({
         queue,
         name,
         data,
         ...(gate === undefined ? {} : { gate }),
         seenKey: storeKey(this.options.prefix, "seen", opts.gatewayId, jobId),
-        opts: {
-          jobId,
-          attempts: opts.attempts,
-          backoff: { type: "jittered" },
-          removeOnComplete: { count: this.options.keepCompleted },
-          // The failed reason is kept; stack traces (one per attempt otherwise) are not.
-          stackTraceLimit: 0,
-          removeOnFail: {
-            age: this.options.keepFailed?.ageSeconds ?? 14 * 24 * 3600,
-            count: this.options.keepFailed?.count ?? 10_000,
-          },
-        },
+        opts: { jobId, ...jobOptions(opts.attempts, this.options) },
         resolve,
         reject,
       });
-      if (this.pending.length >= (this.options.maxBatch ?? 500)) {
-        void this.flush();
-      } else if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => {
-          this.flushScheduled = false;
-          void this.flush();
-        });
-      }
     });
+  }
+
+  private schedule(p: Pending): void {
+    this.pending.push(p);
+    if (this.pending.length >= (this.options.maxBatch ?? 500)) {
+      void this.flush();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        void this.flush();
+      });
+    }
   }
 
   /** Sends the pending batch; every entry is resolved or rejected, never left hanging. */
@@ -178,7 +183,7 @@ export class Producer implements Enqueue {
     if (batch.length === 0) return;
     let fresh: Pending[];
     try {
-      fresh = await this.passedGates(await this.unseen(batch));
+      fresh = await this.passedGates(await this.claims.fresh(batch));
     } catch (err) {
       for (const p of batch) p.reject(err as Error);
       return;
@@ -189,106 +194,84 @@ export class Producer implements Enqueue {
       if (jobs) jobs.push(p);
       else byQueue.set(p.queue, [p]);
     }
-    const added: Pending[] = [];
-    const deadline = Date.now() + (this.options.confirmWithinMs ?? 15_000);
+    const deadline: AddDeadline = {
+      at: Date.now() + this.confirmWithinMs,
+      givenUp: () => this.closing || this.redis.status === "end",
+    };
+    const chunks = [...byQueue.values()].flatMap((jobs) => chunked(jobs, MAX_BATCH_ITEMS));
     await Promise.all(
-      [...byQueue].map(async ([queue, jobs]) => {
-        try {
-          await within(
-            deadline,
-            queue.addBulk(jobs.map((p) => ({ name: p.name, data: p.data, opts: p.opts }))),
-          );
-          added.push(...jobs);
-        } catch (first) {
-          // Each goes once more alone, with its own answer: one bad entry must not sink the
-          // others, and when Redis stored the batch but its answer was lost (a restart), the
-          // repeated add finds the job by its id instead of telling the sender to send it again.
-          await Promise.all(
-            jobs.map((p) =>
-              this.addConfirmed(queue, p, first, deadline).then(
-                () => added.push(p),
-                (e: Error) => p.reject(e),
-              ),
-            ),
-          );
-        }
-      }),
+      chunks.map((chunk) =>
+        chunk.length === 1 ? this.addAlone(chunk, deadline) : this.addTogether(chunk, deadline),
+      ),
     );
-    if (added.length === 0) return;
-    // The jobs exist: answer now. The markers only matter to a duplicate arriving after BullMQ has
+  }
+
+  /** Adds entries of one queue as one batch job with their markers; alone each if BullMQ refused it. */
+  private async addTogether(chunk: Pending[], deadline: AddDeadline): Promise<void> {
+    const [first] = chunk as [Pending, ...Pending[]];
+    const items = chunk.map((p) => ({ id: p.opts.jobId, name: p.name, data: p.data }));
+    const marks = { seen: this.seen, keys: chunk.map((p) => p.seenKey) };
+    const add = () => addBatch(first.queue, items, first.opts, marks);
+    try {
+      try {
+        await within(deadline.at, add());
+      } catch (err) {
+        if (!(err instanceof DeadlinePassed) && !isConnectionError(err)) throw err;
+        // Applied or not is unknown: only the same batch may be asked again (it is found by its id).
+        await confirm(add, `a batch of ${chunk.length} jobs`, err, deadline);
+      }
+    } catch (err) {
+      if (err instanceof EnqueueUncertainError || isConnectionError(err)) {
+        if (!(err instanceof EnqueueUncertainError)) this.release(chunk);
+        for (const p of chunk) p.reject(err);
+        return;
+      }
+      // Refused, so nothing of it got in: each goes alone, and one bad entry cannot sink the rest.
+      await Promise.all(chunk.map((p) => this.addAlone([p], deadline)));
+      return;
+    }
+    for (const p of chunk) p.resolve("enqueued");
+  }
+
+  /** Adds one entry as its own job, then marks it seen. */
+  private async addAlone([p]: Pending[], deadline: AddDeadline): Promise<void> {
+    if (!p) return;
+    const add = () => p.queue.add(p.name, p.data, p.opts);
+    try {
+      try {
+        await within(deadline.at, add());
+      } catch (first) {
+        await confirm(add, `job ${p.opts.jobId}`, first, deadline);
+      }
+    } catch (err) {
+      if (!(err instanceof EnqueueUncertainError)) this.release([p]);
+      p.reject(err as Error);
+      return;
+    }
+    // The job exists: answer now. Its marker only matters to a duplicate arriving after BullMQ has
     // dropped the job; until then BullMQ refuses the same id by itself.
-    for (const p of added) p.resolve("enqueued");
-    const marking = this.mark(added);
+    p.resolve("enqueued");
+    const marking = this.seen.mark([p.seenKey]).catch((err: Error) => this.options.onSeenMarkerFailed?.(err));
     this.marking.add(marking);
     await marking;
     this.marking.delete(marking);
   }
 
-  /**
-   * Adds one job until Redis answers, at most until `deadline`. Throws the error when Redis
-   * answered with one (or the job is invalid), the last connection error when no attempt can have
-   * reached Redis, EnqueueUncertainError when one may have.
-   */
-  private async addConfirmed(queue: Queue, p: Pending, first: unknown, deadline: number): Promise<void> {
-    // A batch BullMQ refused before sending (an invalid job) reached nothing.
-    let uncertain = first instanceof DeadlinePassed || !(first instanceof Error) || mayHaveApplied(first);
-    for (let wait = 50; ; wait = Math.min(wait * 2, 1_000)) {
-      try {
-        await within(deadline, queue.add(p.name, p.data, p.opts));
-        return;
-      } catch (err) {
-        if (!(err instanceof DeadlinePassed) && !isConnectionError(err)) throw err;
-        uncertain ||= err instanceof DeadlinePassed || mayHaveApplied(err);
-        const left = deadline - Date.now();
-        if (left <= 0 || this.closing || this.redis.status === "end") {
-          if (!uncertain) throw err;
-          throw new EnqueueUncertainError(`Redis did not confirm job ${p.opts.jobId ?? ""} (${err.message})`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(wait, left)));
-      }
-    }
-  }
-
-  private async mark(added: Pending[]): Promise<void> {
-    try {
-      const marks = this.store.pipeline();
-      for (const p of added) marks.set(p.seenKey, "1", "EX", this.options.dedupTtlSeconds);
-      const results = (await marks.exec()) ?? [];
-      const failed = results.find(([e]) => e !== null)?.[0];
-      if (failed) throw failed;
-    } catch (err) {
-      this.options.onSeenMarkerFailed?.(err as Error);
-    }
+  /** Drops the claims of entries that were not added (best effort: a claim also runs out). */
+  private release(entries: readonly Pending[]): void {
+    if (entries.length > 0) this.seen.release(entries.map((p) => p.seenKey)).catch(() => {});
   }
 
   /** Waits for the callers' own checks: an entry whose check failed is rejected with its error. */
   private async passedGates(fresh: Pending[]): Promise<Pending[]> {
     if (!fresh.some((p) => p.gate)) return fresh;
     const failures = await Promise.all(fresh.map((p) => p.gate));
-    return fresh.filter((p, i) => {
+    const passed = fresh.filter((p, i) => {
       const failed = failures[i];
       if (failed) p.reject(failed);
       return !failed;
     });
-  }
-
-  /** Answers "duplicate" for entries seen before (or twice in this batch); returns the rest. */
-  private async unseen(batch: Pending[]): Promise<Pending[]> {
-    const checks = this.store.pipeline();
-    for (const p of batch) checks.exists(p.seenKey);
-    const results = (await checks.exec()) ?? [];
-    const fresh: Pending[] = [];
-    const inBatch = new Set<string>();
-    for (const [i, p] of batch.entries()) {
-      const [err, exists] = results[i] ?? [new Error("no answer from Redis"), null];
-      if (err) throw err;
-      if (exists === 1 || inBatch.has(p.seenKey)) {
-        p.resolve("duplicate");
-      } else {
-        inBatch.add(p.seenKey);
-        fresh.push(p);
-      }
-    }
-    return fresh;
+    this.release(fresh.filter((_, i) => failures[i]));
+    return passed;
   }
 }

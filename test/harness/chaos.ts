@@ -12,6 +12,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll } from "vitest";
 import { stringify } from "yaml";
+import { batchDataSchema } from "../../src/queue/batch-job.js";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "../../src/queue/names.js";
 import { startTestGateway, type TestGateway } from "./gateway.js";
 import { freePort } from "./ports.js";
@@ -245,12 +246,31 @@ export async function existingJobs(
   const pipeline = redis.pipeline();
   for (const id of jobIds) pipeline.exists(`${bullPrefix(prefix)}:${queueName}:${id}`);
   const results = (await pipeline.exec()) ?? [];
+  const batched = await batchedIds(redis, prefix, queueName);
   const out = new Set<string>();
   results.forEach(([err, n], i) => {
     const id = jobIds[i];
     if (err) throw err;
-    if (n === 1 && id !== undefined) out.add(id);
+    if (id !== undefined && (n === 1 || batched.has(id))) out.add(id);
   });
+  return out;
+}
+
+/** The ids of the messages inside the queue's batch jobs (src/queue/batch-job.ts). */
+export async function batchedIds(redis: Redis, prefix: string, queueName: string): Promise<Set<string>> {
+  const base = `${bullPrefix(prefix)}:${queueName}:`;
+  const out = new Set<string>();
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${base}b-*`, "COUNT", 1000);
+    cursor = next;
+    // The job hashes, not their lock and log keys.
+    const jobKeys = keys.filter((k) => !k.slice(base.length).includes(":"));
+    for (const key of jobKeys) {
+      const raw = await redis.hget(key, "data");
+      for (const item of batchDataSchema.parse(JSON.parse(raw ?? "{}")).items) out.add(item.id);
+    }
+  } while (cursor !== "0");
   return out;
 }
 

@@ -23,6 +23,7 @@ import {
   startSmsSink,
 } from "../harness/chaos.js";
 import { startTestGateway, type TestGateway } from "../harness/gateway.js";
+import { messageCounts } from "../harness/message-counts.js";
 import { outboundJob } from "../harness/outbound-job.js";
 import { redisUrl } from "../harness/redis.js";
 import { waitFor } from "../harness/wait.js";
@@ -116,7 +117,11 @@ describe("pacing per sender number by default", () => {
       prefix: bullPrefix(gw.prefix),
     });
     try {
-      expect(await queue.getJobCounts("completed", "failed")).toEqual({ completed: MESSAGES, failed: 0 });
+      const counts = await waitFor(async () => {
+        const c = await messageCounts(queue);
+        return c.completed + c.failed >= MESSAGES && c;
+      });
+      expect(counts).toMatchObject({ completed: MESSAGES, failed: 0 });
     } finally {
       await queue.close();
     }

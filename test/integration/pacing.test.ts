@@ -22,6 +22,7 @@ import {
   startSmsSink,
   writeConfigFile,
 } from "../harness/chaos.js";
+import { messageCounts } from "../harness/message-counts.js";
 import { outboundJob } from "../harness/outbound-job.js";
 import { freePort, LOOPBACK } from "../harness/ports.js";
 import { redisUrl, uniquePrefix } from "../harness/redis.js";
@@ -148,8 +149,11 @@ describe("pacing per sender number", () => {
     // None failed, and both processes sent some.
     const queue = new Queue(outboundQueueName(GATEWAY_ID), { connection: redis, prefix: bullPrefix(prefix) });
     try {
-      const counts = await queue.getJobCounts("completed", "failed");
-      expect(counts).toEqual({ completed: MESSAGES + WARM_UP, failed: 0 });
+      const counts = await waitFor(async () => {
+        const c = await messageCounts(queue);
+        return c.completed + c.failed >= MESSAGES + WARM_UP && c;
+      });
+      expect(counts).toMatchObject({ completed: MESSAGES + WARM_UP, failed: 0 });
     } finally {
       await queue.close();
     }

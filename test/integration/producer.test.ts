@@ -2,16 +2,18 @@
  * The producer against real Redis: enqueues asked for together go out as one batch, each caller
  * still gets its own answer, and the seen marker outlives the job.
  */
-import { Queue } from "bullmq";
+import { Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { outboundJobId } from "../../src/core/pipeline/jobs.js";
 import { EnqueueUncertainError } from "../../src/core/ports.js";
+import { BATCH_JOB_NAME, batchDataSchema } from "../../src/queue/batch-job.js";
 import { Producer } from "../../src/queue/producer.js";
+import { SeenMarkers } from "../../src/queue/seen-markers.js";
 import { outboundJob } from "../harness/outbound-job.js";
 import { freePort } from "../harness/ports.js";
 import { redisUrl, uniquePrefix } from "../harness/redis.js";
-import { withTimeout } from "../harness/wait.js";
+import { waitFor, withTimeout } from "../harness/wait.js";
 
 const id = (n: number) => outboundJobId("alice@localhost", `s${n}`);
 const job = (n: number) => outboundJob(`s${n}`, { body: `hello ${n}` });
@@ -41,18 +43,36 @@ describe("Producer (batched enqueues, real Redis)", () => {
     redis.disconnect();
   });
 
-  it("sends the enqueues of one turn as one addBulk and answers each caller", async () => {
-    const addBulk = vi.spyOn(Queue.prototype, "addBulk");
+  it("sends the enqueues of one turn as batch jobs of at most 100, with their markers, and answers each caller", async () => {
+    const claims = vi.spyOn(SeenMarkers.prototype, "claim");
     const outcomes = await Promise.all(
       Array.from({ length: 120 }, (_, i) => producer.enqueueOutbound(job(i), id(i))),
     );
     expect(outcomes).toEqual(Array(120).fill("enqueued"));
-    expect(addBulk).toHaveBeenCalledTimes(1);
-    expect(await queue.getWaitingCount()).toBe(120);
-    const stored = await queue.getJob(id(7));
-    expect(stored?.data).toMatchObject({ body: "hello 7", stanzaId: "s7" });
-    expect(stored?.opts.attempts).toBe(3);
-    addBulk.mockRestore();
+    // One claim of every id, then two batch jobs (100 and 20 items), not 120 jobs.
+    expect(claims).toHaveBeenCalledTimes(1);
+    const waiting = await queue.getWaiting();
+    expect(waiting.map((j) => j.name)).toEqual([BATCH_JOB_NAME, BATCH_JOB_NAME]);
+    const items = waiting.flatMap((j) => batchDataSchema.parse(j.data).items);
+    expect(items.map((i) => i.id).sort()).toEqual(Array.from({ length: 120 }, (_, i) => id(i)).sort());
+    expect(items.find((i) => i.id === id(7))).toMatchObject({
+      name: "send",
+      data: { body: "hello 7", stanzaId: "s7" },
+    });
+    expect(waiting[0]?.opts.attempts).toBe(3);
+    // Marked in the transaction that added them: "1", with the dedup life.
+    const marker = `{${prefix}}:seen:sms:${id(7)}`;
+    expect(await redis.get(marker)).toBe("1");
+    expect(await redis.ttl(marker)).toBeGreaterThan(3000);
+    claims.mockRestore();
+  });
+
+  it("adds a plain job under the message's own id when a turn has one message for a queue", async () => {
+    expect(await producer.enqueueOutbound(job(300), id(300))).toBe("enqueued");
+    const stored = await queue.getJob(id(300));
+    expect(stored?.name).toBe("send");
+    expect(stored?.data).toMatchObject({ body: "hello 300" });
+    expect(await redis.get(`{${prefix}}:seen:sms:${id(300)}`)).toBe("1");
   });
 
   it("answers 'duplicate' for an id seen before, and for the second of one id in the same batch", async () => {
@@ -61,7 +81,49 @@ describe("Producer (batched enqueues, real Redis)", () => {
       producer.enqueueOutbound(job(500), id(500)),
     ]);
     expect([a, b]).toEqual(["enqueued", "duplicate"]);
+    // id(7) went in inside a batch job: its marker answers for it.
     expect(await producer.enqueueOutbound(job(7), id(7))).toBe("duplicate");
+  });
+
+  it("never adds one id twice when two producers (two processes) are given it at the same moment", async () => {
+    const other = new Producer(redis, {
+      prefix,
+      outboundAttempts: 3,
+      deliveryAttempts: 3,
+      keepCompleted: 10,
+      dedupTtlSeconds: 3600,
+    });
+    try {
+      const ids = [400, 401, 402, 403];
+      const outcomes = await Promise.all([
+        ...ids.map((n) => producer.enqueueOutbound(job(n), id(n))),
+        ...ids.map((n) => other.enqueueOutbound(job(n), id(n))),
+      ]);
+      // Each id: once enqueued, once a duplicate (the second producer waited for the first's claim).
+      for (const [i] of ids.entries()) {
+        expect([outcomes[i], outcomes[i + ids.length]].sort()).toEqual(["duplicate", "enqueued"]);
+      }
+      const all = [...(await queue.getWaiting()), ...(await queue.getDelayed())];
+      const stored = all.flatMap((j) =>
+        j.name === BATCH_JOB_NAME ? batchDataSchema.parse(j.data).items.map((i) => i.id) : [j.id],
+      );
+      for (const n of ids) expect(stored.filter((s) => s === id(n))).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("asks again for an id another producer claimed, and enqueues it once that claim is released", async () => {
+    const key = `{${prefix}}:seen:sms:${id(450)}`;
+    await redis.set(key, "claimed", "PX", 60_000);
+    const claims = vi.spyOn(SeenMarkers.prototype, "claim");
+    const answer = producer.enqueueOutbound(job(450), id(450));
+    await waitFor(() => claims.mock.calls.length >= 3, { description: "the claim asked again" });
+    expect(await queue.getJob(id(450))).toBeUndefined();
+    claims.mockRestore();
+    await redis.del(key);
+    expect(await withTimeout(answer, 3_000, "the enqueue after the release")).toBe("enqueued");
+    expect(await queue.getJob(id(450))).toBeDefined();
   });
 
   it("keeps refusing an id after its job is gone from the queue (the marker outlives retention)", async () => {
@@ -73,7 +135,7 @@ describe("Producer (batched enqueues, real Redis)", () => {
   });
 
   it("checks for a duplicate while the caller's gate is pending, adds only once it passes, and adds nothing for a failed gate", async () => {
-    const pipelines = vi.spyOn(redis, "pipeline");
+    const claims = vi.spyOn(SeenMarkers.prototype, "claim");
     let pass: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
       pass = resolve;
@@ -87,14 +149,16 @@ describe("Producer (batched enqueues, real Redis)", () => {
     const duplicate = producer.enqueueOutbound(job(7), id(7), new Promise<void>(() => {}));
     // The seen check went out with the gate still pending: a duplicate is answered without it.
     expect(await withTimeout(duplicate, 2_000, "duplicate answered")).toBe("duplicate");
-    expect(pipelines).toHaveBeenCalled();
+    expect(claims).toHaveBeenCalled();
     expect(await queue.getJob(id(900))).toBeUndefined();
     pass();
     expect(await withTimeout(passing, 2_000, "gated enqueue")).toBe("enqueued");
     expect(await failing).toBe(refused);
     expect(await queue.getJob(id(900))).toBeDefined();
     expect(await queue.getJob(id(901))).toBeUndefined();
-    pipelines.mockRestore();
+    // The failed gate's claim was released: the same id may be enqueued once the sender may send.
+    expect(await redis.get(`{${prefix}}:seen:sms:${id(901)}`)).toBeNull();
+    claims.mockRestore();
   });
 
   it("isolates an entry BullMQ refuses: the rest of its batch still gets in", async () => {
@@ -108,28 +172,38 @@ describe("Producer (batched enqueues, real Redis)", () => {
   });
 
   it("answers 'enqueued' (and says so to the operator) when the job got in but its marker could not be written", async () => {
-    // A Redis user that may do everything but SET: the marker write fails, the add does not.
-    const user = `xgw-nomark-${prefix.replace(/[^a-z0-9]/gi, "")}`;
-    await redis.call("ACL", "SETUSER", user, "on", ">pw", "~*", "&*", "+@all", "-set");
-    const noMarks = new Redis(redisUrl(), { username: user, password: "pw", maxRetriesPerRequest: 1 });
     const failures: Error[] = [];
     const p = new Producer(redis, {
       prefix,
-      store: noMarks,
       outboundAttempts: 1,
       deliveryAttempts: 1,
       keepCompleted: 10,
       dedupTtlSeconds: 60,
       onSeenMarkerFailed: (err) => failures.push(err),
     });
+    vi.spyOn(SeenMarkers.prototype, "mark").mockRejectedValueOnce(new Error("NOPERM no SET for you"));
     try {
       expect(await p.enqueueOutbound(job(800), id(800))).toBe("enqueued");
       await p.close(); // waits for the marker write
       expect(failures.map((e) => e.message).join()).toMatch(/NOPERM/);
       expect(await queue.getJob(id(800))).toBeDefined();
+      // The claim stands in for the marker until it runs out; then BullMQ's own id check does.
+      expect(await redis.get(`{${prefix}}:seen:sms:${id(800)}`)).toBe("claimed");
     } finally {
-      noMarks.disconnect();
-      await redis.call("ACL", "DELUSER", user);
+      vi.restoreAllMocks();
+    }
+  });
+
+  it("adds a batch BullMQ refuses as single jobs, so one bad entry cannot sink the rest", async () => {
+    vi.spyOn(Job.prototype, "addJob").mockImplementationOnce(() => {
+      throw new Error("The size of job batch exceeds the limit");
+    });
+    try {
+      const outcomes = await Promise.all([820, 821, 822].map((n) => producer.enqueueOutbound(job(n), id(n))));
+      expect(outcomes).toEqual(["enqueued", "enqueued", "enqueued"]);
+      for (const n of [820, 821, 822]) expect((await queue.getJob(id(n)))?.name).toBe("send");
+    } finally {
+      vi.restoreAllMocks();
     }
   });
 
@@ -168,19 +242,46 @@ describe("Producer (batched enqueues, real Redis)", () => {
       );
 
     it("finds the job Redis stored although the answer was lost, instead of refusing it", async () => {
-      const realAddBulk = Queue.prototype.addBulk;
-      vi.spyOn(Queue.prototype, "addBulk").mockImplementationOnce(async function (this: Queue, jobs) {
-        await realAddBulk.call(this, jobs);
-        throw redisError("AbortError");
-      });
-      // Redis is still down for the first repeat (never written), answers the second.
+      const realAdd = Queue.prototype.add;
       vi.spyOn(Queue.prototype, "add")
+        .mockImplementationOnce(async function (this: Queue, name, data, opts) {
+          await realAdd.call(this, name, data, opts);
+          throw redisError("AbortError");
+        })
+        // Redis is still down for the first repeat (never written), answers the second.
         .mockRejectedValueOnce(redisError("MaxRetriesPerRequestError"))
         .mockRejectedValueOnce(redisError("MaxRetriesPerRequestError"));
       try {
         expect(await producer.enqueueOutbound(job(1000), id(1000))).toBe("enqueued");
         expect((await queue.getJob(id(1000)))?.data).toMatchObject({ body: "hello 1000" });
-        expect(await queue.getJobCountByTypes("waiting")).toBeGreaterThan(0);
+      } finally {
+        vi.restoreAllMocks();
+      }
+    });
+
+    it("finds the batch Redis stored although the answer was lost: one batch job, not two", async () => {
+      const realMulti = Redis.prototype.multi;
+      let lose = true;
+      vi.spyOn(Redis.prototype, "multi").mockImplementation(function (this: Redis, commands?: unknown[][]) {
+        const multi = realMulti.call(this, commands);
+        const realExec = multi.exec.bind(multi);
+        multi.exec = async () => {
+          const replies = await realExec();
+          if (!lose) return replies;
+          lose = false;
+          throw redisError("AbortError");
+        };
+        return multi;
+      });
+      try {
+        const outcomes = await Promise.all([1010, 1011].map((n) => producer.enqueueOutbound(job(n), id(n))));
+        expect(outcomes).toEqual(["enqueued", "enqueued"]);
+        const batches = (await queue.getWaiting()).filter(
+          (j) =>
+            j.name === BATCH_JOB_NAME && batchDataSchema.parse(j.data).items.some((i) => i.id === id(1010)),
+        );
+        expect(batches).toHaveLength(1);
+        expect(lose).toBe(false);
       } finally {
         vi.restoreAllMocks();
       }
@@ -195,7 +296,6 @@ describe("Producer (batched enqueues, real Redis)", () => {
         dedupTtlSeconds: 60,
         confirmWithinMs: 300,
       });
-      vi.spyOn(Queue.prototype, "addBulk").mockRejectedValue(redisError("MaxRetriesPerRequestError"));
       vi.spyOn(Queue.prototype, "add").mockRejectedValue(redisError("MaxRetriesPerRequestError"));
       try {
         const outcome = await withTimeout(
@@ -225,8 +325,9 @@ describe("Producer (batched enqueues, real Redis)", () => {
         dedupTtlSeconds: 60,
         confirmWithinMs: 300,
       });
-      vi.spyOn(Queue.prototype, "addBulk").mockRejectedValue(redisError("AbortError"));
-      vi.spyOn(Queue.prototype, "add").mockRejectedValue(redisError("MaxRetriesPerRequestError"));
+      vi.spyOn(Queue.prototype, "add")
+        .mockRejectedValueOnce(redisError("AbortError"))
+        .mockRejectedValue(redisError("MaxRetriesPerRequestError"));
       try {
         const outcome = await withTimeout(
           p.enqueueOutbound(job(1002), id(1002)).then(

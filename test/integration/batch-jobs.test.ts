@@ -1,0 +1,103 @@
+/**
+ * Batch jobs end to end on real Redis and the real outbound worker: messages enqueued in one turn
+ * travel as one job, and each one that does not succeed at its first try leaves it as a job of its
+ * own under its own id (a retry with the attempt counted, a failed job that a replay runs again),
+ * while the ones that succeeded are sent once, also when the batch itself must run again.
+ */
+import { Queue } from "bullmq";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { OutboundMessage } from "../../src/core/adapter.js";
+import { PermanentError, RetryableError } from "../../src/core/errors.js";
+import { attemptsBefore, BATCH_JOB_NAME } from "../../src/queue/batch-job.js";
+import { scriptedAdapter } from "../harness/scripted-adapter.js";
+import { waitFor } from "../harness/wait.js";
+import { startWorkerRig, type WorkerRig } from "../harness/worker-rig.js";
+
+/** Answers by body: "refuse" is refused for good, "flaky" fails its first send, the rest go. */
+function byBody() {
+  const tries = new Map<string, number>();
+  const adapter = scriptedAdapter((msg: OutboundMessage) => {
+    const n = (tries.get(msg.body) ?? 0) + 1;
+    tries.set(msg.body, n);
+    if (msg.body === "refuse") return new PermanentError("invalid number", 21211, "item-not-found");
+    if (msg.body === "flaky" && n === 1) return new RetryableError("provider busy");
+    return `SM-${msg.body}-${n}`;
+  });
+  return { adapter, tries: (body: string) => tries.get(body) ?? 0 };
+}
+
+async function batchIds(queue: Queue): Promise<string[]> {
+  const jobs = await queue.getJobs(["completed", "failed", "active", "waiting", "delayed"]);
+  return jobs.filter((j) => j.name === BATCH_JOB_NAME).map((j) => j.id ?? "");
+}
+
+describe("batch jobs (real Redis, the real outbound worker)", () => {
+  let rig: WorkerRig | undefined;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await rig?.stop();
+    rig = undefined;
+  });
+
+  it("sends a turn's messages as one job; a refused and a flaky one each leave it as a job of their own", async () => {
+    const { adapter, tries } = byBody();
+    rig = await startWorkerRig({ name: "batch-split", adapter, attempts: 3 });
+    const r = rig;
+    const [okA, okB, refused, flaky] = await Promise.all(
+      ["a", "b", "refuse", "flaky"].map((body, i) => r.send(`batch-${i}`, { body })),
+    );
+    const [batch] = await batchIds(r.outbound);
+    expect(batch).toBeDefined();
+    await waitFor(async () => (await r.outbound.getJob(batch ?? ""))?.returnvalue, {
+      description: "the batch to complete",
+    });
+    expect((await r.outbound.getJob(batch ?? ""))?.returnvalue).toEqual({ items: 4, split: 2 });
+
+    // The refused one stands in the failed set under its own id, like a message that failed alone.
+    await r.inState(refused ?? "", "failed");
+    const dead = await r.outbound.getJob(refused ?? "");
+    expect(dead?.failedReason).toMatch(/invalid number/);
+    expect(dead?.data).toMatchObject({ body: "refuse", stanzaId: "batch-2" });
+    expect(dead?.data).not.toHaveProperty("failedInBatch");
+    // The flaky one was tried again as its own job, its try in the batch counted.
+    await r.inState(flaky ?? "", "completed");
+    const again = await r.outbound.getJob(flaky ?? "");
+    expect(again?.opts.attempts).toBe(2);
+    expect(attemptsBefore(again?.data)).toBe(1);
+    expect(tries("flaky")).toBe(2);
+    // The ones that went left nothing behind but the batch, and were sent once.
+    expect(await r.outbound.getJob(okA ?? "")).toBeUndefined();
+    expect(await r.outbound.getJob(okB ?? "")).toBeUndefined();
+    expect([tries("a"), tries("b"), tries("refuse")]).toEqual([1, 1, 1]);
+
+    // A replay of the refused message runs its send again, as for any failed job.
+    await dead?.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+    await waitFor(() => tries("refuse") === 2, { description: "the replayed send" });
+    await r.inState(refused ?? "", "failed");
+  });
+
+  it("a batch whose split could not be confirmed runs again without its sent messages, and adds no message twice", async () => {
+    const { adapter, tries } = byBody();
+    rig = await startWorkerRig({ name: "batch-rerun", adapter, attempts: 3 });
+    const r = rig;
+    // The first add of the items' own jobs gets in, but its answer is lost (a Redis restart).
+    const realAddBulk = Queue.prototype.addBulk;
+    vi.spyOn(Queue.prototype, "addBulk").mockImplementationOnce(async function (this: Queue, jobs) {
+      await realAddBulk.call(this, jobs);
+      throw new Error("Connection is closed.");
+    });
+    const [ok, flaky] = await Promise.all(["sent", "flaky"].map((body, i) => r.send(`rerun-${i}`, { body })));
+    const [batch] = await batchIds(r.outbound);
+    await waitFor(async () => (await r.outbound.getJob(batch ?? ""))?.returnvalue, {
+      description: "the batch to complete on its second attempt",
+    });
+    const done = await r.outbound.getJob(batch ?? "");
+    expect(done?.attemptsStarted).toBe(2);
+    // The second attempt held only the flaky message, and found its own job already there.
+    expect(done?.returnvalue).toEqual({ items: 0, split: 0 });
+    await r.inState(flaky ?? "", "completed");
+    expect(tries("sent")).toBe(1);
+    expect(tries("flaky")).toBe(2);
+    expect(await r.outbound.getJob(ok ?? "")).toBeUndefined();
+  });
+});
