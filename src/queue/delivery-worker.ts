@@ -16,6 +16,7 @@ import pLimit from "p-limit";
 import type { Logger } from "../core/logger.js";
 import { type LinkState, PermanentFailure } from "../core/ports.js";
 import { BATCH_JOB_NAME, type BatchItem } from "./batch-job.js";
+import { BATCH_WORKER_NAME } from "./batch-readers.js";
 import { afterFailure, DONE, failFirstPickup, type ItemVerdict, runBatch } from "./batch-runner.js";
 import { bullPrefix, toXmppQueueName } from "./names.js";
 import { backoffStrategy } from "./retry.js";
@@ -89,6 +90,8 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
   const worker = new Worker(toXmppQueueName(o.gatewayId), deliver, {
     connection: o.workerRedis,
     prefix: bullPrefix(o.prefix),
+    // Tells producers this worker runs batch jobs (batch-readers.ts).
+    name: BATCH_WORKER_NAME,
     concurrency: o.concurrency ?? 200,
     autorun: false,
     ...(o.lockDurationMs === undefined ? {} : { lockDuration: o.lockDurationMs }),

@@ -14,6 +14,7 @@ import type { Logger } from "../core/logger.js";
 import type { OutboundResult } from "../core/pipeline/send.js";
 import { type JobHandle, NotYet, PermanentFailure } from "../core/ports.js";
 import { attemptsBefore, BATCH_JOB_NAME, type BatchItem } from "./batch-job.js";
+import { BATCH_WORKER_NAME } from "./batch-readers.js";
 import {
   afterFailure,
   type BatchResult,
@@ -110,6 +111,8 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const worker = new Worker(name, process, {
     connection: o.redis,
     prefix: bullPrefix(o.prefix),
+    // Tells producers this worker runs batch jobs (batch-readers.ts).
+    name: BATCH_WORKER_NAME,
     concurrency: o.concurrency,
     ...(o.lockDurationMs === undefined ? {} : { lockDuration: o.lockDurationMs }),
     ...(o.stalledIntervalMs === undefined ? {} : { stalledInterval: o.stalledIntervalMs }),

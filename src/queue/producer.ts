@@ -33,6 +33,7 @@ import {
 } from "../core/pipeline/jobs.js";
 import { type Enqueue, type EnqueueOutcome, EnqueueUncertainError } from "../core/ports.js";
 import { MAX_BATCH_ITEMS } from "./batch-job.js";
+import { BatchReaders } from "./batch-readers.js";
 import { type Claimant, IdClaims } from "./id-claims.js";
 import { type AddDeadline, addBatch, confirm } from "./job-adds.js";
 import { chunked, invalidJobId, jobOptions, type Retention } from "./job-options.js";
@@ -54,6 +55,11 @@ export interface ProducerOptions extends Retention {
   readonly maxBatch?: number;
   /** How long an add whose answer was lost is repeated before giving up (default 15 s). */
   readonly confirmWithinMs?: number;
+  /**
+   * When to add batch jobs: while every worker of the queue runs them (the default,
+   * batch-readers.ts), always (tests of the batch path), or never.
+   */
+  readonly batches?: "when-workers-can" | "always" | "never";
   /** Told when a job got in but its seen marker could not be written (the job is not lost). */
   readonly onSeenMarkerFailed?: (err: Error) => void;
 }
@@ -76,6 +82,7 @@ export class Producer implements Enqueue {
   private readonly marking = new Set<Promise<void>>();
   private readonly seen: SeenMarkers;
   private readonly claims: IdClaims<Pending>;
+  private readonly readers = new BatchReaders();
   private readonly confirmWithinMs: number;
   private closing = false;
 
@@ -198,12 +205,19 @@ export class Producer implements Enqueue {
       at: Date.now() + this.confirmWithinMs,
       givenUp: () => this.closing || this.redis.status === "end",
     };
-    const chunks = [...byQueue.values()].flatMap((jobs) => chunked(jobs, MAX_BATCH_ITEMS));
+    const chunks = [...byQueue].flatMap(([queue, jobs]) =>
+      chunked(jobs, this.batchesFor(queue) ? MAX_BATCH_ITEMS : 1),
+    );
     await Promise.all(
       chunks.map((chunk) =>
         chunk.length === 1 ? this.addAlone(chunk, deadline) : this.addTogether(chunk, deadline),
       ),
     );
+  }
+
+  private batchesFor(queue: Queue): boolean {
+    const when = this.options.batches ?? "when-workers-can";
+    return when === "always" || (when === "when-workers-can" && this.readers.ok(queue));
   }
 
   /** Adds entries of one queue as one batch job with their markers; alone each if BullMQ refused it. */

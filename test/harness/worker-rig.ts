@@ -37,6 +37,7 @@ export async function startWorkerRig(o: {
   adapter: NetworkAdapter;
   attempts: number;
   keepFailed?: { ageSeconds: number; count: number };
+  batches?: "when-workers-can" | "always" | "never";
 }): Promise<WorkerRig> {
   const prefix = uniquePrefix(o.name);
   const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
@@ -48,6 +49,7 @@ export async function startWorkerRig(o: {
     keepCompleted: 100,
     dedupTtlSeconds: 3600,
     ...(o.keepFailed ? { keepFailed: o.keepFailed } : {}),
+    ...(o.batches ? { batches: o.batches } : {}),
   });
   const logLines: string[] = [];
   const line = (a: unknown, b?: unknown) =>

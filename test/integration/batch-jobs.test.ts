@@ -4,11 +4,14 @@
  * own under its own id (a retry with the attempt counted, a failed job that a replay runs again),
  * while the ones that succeeded are sent once, also when the batch itself must run again.
  */
-import { Queue } from "bullmq";
+import { Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { OutboundMessage } from "../../src/core/adapter.js";
 import { PermanentError, RetryableError } from "../../src/core/errors.js";
 import { attemptsBefore, BATCH_JOB_NAME } from "../../src/queue/batch-job.js";
+import { BatchReaders } from "../../src/queue/batch-readers.js";
+import { redisUrl } from "../harness/redis.js";
 import { scriptedAdapter } from "../harness/scripted-adapter.js";
 import { waitFor } from "../harness/wait.js";
 import { startWorkerRig, type WorkerRig } from "../harness/worker-rig.js";
@@ -41,7 +44,7 @@ describe("batch jobs (real Redis, the real outbound worker)", () => {
 
   it("sends a turn's messages as one job; a refused and a flaky one each leave it as a job of their own", async () => {
     const { adapter, tries } = byBody();
-    rig = await startWorkerRig({ name: "batch-split", adapter, attempts: 3 });
+    rig = await startWorkerRig({ name: "batch-split", adapter, attempts: 3, batches: "always" });
     const r = rig;
     const [okA, okB, refused, flaky] = await Promise.all(
       ["a", "b", "refuse", "flaky"].map((body, i) => r.send(`batch-${i}`, { body })),
@@ -78,7 +81,7 @@ describe("batch jobs (real Redis, the real outbound worker)", () => {
 
   it("a batch whose split could not be confirmed runs again without its sent messages, and adds no message twice", async () => {
     const { adapter, tries } = byBody();
-    rig = await startWorkerRig({ name: "batch-rerun", adapter, attempts: 3 });
+    rig = await startWorkerRig({ name: "batch-rerun", adapter, attempts: 3, batches: "always" });
     const r = rig;
     // The first add of the items' own jobs gets in, but its answer is lost (a Redis restart).
     const realAddBulk = Queue.prototype.addBulk;
@@ -99,5 +102,51 @@ describe("batch jobs (real Redis, the real outbound worker)", () => {
     expect(tries("sent")).toBe(1);
     expect(tries("flaky")).toBe(2);
     expect(await r.outbound.getJob(ok ?? "")).toBeUndefined();
+  });
+
+  it("adds batch jobs only while every worker of the queue runs them: before it knows, and beside an older worker, single jobs", async () => {
+    const { adapter } = byBody();
+    rig = await startWorkerRig({ name: "batch-readers", adapter, attempts: 3 });
+    const r = rig;
+    // The producer has not yet heard from the workers: single jobs, which every version runs.
+    const first = await Promise.all(["x", "y"].map((body, i) => r.send(`readers-${i}`, { body })));
+    for (const id of first) expect((await r.outbound.getJob(id))?.name).toBe("send");
+    // Once it has seen that the rig's worker runs them, a turn's messages go as a batch job.
+    let turn = 0;
+    await waitFor(
+      async () => {
+        turn++;
+        await Promise.all(["p", "q"].map((body, i) => r.send(`readers-${turn}-${i}`, { body })));
+        return (await batchIds(r.outbound)).length > 0;
+      },
+      { description: "a batch job once the worker is known to run them" },
+    );
+    // A worker of an older version (no name) joins the queue: the answer becomes "no".
+    const readers = new BatchReaders(0);
+    const ask = async () => {
+      readers.ok(r.outbound);
+      await waitFor(async () => (await r.outbound.getWorkers()).length > 0);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return readers.ok(r.outbound);
+    };
+    expect(await waitFor(ask, { description: "the rig's worker seen as one that runs batch jobs" })).toBe(
+      true,
+    );
+    const connection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+    const old = new Worker(r.outbound.name, async () => undefined, {
+      connection,
+      prefix: `{${r.prefix}}`,
+      autorun: false,
+    });
+    try {
+      await old.waitUntilReady();
+      await waitFor(async () => (await r.outbound.getWorkers()).length > 1, {
+        description: "the older worker's connection",
+      });
+      await waitFor(async () => !(await ask()), { description: "the answer to become no" });
+    } finally {
+      await old.close();
+      connection.disconnect();
+    }
   });
 });

@@ -26,12 +26,14 @@ describe("Producer (batched enqueues, real Redis)", () => {
 
   beforeAll(() => {
     redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
+    // No worker runs here to say it runs batch jobs: the batch path is asked for outright.
     producer = new Producer(redis, {
       prefix,
       outboundAttempts: 3,
       deliveryAttempts: 3,
       keepCompleted: 10,
       dedupTtlSeconds: 3600,
+      batches: "always",
     });
     queue = new Queue("outbound-sms", { connection: redis, prefix: `{${prefix}}` });
   });
@@ -92,6 +94,7 @@ describe("Producer (batched enqueues, real Redis)", () => {
       deliveryAttempts: 3,
       keepCompleted: 10,
       dedupTtlSeconds: 3600,
+      batches: "always",
     });
     try {
       const ids = [400, 401, 402, 403];
