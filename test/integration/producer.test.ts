@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { outboundJobId } from "../../src/core/pipeline/jobs.js";
 import { EnqueueUncertainError } from "../../src/core/ports.js";
 import { BATCH_JOB_NAME, batchDataSchema } from "../../src/queue/batch-job.js";
-import { Producer } from "../../src/queue/producer.js";
+import { Producer, type ProducerOptions } from "../../src/queue/producer.js";
 import { SeenMarkers } from "../../src/queue/seen-markers.js";
 import { outboundJob } from "../harness/outbound-job.js";
 import { freePort } from "../harness/ports.js";
@@ -23,18 +23,30 @@ describe("Producer (batched enqueues, real Redis)", () => {
   let producer: Producer;
   let queue: Queue;
   const prefix = uniquePrefix("producer");
-
-  beforeAll(() => {
-    redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
-    // No worker runs here to say it runs batch jobs: the batch path is asked for outright.
-    producer = new Producer(redis, {
+  // No worker runs here to say it runs batch jobs: the batch path is asked for outright.
+  const newProducer = (o: Partial<ProducerOptions> = {}) =>
+    new Producer(redis, {
       prefix,
       outboundAttempts: 3,
       deliveryAttempts: 3,
       keepCompleted: 10,
       dedupTtlSeconds: 3600,
       batches: "always",
+      ...o,
     });
+  /** A producer that gives up on an unanswered add after 300 ms. */
+  const impatient = () =>
+    newProducer({
+      outboundAttempts: 1,
+      deliveryAttempts: 1,
+      keepCompleted: 1,
+      dedupTtlSeconds: 60,
+      confirmWithinMs: 300,
+    });
+
+  beforeAll(() => {
+    redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
+    producer = newProducer();
     queue = new Queue("outbound-sms", { connection: redis, prefix: `{${prefix}}` });
   });
 
@@ -88,14 +100,7 @@ describe("Producer (batched enqueues, real Redis)", () => {
   });
 
   it("never adds one id twice when two producers (two processes) are given it at the same moment", async () => {
-    const other = new Producer(redis, {
-      prefix,
-      outboundAttempts: 3,
-      deliveryAttempts: 3,
-      keepCompleted: 10,
-      dedupTtlSeconds: 3600,
-      batches: "always",
-    });
+    const other = newProducer();
     try {
       const ids = [400, 401, 402, 403];
       const outcomes = await Promise.all([
@@ -176,14 +181,7 @@ describe("Producer (batched enqueues, real Redis)", () => {
 
   it("answers 'enqueued' (and says so to the operator) when the job got in but its marker could not be written", async () => {
     const failures: Error[] = [];
-    const p = new Producer(redis, {
-      prefix,
-      outboundAttempts: 1,
-      deliveryAttempts: 1,
-      keepCompleted: 10,
-      dedupTtlSeconds: 60,
-      onSeenMarkerFailed: (err) => failures.push(err),
-    });
+    const p = newProducer({ onSeenMarkerFailed: (err) => failures.push(err) });
     vi.spyOn(SeenMarkers.prototype, "mark").mockRejectedValueOnce(new Error("NOPERM no SET for you"));
     try {
       expect(await p.enqueueOutbound(job(800), id(800))).toBe("enqueued");
@@ -291,14 +289,7 @@ describe("Producer (batched enqueues, real Redis)", () => {
     });
 
     it("refuses, within the bound, when no attempt can have reached Redis (the job is known absent)", async () => {
-      const p = new Producer(redis, {
-        prefix,
-        outboundAttempts: 1,
-        deliveryAttempts: 1,
-        keepCompleted: 1,
-        dedupTtlSeconds: 60,
-        confirmWithinMs: 300,
-      });
+      const p = impatient();
       vi.spyOn(Queue.prototype, "add").mockRejectedValue(redisError("MaxRetriesPerRequestError"));
       try {
         const outcome = await withTimeout(
@@ -320,14 +311,7 @@ describe("Producer (batched enqueues, real Redis)", () => {
     });
 
     it("says the outcome is uncertain, not 'refused', when an attempt may have reached Redis and it never answered", async () => {
-      const p = new Producer(redis, {
-        prefix,
-        outboundAttempts: 1,
-        deliveryAttempts: 1,
-        keepCompleted: 1,
-        dedupTtlSeconds: 60,
-        confirmWithinMs: 300,
-      });
+      const p = impatient();
       vi.spyOn(Queue.prototype, "add")
         .mockRejectedValueOnce(redisError("AbortError"))
         .mockRejectedValue(redisError("MaxRetriesPerRequestError"));
