@@ -17,10 +17,18 @@ export const BATCH_JOB_NAME = "batch";
 /** Items per batch job at most: bounds the job's size and what a crash mid-batch runs again. */
 export const MAX_BATCH_ITEMS = 100;
 
-const itemSchema = z.object({ id: z.string().min(1), name: z.string().min(1), data: z.unknown() });
+const itemSchema = z.object({ id: z.string().min(1), name: z.string().min(1), data: z.unknown().optional() });
 export type BatchItem = z.infer<typeof itemSchema>;
 
-export const batchDataSchema = z.object({ items: z.array(itemSchema).min(1).max(MAX_BATCH_ITEMS) });
+export const batchDataSchema = z.object({
+  items: z.array(itemSchema).min(1).max(MAX_BATCH_ITEMS),
+  /**
+   * Set once every item succeeded or left: the items then keep only their ids and names, so the
+   * completed jobs kept (`queue.keepCompleted`, counted in jobs) hold no more message text than
+   * before batches. A batch run again after that (a crash before it completed) has nothing to do.
+   */
+  done: z.literal(true).optional(),
+});
 export type BatchData = z.infer<typeof batchDataSchema>;
 
 /** The batch's id, from its items' ids: an add repeated after a lost answer finds the same job. */

@@ -5,7 +5,8 @@
  *   it only waited for its number's pace);
  * - failed for good, or out of attempts: a job the worker fails at once with the item's reason,
  *   so it stands in the failed set like any failed message and `queue retry` replays it.
- * The batch completes once every item succeeded or left. When the split jobs cannot be added
+ * The batch completes once every item succeeded or left, keeping only their ids (batch-job.ts,
+ * `done`). When the split jobs cannot be added
  * (Redis away), the batch keeps only those items and fails this attempt: its retry, like one after
  * a crash, first drops the items whose own job exists already, and runs the rest again (the
  * sender's part ledger keeps a message from being sent twice).
@@ -50,6 +51,7 @@ export interface BatchResult {
 export async function runBatch(job: Job, r: BatchRunner): Promise<BatchResult> {
   const parsed = batchDataSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`malformed batch job: ${parsed.error.message}`);
+  if (parsed.data.done) return { items: 0, split: 0 };
   let items = parsed.data.items;
   if (job.attemptsStarted > 1 || job.attemptsMade > 0) items = await withoutOwnJobs(r.queue, items);
   const attempts = job.opts.attempts ?? 1;
@@ -64,6 +66,8 @@ export async function runBatch(job: Job, r: BatchRunner): Promise<BatchResult> {
       throw err;
     }
   }
+  const ids = parsed.data.items.map(({ id, name }) => ({ id, name }));
+  await job.updateData({ done: true, items: ids }).catch(() => {});
   return { items: items.length, split: left.length };
 }
 

@@ -54,7 +54,13 @@ describe("batch jobs (real Redis, the real outbound worker)", () => {
     await waitFor(async () => (await r.outbound.getJob(batch ?? ""))?.returnvalue, {
       description: "the batch to complete",
     });
-    expect((await r.outbound.getJob(batch ?? ""))?.returnvalue).toEqual({ items: 4, split: 2 });
+    const completed = await r.outbound.getJob(batch ?? "");
+    expect(completed?.returnvalue).toEqual({ items: 4, split: 2 });
+    // What the completed batch keeps: its messages' ids and names, not their text.
+    expect(completed?.data).toEqual({
+      done: true,
+      items: [okA, okB, refused, flaky].map((id) => ({ id, name: "send" })),
+    });
 
     // The refused one stands in the failed set under its own id, like a message that failed alone.
     await r.inState(refused ?? "", "failed");
@@ -72,6 +78,13 @@ describe("batch jobs (real Redis, the real outbound worker)", () => {
     expect(await r.outbound.getJob(okA ?? "")).toBeUndefined();
     expect(await r.outbound.getJob(okB ?? "")).toBeUndefined();
     expect([tries("a"), tries("b"), tries("refuse")]).toEqual([1, 1, 1]);
+
+    // Run again once done (as after a crash between the end of its run and its completion): nothing is sent.
+    await completed?.retry("completed");
+    await waitFor(async () => (await r.outbound.getJob(batch ?? ""))?.returnvalue?.items === 0, {
+      description: "the done batch to complete again",
+    });
+    expect([tries("a"), tries("b")]).toEqual([1, 1]);
 
     // A replay of the refused message runs its send again, as for any failed job.
     await dead?.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
