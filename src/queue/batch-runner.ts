@@ -35,6 +35,16 @@ export type ItemVerdict =
 
 export const DONE: ItemVerdict = { kind: "done" };
 
+/**
+ * Times a job may be found stalled (its lock gone: its worker died or was held up past the lock
+ * duration) and still be run again, before BullMQ fails it (its default is 1). Every job here is
+ * safe to run again (the part ledger outbound, the same stanza id inbound), and a batch job is
+ * active for as long as its last item waits for a send slot, so one crash (a stall) followed by a
+ * held-up event loop in the process that took it over (a second) must not fail it with its
+ * messages unsent. Still bounded: a job that kills every worker that takes it stops at some point.
+ */
+export const MAX_STALLED = 5;
+
 export interface BatchRunner {
   /** The batch's queue: where its items' own jobs go. */
   readonly queue: Queue;

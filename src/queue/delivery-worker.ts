@@ -17,7 +17,14 @@ import type { Logger } from "../core/logger.js";
 import { type LinkState, PermanentFailure } from "../core/ports.js";
 import { BATCH_JOB_NAME, type BatchItem } from "./batch-job.js";
 import { BATCH_WORKER_NAME } from "./batch-readers.js";
-import { afterFailure, DONE, failFirstPickup, type ItemVerdict, runBatch } from "./batch-runner.js";
+import {
+  afterFailure,
+  DONE,
+  failFirstPickup,
+  type ItemVerdict,
+  MAX_STALLED,
+  runBatch,
+} from "./batch-runner.js";
 import { bullPrefix, toXmppQueueName } from "./names.js";
 import { backoffStrategy } from "./retry.js";
 
@@ -92,6 +99,7 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
     prefix: bullPrefix(o.prefix),
     // Tells producers this worker runs batch jobs (batch-readers.ts).
     name: BATCH_WORKER_NAME,
+    maxStalledCount: MAX_STALLED,
     concurrency: o.concurrency ?? 200,
     autorun: false,
     ...(o.lockDurationMs === undefined ? {} : { lockDuration: o.lockDurationMs }),

@@ -21,6 +21,7 @@ import {
   DONE,
   failFirstPickup,
   type ItemVerdict,
+  MAX_STALLED,
   runBatch,
 } from "./batch-runner.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
@@ -113,6 +114,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     prefix: bullPrefix(o.prefix),
     // Tells producers this worker runs batch jobs (batch-readers.ts).
     name: BATCH_WORKER_NAME,
+    maxStalledCount: MAX_STALLED,
     concurrency: o.concurrency,
     ...(o.lockDurationMs === undefined ? {} : { lockDuration: o.lockDurationMs }),
     ...(o.stalledIntervalMs === undefined ? {} : { stalledInterval: o.stalledIntervalMs }),

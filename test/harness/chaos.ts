@@ -274,6 +274,26 @@ export async function batchedIds(redis: Redis, prefix: string, queueName: string
   return out;
 }
 
+/** For a failure message: the queue's failed jobs, with their reasons and, for a batch, its size. */
+export async function describeFailed(redis: Redis, prefix: string, queueName: string): Promise<string> {
+  const base = `${bullPrefix(prefix)}:${queueName}`;
+  const ids = await redis.zrange(`${base}:failed`, 0, -1);
+  const lines: string[] = [];
+  for (const id of ids) {
+    const [name, reason, data, stalled] = await redis.hmget(
+      `${base}:${id}`,
+      "name",
+      "failedReason",
+      "data",
+      "stc",
+    );
+    const items =
+      name === "batch" ? ` items=${batchDataSchema.parse(JSON.parse(data ?? "{}")).items.length}` : "";
+    lines.push(`failed ${id} ${name}${items} stalled=${stalled ?? 0}: ${reason}`);
+  }
+  return lines.join("\n") || "no failed jobs";
+}
+
 /** For a failure message: each job's state, attempts and last error, as BullMQ keeps them. */
 export async function describeJobs(
   redis: Redis,

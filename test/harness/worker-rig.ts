@@ -38,6 +38,8 @@ export async function startWorkerRig(o: {
   attempts: number;
   keepFailed?: { ageSeconds: number; count: number };
   batches?: "when-workers-can" | "always" | "never";
+  /** The worker's lock duration and stalled check (short ones make a stalled job quick to see). */
+  lock?: { lockDurationMs: number; stalledIntervalMs: number };
 }): Promise<WorkerRig> {
   const prefix = uniquePrefix(o.name);
   const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
@@ -80,6 +82,7 @@ export async function startWorkerRig(o: {
     optOuts,
     longMessages: "split",
     corrections: "send",
+    ...o.lock,
   });
   const outbound = new Queue(outboundQueueName("sms"), { connection: redis, prefix: bullPrefix(prefix) });
   const toXmpp = new Queue(toXmppQueueName("sms"), { connection: redis, prefix: bullPrefix(prefix) });

@@ -162,4 +162,55 @@ describe("batch jobs (real Redis, the real outbound worker)", () => {
       connection.disconnect();
     }
   });
+
+  it("a batch found stalled twice (its worker died, the next one held up) is run again, not failed with its messages unsent", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const sent: string[] = [];
+    const adapter = scriptedAdapter((msg) => {
+      sent.push(msg.body);
+      return `SM-${msg.body}`;
+    });
+    const send = adapter.send.bind(adapter);
+    // The first message's first send waits until released: its batch stays active meanwhile.
+    adapter.send = async (msg, account) => {
+      if (msg.body === "held" && !sent.includes("held")) await held;
+      return send(msg, account);
+    };
+    rig = await startWorkerRig({
+      name: "batch-stalls",
+      adapter,
+      attempts: 3,
+      batches: "always",
+      lock: { lockDurationMs: 400, stalledIntervalMs: 100 },
+    });
+    const r = rig;
+    const ids = await Promise.all(["held", "next"].map((body, i) => r.send(`stall-${i}`, { body })));
+    const [batch] = await batchIds(r.outbound);
+    const key = `{${r.prefix}}:outbound-sms:${batch}`;
+    try {
+      // Two stalls: each time its lock is taken away, BullMQ's stalled check moves it back and counts.
+      for (const count of ["1", "2"]) {
+        await waitFor(async () => (await r.outbound.getJob(batch ?? ""))?.processedOn, {
+          description: "the batch active",
+        });
+        await r.redis.del(`${key}:lock`);
+        await waitFor(async () => (await r.redis.hget(key, "stc")) === count, {
+          description: `stall ${count} counted`,
+        });
+      }
+    } finally {
+      release();
+    }
+    await waitFor(async () => (await r.outbound.getJob(batch ?? ""))?.returnvalue, {
+      description: "the batch to complete",
+    });
+    expect(await r.outbound.getJob(batch ?? "").then((j) => j?.failedReason)).toBeFalsy();
+    expect(sent).toContain("next");
+    // Sent once each: the held send is answered, the reruns found it in flight and did not resend it.
+    expect(sent.filter((b) => b === "held")).toHaveLength(1);
+    expect(ids).toHaveLength(2);
+  });
 });

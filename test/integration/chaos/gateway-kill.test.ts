@@ -14,6 +14,7 @@ import {
   COMPONENT,
   CONTACT,
   chaosConfig,
+  describeFailed,
   existingJobs,
   GATEWAY_ID,
   pace,
@@ -163,7 +164,7 @@ describe("chaos: gateway SIGKILLed mid-run (outbound)", () => {
       wireWindowMs: Math.round((1000 * lostOnWire) / Math.max(1, offeredPerSecond)),
       ms: Date.now() - started,
     });
-    expect(lost).toEqual([]);
+    expect(lost, await describeFailed(redis, prefix, outboundQueueName(GATEWAY_ID))).toEqual([]);
     expect(duplicates).toBe(0);
     expect(unexpected).toBe(0);
     // The kill really was in the middle: some accepted by each process, some bounced in between.
