@@ -45,15 +45,18 @@ export function batchJobId(itemIds: readonly string[]): string {
  */
 const FAILED_IN_BATCH = "failedInBatch";
 
+/** A job's data as a record (a non-object is kept under `value`). */
+function record(data: unknown): Record<string, unknown> {
+  return typeof data === "object" && data !== null ? (data as Record<string, unknown>) : { value: data };
+}
+
 export function withFailure(data: unknown, reason: string): Record<string, unknown> {
-  const base = typeof data === "object" && data !== null ? data : { value: data };
-  return { ...base, [FAILED_IN_BATCH]: reason };
+  return { ...record(data), [FAILED_IN_BATCH]: reason };
 }
 
 /** The reason an item failed in its batch, or undefined for a job to run. */
 export function failureIn(data: unknown): string | undefined {
-  if (typeof data !== "object" || data === null) return undefined;
-  const reason = (data as Record<string, unknown>)[FAILED_IN_BATCH];
+  const reason = record(data)[FAILED_IN_BATCH];
   return typeof reason === "string" ? reason : undefined;
 }
 
@@ -70,13 +73,10 @@ export function withoutFailure(data: object): Record<string, unknown> {
 const ATTEMPTS_BEFORE = "attemptsInBatch";
 
 export function withAttemptsBefore(data: unknown, n: number): Record<string, unknown> {
-  const base =
-    typeof data === "object" && data !== null ? (data as Record<string, unknown>) : { value: data };
-  return n === 0 ? base : { ...base, [ATTEMPTS_BEFORE]: n };
+  return n === 0 ? record(data) : { ...record(data), [ATTEMPTS_BEFORE]: n };
 }
 
 export function attemptsBefore(data: unknown): number {
-  if (typeof data !== "object" || data === null) return 0;
-  const n = (data as Record<string, unknown>)[ATTEMPTS_BEFORE];
+  const n = record(data)[ATTEMPTS_BEFORE];
   return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : 0;
 }

@@ -20,6 +20,7 @@ import {
   withFailure,
   withoutFailure,
 } from "./batch-job.js";
+import { BATCH_WORKER_NAME } from "./batch-readers.js";
 
 /** What became of an item's try. */
 export type ItemVerdict =
@@ -43,7 +44,10 @@ export const DONE: ItemVerdict = { kind: "done" };
  * held-up event loop in the process that took it over (a second) must not fail it with its
  * messages unsent. Still bounded: a job that kills every worker that takes it stops at some point.
  */
-export const MAX_STALLED = 5;
+const MAX_STALLED = 5;
+
+/** What a worker that runs batch jobs tells BullMQ: its name (batch-readers.ts), its stall limit. */
+export const BATCH_WORKER_OPTIONS = { name: BATCH_WORKER_NAME, maxStalledCount: MAX_STALLED } as const;
 
 export interface BatchRunner {
   /** The batch's queue: where its items' own jobs go. */
@@ -118,7 +122,7 @@ function ownJob(
 export function afterFailure(
   err: unknown,
   attempts: number,
-  delayMs: (attemptsMade: number, err: Error) => number,
+  backoff: (attemptsMade: number, type?: string, err?: Error) => number,
   permanent: boolean,
   kept?: object,
 ): ItemVerdict {
@@ -126,7 +130,7 @@ export function afterFailure(
   if (permanent || attempts <= 1) {
     return { kind: "failed", reason: error.message, ...(kept === undefined ? {} : { data: kept }) };
   }
-  return { kind: "again", delayMs: delayMs(1, error), attempts: attempts - 1, attemptsBefore: 1 };
+  return { kind: "again", delayMs: backoff(1, undefined, error), attempts: attempts - 1, attemptsBefore: 1 };
 }
 
 /**

@@ -16,13 +16,12 @@ import pLimit from "p-limit";
 import type { Logger } from "../core/logger.js";
 import { type LinkState, PermanentFailure } from "../core/ports.js";
 import { BATCH_JOB_NAME, type BatchItem } from "./batch-job.js";
-import { BATCH_WORKER_NAME } from "./batch-readers.js";
 import {
   afterFailure,
+  BATCH_WORKER_OPTIONS,
   DONE,
   failFirstPickup,
   type ItemVerdict,
-  MAX_STALLED,
   runBatch,
 } from "./batch-runner.js";
 import { bullPrefix, toXmppQueueName } from "./names.js";
@@ -53,7 +52,7 @@ export interface DeliveryWorkerOptions {
 function deliveryProcessor(
   o: DeliveryWorkerOptions,
   queue: Queue,
-  retryDelay: (made: number, err: Error) => number,
+  backoff: ReturnType<typeof backoffStrategy>,
 ) {
   const limit = pLimit(o.concurrency ?? 200);
   const deliverOne = (jobId: string, data: unknown) => limit(() => o.deliver(jobId, data));
@@ -62,7 +61,7 @@ function deliveryProcessor(
       await deliverOne(item.id, item.data);
       return DONE;
     } catch (err) {
-      const verdict = afterFailure(err, attempts, retryDelay, err instanceof PermanentFailure);
+      const verdict = afterFailure(err, attempts, backoff, err instanceof PermanentFailure);
       if (verdict.kind === "again") {
         const reason = err instanceof Error ? err.message : String(err);
         o.logger.info({ jobId: item.id, reason }, "delivery not done; it will be tried again");
@@ -92,14 +91,12 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
     prefix: bullPrefix(o.prefix),
   });
   queue.on("error", () => {});
-  const deliver = deliveryProcessor(o, queue, (made, err) => backoff(made, undefined, err));
+  const deliver = deliveryProcessor(o, queue, backoff);
 
   const worker = new Worker(toXmppQueueName(o.gatewayId), deliver, {
     connection: o.workerRedis,
     prefix: bullPrefix(o.prefix),
-    // Tells producers this worker runs batch jobs (batch-readers.ts).
-    name: BATCH_WORKER_NAME,
-    maxStalledCount: MAX_STALLED,
+    ...BATCH_WORKER_OPTIONS,
     concurrency: o.concurrency ?? 200,
     autorun: false,
     ...(o.lockDurationMs === undefined ? {} : { lockDuration: o.lockDurationMs }),

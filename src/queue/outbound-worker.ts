@@ -14,14 +14,13 @@ import type { Logger } from "../core/logger.js";
 import type { OutboundResult } from "../core/pipeline/send.js";
 import { type JobHandle, NotYet, PermanentFailure } from "../core/ports.js";
 import { attemptsBefore, BATCH_JOB_NAME, type BatchItem } from "./batch-job.js";
-import { BATCH_WORKER_NAME } from "./batch-readers.js";
 import {
   afterFailure,
+  BATCH_WORKER_OPTIONS,
   type BatchResult,
   DONE,
   failFirstPickup,
   type ItemVerdict,
-  MAX_STALLED,
   runBatch,
 } from "./batch-runner.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
@@ -59,7 +58,7 @@ export function jobHandle(job: Job): JobHandle {
 }
 
 /** One item's first try: what the pipeline's verdict makes of it. */
-function itemRunner(send: OutboundWorkerOptions["send"], retryDelay: (made: number, err: Error) => number) {
+function itemRunner(send: OutboundWorkerOptions["send"], backoff: ReturnType<typeof backoffStrategy>) {
   return async (item: BatchItem, attempts: number): Promise<ItemVerdict> => {
     let kept: object | undefined;
     const handle: JobHandle = {
@@ -79,7 +78,7 @@ function itemRunner(send: OutboundWorkerOptions["send"], retryDelay: (made: numb
         // Its number's pace: its own job waits for the slot, no attempt counted.
         return { kind: "again", delayMs: err.untilMs - Date.now(), attempts, attemptsBefore: 0 };
       }
-      return afterFailure(err, attempts, retryDelay, err instanceof PermanentFailure, kept);
+      return afterFailure(err, attempts, backoff, err instanceof PermanentFailure, kept);
     }
   };
 }
@@ -88,12 +87,11 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const log = o.logger.child({ gateway: o.gatewayId, role: "worker" });
   const name = outboundQueueName(o.gatewayId);
   const backoff = backoffStrategy({ baseMs: o.backoffMs, maxMs: o.maxBackoffMs });
-  const retryDelay = (made: number, err: Error) => backoff(made, undefined, err);
   const limit = pLimit(o.concurrency);
   const send = (handle: JobHandle) => limit(() => o.send(handle));
   const queue = new Queue(name, { connection: o.redis, prefix: bullPrefix(o.prefix) });
   queue.on("error", () => {});
-  const runner = { queue, runItem: itemRunner(send, retryDelay) };
+  const runner = { queue, runItem: itemRunner(send, backoff) };
   const process = async (job: Job, token?: string): Promise<OutboundResult | BatchResult> => {
     if (job.name === BATCH_JOB_NAME) return runBatch(job, runner);
     await failFirstPickup(job);
@@ -112,9 +110,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const worker = new Worker(name, process, {
     connection: o.redis,
     prefix: bullPrefix(o.prefix),
-    // Tells producers this worker runs batch jobs (batch-readers.ts).
-    name: BATCH_WORKER_NAME,
-    maxStalledCount: MAX_STALLED,
+    ...BATCH_WORKER_OPTIONS,
     concurrency: o.concurrency,
     ...(o.lockDurationMs === undefined ? {} : { lockDuration: o.lockDurationMs }),
     ...(o.stalledIntervalMs === undefined ? {} : { stalledInterval: o.stalledIntervalMs }),

@@ -210,7 +210,9 @@ export class Producer implements Enqueue {
     );
     await Promise.all(
       chunks.map((chunk) =>
-        chunk.length === 1 ? this.addAlone(chunk, deadline) : this.addTogether(chunk, deadline),
+        chunk.length === 1 && chunk[0]
+          ? this.addAlone(chunk[0], deadline)
+          : this.addTogether(chunk, deadline),
       ),
     );
   }
@@ -241,15 +243,14 @@ export class Producer implements Enqueue {
         return;
       }
       // Refused, so nothing of it got in: each goes alone, and one bad entry cannot sink the rest.
-      await Promise.all(chunk.map((p) => this.addAlone([p], deadline)));
+      await Promise.all(chunk.map((p) => this.addAlone(p, deadline)));
       return;
     }
     for (const p of chunk) p.resolve("enqueued");
   }
 
   /** Adds one entry as its own job, then marks it seen. */
-  private async addAlone([p]: Pending[], deadline: AddDeadline): Promise<void> {
-    if (!p) return;
+  private async addAlone(p: Pending, deadline: AddDeadline): Promise<void> {
     const add = () => p.queue.add(p.name, p.data, p.opts);
     try {
       try {
