@@ -27,7 +27,12 @@ export type ItemVerdict =
   | { readonly kind: "done" }
   | {
       readonly kind: "again";
-      readonly delayMs: number;
+      /**
+       * When to try again, as a clock time: the item's own job is added only once the whole batch
+       * is done, so a delay taken at the try would put it late by however long the others took
+       * (paced sends of two batches would then bunch up).
+       */
+      readonly untilMs: number;
       /** Attempts the item's own job may still make, and how many it made in the batch. */
       readonly attempts: number;
       readonly attemptsBefore: number;
@@ -113,7 +118,11 @@ function ownJob(
     {
       name: item.name,
       data: withAttemptsBefore(item.data, verdict.attemptsBefore),
-      opts: { ...opts, attempts: verdict.attempts, delay: Math.max(0, Math.round(verdict.delayMs)) },
+      opts: {
+        ...opts,
+        attempts: verdict.attempts,
+        delay: Math.max(0, Math.round(verdict.untilMs - Date.now())),
+      },
     },
   ];
 }
@@ -130,7 +139,8 @@ export function afterFailure(
   if (permanent || attempts <= 1) {
     return { kind: "failed", reason: error.message, ...(kept === undefined ? {} : { data: kept }) };
   }
-  return { kind: "again", delayMs: backoff(1, undefined, error), attempts: attempts - 1, attemptsBefore: 1 };
+  const untilMs = Date.now() + backoff(1, undefined, error);
+  return { kind: "again", untilMs, attempts: attempts - 1, attemptsBefore: 1 };
 }
 
 /**

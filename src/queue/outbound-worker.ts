@@ -76,7 +76,7 @@ function itemRunner(send: OutboundWorkerOptions["send"], backoff: ReturnType<typ
     } catch (err) {
       if (err instanceof NotYet) {
         // Its number's pace: its own job waits for the slot, no attempt counted.
-        return { kind: "again", delayMs: err.untilMs - Date.now(), attempts, attemptsBefore: 0 };
+        return { kind: "again", untilMs: err.untilMs, attempts, attemptsBefore: 0 };
       }
       return afterFailure(err, attempts, backoff, err instanceof PermanentFailure, kept);
     }
