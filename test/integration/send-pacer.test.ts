@@ -1,6 +1,7 @@
 /**
  * The pacer's Lua script on the machine's Redis: a burst, then one slot per interval; a booked slot
- * answered again with the time left and taken once when it has come; numbers and gateways apart;
+ * answered again with the time left and taken once when it has come; a slot taken late spread at
+ * the pace; numbers and gateways apart;
  * keys with a bounded life. And awaitSlot: a long wait parks (NotYet), a short one is waited.
  */
 import { Redis } from "ioredis";
@@ -37,6 +38,28 @@ describe("RedisSendPacer", () => {
     expect(await pacer.take("gw", "+1555", PACE, "late", T0 + 500)).toBe(0);
     // The next one queues behind the booked slot, not beside it.
     expect(await pacer.take("gw", "+1555", PACE, "next", T0 + 500)).toBe(500);
+  });
+
+  it("lets a slot taken late go only when the sends made leave room, not together with the ones after it", async () => {
+    const pacer = new RedisSendPacer(redis, uniquePrefix("pacer"));
+    const take = (slot: string, at: number) => pacer.take("gw", "+1555", PACE, slot, T0 + at);
+    const booked: number[] = [];
+    for (let i = 0; i < 8; i++) booked.push(await take(`s${i}`, 0));
+    expect(booked).toEqual([0, 0, 0, 500, 1000, 1500, 2000, 2500]);
+    // On time, the sends made hold nothing up.
+    expect(await take("s3", 500)).toBe(0);
+    // s4 to s7 woken together at s7's time: the burst's room is there, the rest is paced again.
+    const late = [
+      await take("s4", 2500),
+      await take("s5", 2500),
+      await take("s6", 2500),
+      await take("s7", 2500),
+    ];
+    expect(late).toEqual([0, 0, 0, 500]);
+    expect(await take("s7", 2900)).toBe(100);
+    expect(await take("s7", 3000)).toBe(0);
+    // A new send waits for the room the late ones took (it would have gone at once before).
+    expect(await take("s8", 3000)).toBe(500);
   });
 
   it("keeps a pace above 1,000/s: slots a fraction of a millisecond apart, not one", async () => {
