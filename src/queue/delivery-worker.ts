@@ -12,7 +12,6 @@
  */
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import pLimit from "p-limit";
 import type { Logger } from "../core/logger.js";
 import { type LinkState, PermanentFailure } from "../core/ports.js";
 import { BATCH_JOB_NAME, type BatchItem } from "./batch-job.js";
@@ -26,6 +25,7 @@ import {
 } from "./batch-runner.js";
 import { bullPrefix, toXmppQueueName } from "./names.js";
 import { backoffStrategy } from "./retry.js";
+import { SendBound } from "./send-bound.js";
 
 export interface DeliveryWorkerOptions {
   readonly gatewayId: string;
@@ -53,9 +53,9 @@ function deliveryProcessor(
   o: DeliveryWorkerOptions,
   queue: Queue,
   backoff: ReturnType<typeof backoffStrategy>,
+  bound: SendBound,
 ) {
-  const limit = pLimit(o.concurrency ?? 200);
-  const deliverOne = (jobId: string, data: unknown) => limit(() => o.deliver(jobId, data));
+  const deliverOne = (jobId: string, data: unknown) => bound.run(() => o.deliver(jobId, data));
   const runItem = async (item: BatchItem, attempts: number): Promise<ItemVerdict> => {
     try {
       await deliverOne(item.id, item.data);
@@ -91,7 +91,8 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
     prefix: bullPrefix(o.prefix),
   });
   queue.on("error", () => {});
-  const deliver = deliveryProcessor(o, queue, backoff);
+  const bound = new SendBound(o.concurrency ?? 200);
+  const deliver = bound.processor(deliveryProcessor(o, queue, backoff, bound));
 
   const worker = new Worker(toXmppQueueName(o.gatewayId), deliver, {
     connection: o.workerRedis,
@@ -103,6 +104,7 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
     ...(o.stalledIntervalMs === undefined ? {} : { stalledInterval: o.stalledIntervalMs }),
     settings: { backoffStrategy: backoff },
   });
+  bound.keep(worker); // takes another job only while the bound has room (send-bound.ts)
   worker.on("error", (err) => log.error({ err: { message: err.message } }, "delivery worker error"));
   worker.on("paused", () => log.debug("delivery worker paused"));
   worker.on("resumed", () => log.debug("delivery worker resumed"));

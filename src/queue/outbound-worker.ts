@@ -9,7 +9,6 @@
  */
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import pLimit from "p-limit";
 import type { Logger } from "../core/logger.js";
 import type { OutboundResult } from "../core/pipeline/send.js";
 import { type JobHandle, NotYet, PermanentFailure } from "../core/ports.js";
@@ -25,6 +24,7 @@ import {
 } from "./batch-runner.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
 import { backoffStrategy } from "./retry.js";
+import { SendBound } from "./send-bound.js";
 
 export interface OutboundWorkerOptions {
   readonly gatewayId: string;
@@ -87,8 +87,8 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   const log = o.logger.child({ gateway: o.gatewayId, role: "worker" });
   const name = outboundQueueName(o.gatewayId);
   const backoff = backoffStrategy({ baseMs: o.backoffMs, maxMs: o.maxBackoffMs });
-  const limit = pLimit(o.concurrency);
-  const send = (handle: JobHandle) => limit(() => o.send(handle));
+  const bound = new SendBound(o.concurrency);
+  const send = (handle: JobHandle) => bound.run(() => o.send(handle));
   const queue = new Queue(name, { connection: o.redis, prefix: bullPrefix(o.prefix) });
   queue.on("error", () => {});
   const runner = { queue, runItem: itemRunner(send, backoff) };
@@ -107,7 +107,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
       throw err;
     }
   };
-  const worker = new Worker(name, process, {
+  const worker = new Worker(name, bound.processor(process), {
     connection: o.redis,
     prefix: bullPrefix(o.prefix),
     ...BATCH_WORKER_OPTIONS,
@@ -116,6 +116,7 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     ...(o.stalledIntervalMs === undefined ? {} : { stalledInterval: o.stalledIntervalMs }),
     settings: { backoffStrategy: backoff },
   });
+  bound.keep(worker); // takes another job only while the bound has room (send-bound.ts)
   worker.on("error", (err) => log.error({ err: { message: err.message } }, "outbound worker error"));
   worker.on("closed", () => void queue.close());
   return worker;

@@ -1,0 +1,65 @@
+/**
+ * A worker's bound on sends in flight (p-limit), over single jobs and batch items together, and
+ * the BullMQ worker's fetching kept to it.
+ *
+ * A batch job brings up to 100 sends. With BullMQ taking jobs up to a fixed concurrency, a
+ * backlog filled the bound's queue with whole batches: up to 100 times the concurrency messages
+ * waited in hand, their batches active (held under lock, exposed to the stall check, run again
+ * after a crash) for as long as their last item waited. Here the worker takes another job only
+ * while the bound's queue holds less than one bound's worth: its concurrency is set to the jobs
+ * it runs plus one while there is room, to those it runs when there is none (a finishing job then
+ * brings no next one). A job of single sends never waits in the queue, so single jobs run as
+ * before, up to `size` at once.
+ */
+import type { Job, Worker } from "bullmq";
+import pLimit from "p-limit";
+
+export class SendBound {
+  private readonly limit;
+  /** Jobs whose processor is running. */
+  private running = 0;
+  private worker: Pick<Worker, "concurrency"> | undefined;
+
+  constructor(private readonly size: number) {
+    this.limit = pLimit(size);
+  }
+
+  /** Runs `send` within the bound. */
+  run<T>(send: () => Promise<T>): Promise<T> {
+    const sent = this.limit(send);
+    this.adjust();
+    return sent.finally(() => this.adjust());
+  }
+
+  /** Messages waiting for a place in the bound. */
+  get waiting(): number {
+    return this.limit.pendingCount;
+  }
+
+  /** The processor for `worker`, counting the jobs it runs. */
+  processor<R>(process: (job: Job, token?: string) => Promise<R>) {
+    return async (job: Job, token?: string): Promise<R> => {
+      this.running++;
+      this.adjust();
+      try {
+        return await process(job, token);
+      } finally {
+        this.running--;
+        this.adjust();
+      }
+    };
+  }
+
+  /** Starts keeping `worker`'s fetching to the bound (its concurrency option is only the start). */
+  keep(worker: Pick<Worker, "concurrency">): void {
+    this.worker = worker;
+    this.adjust();
+  }
+
+  private adjust(): void {
+    if (this.worker === undefined) return;
+    const room = this.limit.pendingCount < this.size;
+    const want = room ? Math.min(this.size, this.running + 1) : Math.max(1, this.running);
+    if (this.worker.concurrency !== want) this.worker.concurrency = want;
+  }
+}
