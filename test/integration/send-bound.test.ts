@@ -1,6 +1,6 @@
 /**
  * The outbound worker takes jobs only while its send bound has room (send-bound.ts), on real
- * Redis and BullMQ: a backlog of batch jobs is taken one or two at a time, not up to the
+ * Redis and BullMQ: a backlog of batch jobs is taken a few ahead, not up to the
  * worker's concurrency with all their messages waiting in hand; single jobs still run up to the
  * bound at once; and every message is sent once.
  */
@@ -18,7 +18,8 @@ import { redisUrl, uniquePrefix } from "../harness/redis.js";
 import { silentLogger } from "../harness/silent-logger.js";
 import { waitFor } from "../harness/wait.js";
 
-const BOUND = 8;
+const BOUND = 20;
+const BATCHES = 16;
 
 /** A producer and queue on their own prefix; sends held until `release()`, counted by job id. */
 async function rig(name: string, batches: "always" | "never") {
@@ -77,26 +78,28 @@ describe("the outbound worker's send bound", () => {
     cleanup = undefined;
   });
 
-  it("takes a backlog of batches one or two at a time, not up to its concurrency, and sends each message once", async () => {
+  it("takes a backlog of batches a few ahead, not up to its concurrency, and sends each message once", async () => {
     const r = await rig("bound-batches", "always");
     const ids: string[] = [];
-    for (let b = 0; b < 6; b++) ids.push(...(await r.turn(`b${b}`, 5 * BOUND)));
-    expect(await r.queue.getWaitingCount()).toBe(6);
+    for (let b = 0; b < BATCHES; b++) ids.push(...(await r.turn(`b${b}`, 50)));
+    expect(await r.queue.getWaitingCount()).toBe(BATCHES);
     const worker = r.start();
     cleanup = async () => {
       r.release();
       await worker.close();
       await r.close();
     };
-    // The bound is full and holds more than a bound's worth waiting: the worker has what it can
-    // send. Taking jobs up to its concurrency (8), it would have all 6 batches active by now.
+    // The bound is full, and more than four bounds' worth wait once two batches are in: the worker
+    // has what it can send. Taking jobs up to its concurrency (20), it would have all 16 batches
+    // active by now (BullMQ takes them all before running the first); it takes 8 ahead, and one or
+    // two more while the first batches' messages join the bound's queue.
     await waitFor(() => r.sends.size >= BOUND || undefined, { description: "the bound full" });
     expect(r.sends.size).toBe(BOUND);
-    expect(await r.queue.getActiveCount()).toBeLessThanOrEqual(2);
-    expect(await r.queue.getWaitingCount()).toBeGreaterThanOrEqual(4);
+    expect(await r.queue.getActiveCount()).toBeLessThanOrEqual(12);
+    expect(await r.queue.getWaitingCount()).toBeGreaterThanOrEqual(BATCHES - 12);
 
     r.release();
-    await waitFor(async () => (await r.queue.getCompletedCount()) === 6 || undefined, {
+    await waitFor(async () => (await r.queue.getCompletedCount()) === BATCHES || undefined, {
       timeoutMs: 20_000,
       description: "every batch completed",
     });
