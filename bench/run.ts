@@ -14,6 +14,7 @@
  * name, on stderr), BENCH_CONCURRENCY (the gateway's queue.outboundConcurrency, 100),
  * BENCH_GATEWAY_ROOT (another checkout's build), BENCH_PACING=off (no pacer; default a pace per
  * sender number far above the run's), BENCH_SERVERS ("prosody,ejabberd"),
+ * BENCH_NODE_FLAGS (Node options for the gateway's processes, space-separated),
  * BENCH_CPU_PROF (a directory: profile the gateway with --cpu-prof), BENCH_HEAP_PROF (a directory:
  * --heap-prof), BENCH_SPLIT_WORKER=1 (the worker role in a second process; CPU and memory are
  * summed), XGW_PROSODY_NAGLE=on (run Prosody with its default Nagle setting instead of the
@@ -241,6 +242,7 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
   const file = join(dir, "gateway.yaml");
   writeFileSync(file, stringify(config));
   const profile = [
+    ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== ""),
     ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : []),
     ...(process.env.BENCH_HEAP_PROF ? ["--heap-prof", "--heap-prof-dir", process.env.BENCH_HEAP_PROF] : []),
   ];
