@@ -9,16 +9,11 @@ import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { OutboundMessage } from "../../src/core/adapter.js";
 import { PermanentError, RetryableError } from "../../src/core/errors.js";
-import { outboundJobId } from "../../src/core/pipeline/jobs.js";
 import { attemptsBefore, BATCH_JOB_NAME } from "../../src/queue/batch-job.js";
 import { BatchReaders } from "../../src/queue/batch-readers.js";
-import { outboundQueueName } from "../../src/queue/names.js";
-import { startOutboundWorker } from "../../src/queue/outbound-worker.js";
-import { Producer } from "../../src/queue/producer.js";
-import { outboundJob } from "../harness/outbound-job.js";
-import { redisUrl, uniquePrefix } from "../harness/redis.js";
+import { heldWorkerRig } from "../harness/held-worker.js";
+import { redisUrl } from "../harness/redis.js";
 import { scriptedAdapter } from "../harness/scripted-adapter.js";
-import { silentLogger } from "../harness/silent-logger.js";
 import { waitFor } from "../harness/wait.js";
 import { startWorkerRig, type WorkerRig } from "../harness/worker-rig.js";
 
@@ -163,51 +158,24 @@ describe("batch jobs (real Redis, the real outbound worker)", () => {
   });
 
   it("a batch found stalled twice (its worker died, the next one held up) is run again, not failed with its messages unsent", async () => {
-    const prefix = uniquePrefix("batch-stalls");
-    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
-    const workerRedis = new Redis(redisUrl(), { maxRetriesPerRequest: null });
-    const producer = new Producer(redis, {
-      prefix,
-      outboundAttempts: 3,
-      deliveryAttempts: 1,
-      keepCompleted: 10,
-      dedupTtlSeconds: 60,
-      batches: "always",
-    });
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const sends: string[] = [];
     // Every run of every message waits until released: each run of the batch stays active.
-    const worker = startOutboundWorker({
-      gatewayId: "sms",
-      send: async (job) => {
-        sends.push(job.id);
-        await held;
-        return { providerMessageIds: [`SM-${job.id}`], uncertainParts: 0 };
-      },
-      redis: workerRedis,
-      logger: silentLogger,
-      prefix,
+    const r = await heldWorkerRig({
+      name: "batch-stalls",
+      batches: "always",
       concurrency: 20,
-      backoffMs: 10,
-      maxBackoffMs: 20,
-      lockDurationMs: 400,
-      stalledIntervalMs: 100,
+      lock: { lockDurationMs: 400, stalledIntervalMs: 100 },
     });
-    const queue = new Queue(outboundQueueName("sms"), { connection: redis, prefix: `{${prefix}}` });
+    const { redis, prefix, queue } = r;
+    r.start();
     try {
-      await Promise.all(
-        ["a", "b"].map((s) => producer.enqueueOutbound(outboundJob(s), outboundJobId("alice@localhost", s))),
-      );
+      await r.turn("s", 2);
       const [batch] = await batchIds(queue);
       const key = `{${prefix}}:outbound-sms:${batch}`;
       try {
         // Two stalls: each time its lock is taken away, BullMQ's stalled check moves it back and
         // counts, and the worker takes it up again.
         for (const [n, count] of ["1", "2"].entries()) {
-          await waitFor(async () => sends.length >= 2 * (n + 1) && (await lockHeld(redis, `${key}:lock`)), {
+          await waitFor(async () => r.sendCount() >= 2 * (n + 1) && (await lockHeld(redis, `${key}:lock`)), {
             description: `run ${n + 1} of the batch under way`,
           });
           await redis.del(`${key}:lock`);
@@ -216,19 +184,14 @@ describe("batch jobs (real Redis, the real outbound worker)", () => {
           });
         }
       } finally {
-        release();
+        r.release();
       }
       await waitFor(async () => (await queue.getJobState(batch ?? "")) === "completed", {
         description: "the batch to complete",
       });
       expect((await queue.getJob(batch ?? ""))?.failedReason).toBeFalsy();
     } finally {
-      release();
-      await worker.close();
-      await queue.close();
-      await producer.close();
-      redis.disconnect();
-      workerRedis.disconnect();
+      await r.close();
     }
   });
 });
