@@ -45,7 +45,7 @@ end
 local sent = tonumber(redis.call('GET', KEYS[3])) or now
 if sent < now then sent = now end
 if sent - slack > now then return book(sent - slack) end
-redis.call('DEL', KEYS[2])
+if booked then redis.call('DEL', KEYS[2]) end
 redis.call('SET', KEYS[3], string.format('%.3f', sent + t), 'PX', math.ceil(sent + t - now) + 1000)
 return 0
 `;
