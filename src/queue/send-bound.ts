@@ -20,8 +20,8 @@ const WAITING_BOUNDS = 4;
 /**
  * Jobs the worker may take beyond those it runs, while there is room. At 1 the bench's outbound
  * cost 15% more gateway CPU and 35% more Redis CPU per message: batches shrank from 8 messages to
- * 5 (the worker took them one round trip at a time, found the queue empty twice as often and
- * waited). At 8 the bench's figures are those without the bound (32 Redis commands per message,
+ * 5 (the worker took them one round trip at a time, and found the queue empty and blocked on it
+ * far more often). At 8 the bench's figures are those without the bound (32 Redis commands per message,
  * batches of 8).
  */
 const FETCH_AHEAD = 8;
@@ -41,11 +41,6 @@ export class SendBound {
     const sent = this.limit(send);
     this.adjust();
     return sent.finally(() => this.adjust());
-  }
-
-  /** Messages waiting for a place in the bound. */
-  get waiting(): number {
-    return this.limit.pendingCount;
   }
 
   /** The processor for `worker`, counting the jobs it runs. */
