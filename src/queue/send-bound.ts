@@ -21,8 +21,8 @@ const WAITING_BOUNDS = 4;
  * Jobs the worker may take beyond those it runs, while there is room. At 1 the bench's outbound
  * cost 15% more gateway CPU and 35% more Redis CPU per message: batches shrank from 8 messages to
  * 5 (the worker took them one round trip at a time, and found the queue empty and blocked on it
- * far more often). At 8 the bench's figures are those without the bound (32 Redis commands per message,
- * batches of 8).
+ * far more often). At 8 the bench's figures are those without the bound (32 Redis commands per
+ * message, batches of 8).
  */
 const FETCH_AHEAD = 8;
 

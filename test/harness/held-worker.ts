@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import { outboundJobId } from "../../src/core/pipeline/jobs.js";
 import type { OutboundResult } from "../../src/core/pipeline/send.js";
 import type { JobHandle } from "../../src/core/ports.js";
-import { outboundQueueName } from "../../src/queue/names.js";
+import { bullPrefix, outboundQueueName } from "../../src/queue/names.js";
 import { startOutboundWorker } from "../../src/queue/outbound-worker.js";
 import { Producer } from "../../src/queue/producer.js";
 import { outboundJob } from "./outbound-job.js";
@@ -51,7 +51,7 @@ export async function heldWorkerRig(o: {
     dedupTtlSeconds: 60,
     batches: o.batches,
   });
-  const queue = new Queue(outboundQueueName("sms"), { connection: redis, prefix: `{${prefix}}` });
+  const queue = new Queue(outboundQueueName("sms"), { connection: redis, prefix: bullPrefix(prefix) });
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => {
     release = resolve;
