@@ -11,12 +11,14 @@
  * BENCH_DISTINCT (20000; 0 skips) and BENCH_DISTINCT_INBOUND (5000): the distinct-numbers
  * workloads, where every message goes to or comes from a number of its own, BENCH_WINDOW (1000 in
  * flight), BENCH_ONLY_DISTINCT=1 (just those), BENCH_COMMANDSTATS=1 (Redis commands per message by
- * name, on stderr), BENCH_CONCURRENCY (the gateway's queue.outboundConcurrency, 100),
+ * name, and bytes to and from Redis per message, on stderr), BENCH_CONCURRENCY (the gateway's queue.outboundConcurrency, 100),
  * BENCH_GATEWAY_ROOT (another checkout's build), BENCH_PACING=off (no pacer; default a pace per
  * sender number far above the run's), BENCH_SERVERS ("prosody,ejabberd"),
  * BENCH_NODE_FLAGS (Node options for the gateway's processes, space-separated),
  * BENCH_CPU_PROF (a directory: profile the gateway with --cpu-prof), BENCH_HEAP_PROF (a directory:
- * --heap-prof), BENCH_SPLIT_WORKER=1 (the worker role in a second process; CPU and memory are
+ * --heap-prof), BENCH_ALLOC_PROF (a directory, with
+ * BENCH_NODE_FLAGS="--import=./bench/lib/alloc-sampler.mjs": every allocation sampled, collected
+ * ones included), BENCH_SPLIT_WORKER=1 (the worker role in a second process; CPU and memory are
  * summed), XGW_PROSODY_NAGLE=on (run Prosody with its default Nagle setting instead of the
  * recommended off).
  */
@@ -328,13 +330,23 @@ function commandStats(r: Rig, reset: boolean): Map<string, number> {
   for (const m of cli("info", "commandstats").matchAll(/cmdstat_(\S+?):calls=(\d+)/g)) {
     stats.set(m[1] as string, Number(m[2]));
   }
+  // Bytes to and from Redis (reset with the counts), printed on their own line.
+  for (const m of cli("info", "stats").matchAll(/total_net_(input|output)_bytes:(\d+)/g)) {
+    stats.set(`bytes ${m[1]}`, Number(m[2]));
+  }
   if (reset) cli("config", "resetstat");
   return stats;
 }
 
 function printCommandStats(r: Rig, what: string, count: number) {
   if (process.env.BENCH_COMMANDSTATS !== "1") return;
-  const top = [...commandStats(r, true)].sort((a, b) => b[1] - a[1]).slice(0, 40);
+  const stats = commandStats(r, true);
+  const bytes = (dir: string) => fmt((stats.get(`bytes ${dir}`) ?? 0) / count, 0);
+  progress(`${what}, bytes per message to Redis ${bytes("input")}, from Redis ${bytes("output")}`);
+  const top = [...stats]
+    .filter(([c]) => !c.startsWith("bytes "))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 40);
   progress(
     `${what}, Redis commands per message: ${top.map(([c, n]) => `${c} ${fmt(n / count, 2)}`).join(", ")}`,
   );
