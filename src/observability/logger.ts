@@ -2,11 +2,13 @@
  * pino. JSON lines by default; "pretty" (pino-pretty: time, level, message and fields on one
  * readable line) for people at a terminal. Secrets never reach a log line in either form: known
  * secret values (component secrets, provider tokens) are scrubbed from every JSON line before it
- * is written or prettified, and the usual secret-bearing fields are redacted by name as well.
+ * is written or prettified, and the usual secret-bearing fields are redacted by name as well
+ * (redact-fields.ts).
  */
 import { createRequire } from "node:module";
 import { type Logger as PinoLogger, pino } from "pino";
 import type { Logger } from "../core/logger.js";
+import { redactFields, redactLine } from "./redact-fields.js";
 
 export type LogFormat = "json" | "pretty";
 
@@ -27,21 +29,6 @@ export type GatewayLogger = Logger & {
   readonly level: string;
   setLevel(level: string): void;
 };
-
-const REDACT_PATHS = [
-  "secret",
-  "password",
-  "authToken",
-  "authorization",
-  "*.secret",
-  "*.password",
-  "*.authToken",
-  "*.authorization",
-  "*.Authorization",
-  "headers.authorization",
-  "*.headers.authorization",
-  "*.headers.Authorization",
-];
 
 /** "json" or "pretty" for a log.format setting: "auto" is pretty only on a terminal. */
 export function resolveLogFormat(setting: "auto" | LogFormat, isTty: boolean): LogFormat {
@@ -81,14 +68,20 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
     {
       level: options.level,
       base: { name: "xmpp-gateway" },
-      redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
-      serializers: { err: pino.stdSerializers.err },
+      formatters: { log: redactLine },
+      serializers: { err: (err: unknown) => redactFields(pino.stdSerializers.err(err as Error)) },
       onChild: (child) => {
         children.add(new WeakRef(child));
       },
     },
     stream,
   );
+  // pino formats no child's bindings (it resets the bindings formatter for children), so they
+  // are redacted on the way in; children and theirs inherit this `child` from the root.
+  const pinoChild = root.child;
+  root.child = function redactedChild(this: PinoLogger, bindings, childOptions) {
+    return pinoChild.call(this, redactLine(bindings), childOptions);
+  } as typeof root.child;
   return Object.assign(root, {
     setLevel(level: string) {
       root.level = level;

@@ -42,6 +42,38 @@ describe("logger", () => {
     expect(out.match(/\[REDACTED\]/g)?.length).toBe(2);
   });
 
+  it("redacts secret-named fields by name at any case, nested, in arrays, bindings and errors", () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: "info",
+      secrets: [],
+      destination: { write: (l: string) => lines.push(l) },
+    });
+    const request = { url: "/x", headers: { Authorization: "Basic abc", accept: "json" } };
+    const payload = {
+      request,
+      accounts: [{ apiKey: "key-1", name: "a" }],
+      deep: { a: { b: { password: "p" } } },
+    };
+    const err = Object.assign(new Error("refused"), { authToken: "err-token" });
+    logger.child({ role: "worker", credentials: { PASSWORD: "bound-pw" } }).info(payload, "sent");
+    logger.error({ err }, "failed");
+    const [sent, failed] = lines.map((l) => JSON.parse(l));
+    expect(sent.request.headers).toEqual({ Authorization: "[REDACTED]", accept: "json" });
+    expect(sent.accounts).toEqual([{ apiKey: "[REDACTED]", name: "a" }]);
+    expect(sent.credentials).toEqual({ PASSWORD: "[REDACTED]" });
+    expect(sent.role).toBe("worker");
+    // Three levels of keys are looked at; the fourth (deep.a.b.password) is past them.
+    expect(sent.deep.a.b.password).toBe("p");
+    expect(failed.err.authToken).toBe("[REDACTED]");
+    expect(failed.err.message).toBe("refused");
+    expect(failed.err.stack).toContain("refused");
+    // The caller's objects are not changed.
+    expect(request.headers.Authorization).toBe("Basic abc");
+    expect(payload.accounts[0]?.apiKey).toBe("key-1");
+    expect(err.authToken).toBe("err-token");
+  });
+
   it("setLevel changes the level of the logger and of every child made before", () => {
     const lines: string[] = [];
     const logger = createLogger({
