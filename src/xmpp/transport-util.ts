@@ -1,14 +1,14 @@
 /** Small helpers of the XMPP transport: domains of JIDs, a bounded wait, stream error logs. */
 
 import type { Logger } from "../core/logger.js";
-import { parseJid } from "./jid.js";
+import { jidDomain } from "./jid.js";
 
 export function parentDomain(domain: string): string {
   return domain.slice(domain.indexOf(".") + 1) || domain;
 }
 
 export function addressedTo(to: string | undefined, domain: string): boolean {
-  return to !== undefined && parseJid(to)?.domain === domain.toLowerCase();
+  return to !== undefined && jidDomain(to) === domain.toLowerCase();
 }
 
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -46,7 +46,7 @@ export function logStreamError(log: Logger, domain: string, err: Error & { condi
  * so another component's traffic can arrive here. It is not ours to send: say so once per domain.
  */
 export function warnForeignOnce(seen: Set<string>, log: Logger, to: string | undefined): void {
-  const domain = parseJid(to ?? "")?.domain ?? "";
+  const domain = jidDomain(to ?? "") ?? "";
   if (seen.has(domain)) return;
   seen.add(domain);
   log.warn(
