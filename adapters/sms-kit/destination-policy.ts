@@ -94,7 +94,9 @@ export function classify(e164: string): Destination {
   let result: Destination = { type: "unknown", country: "001" };
   if (parsed) {
     const family = BY_CALLING_CODE[parsed.countryCallingCode];
-    const typed = parsed.isValid() ? parsed.getType() : undefined;
+    // With the "max" metadata a number is valid exactly when it has a type (libphonenumber's
+    // isValid is getType() !== undefined there), so one type lookup answers both.
+    const typed = parsed.getType();
     result = {
       type: family ?? (typed === undefined ? undefined : TYPE_NAMES[typed]) ?? "unknown",
       country: parsed.country ?? parsed.getPossibleCountries()[0] ?? "001",
