@@ -1,8 +1,8 @@
 /**
  * The per-user limiter's Lua script on a real Redis (its own server: one test flushes the script
  * cache): burst and refill of the per-minute bucket, the daily window, overrides, all-or-nothing
- * counting, resends counted once, bounded keys, one pipeline per event-loop turn, and a Redis that
- * lost its script cache.
+ * counting, resends counted once, bounded keys, one script call per event-loop turn (each check
+ * with its own time and its own errors), and a Redis that lost its script cache.
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -146,13 +146,12 @@ describe("Redis rate limiter", () => {
     expect(await redis.pttl(bucket)).toBeLessThanOrEqual(4000);
   });
 
-  it("sends the checks of one event-loop turn as one pipeline, one EVALSHA each", async () => {
-    const { limiter } = fresh();
-    await send(limiter, "warm@x", NOON); // the script is cached from here on
+  /** The script calls Redis runs while `work` runs (MONITOR, waited for with a marker). */
+  const scriptCalls = async (work: () => Promise<unknown>): Promise<string[]> => {
     const monitor = await redis.monitor();
     const commands: string[] = [];
     monitor.on("monitor", (_time: string, args: string[]) => commands.push(String(args[0]).toLowerCase()));
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => send(limiter, `u${i}@x`, NOON)));
+    await work();
     // MONITOR reports commands in the order Redis ran them, a little later: wait for one after ours.
     await redis.echo("limiter-test-end");
     await waitFor(() => commands.includes("echo"), {
@@ -160,9 +159,56 @@ describe("Redis rate limiter", () => {
       description: "the monitor to catch up",
     });
     monitor.disconnect();
+    return commands.filter((c) => c === "evalsha" || c === "eval");
+  };
+
+  it("sends the checks of one event-loop turn as one script call, 256 checks at most", async () => {
+    const { limiter } = fresh();
+    await send(limiter, "warm@x", NOON); // the script is cached from here on
+    let results: Awaited<ReturnType<typeof send>>[] = [];
+    const twenty = await scriptCalls(async () => {
+      results = await Promise.all(Array.from({ length: 20 }, (_, i) => send(limiter, `u${i}@x`, NOON)));
+    });
     expect(results.every((v) => v.ok)).toBe(true);
-    const calls = commands.filter((c) => c === "evalsha" || c === "eval");
-    expect(calls).toEqual(Array.from({ length: 20 }, () => "evalsha"));
+    expect(twenty).toEqual(["evalsha"]);
+    // 300 checks: two calls. Each check keeps its own verdict: the burst of 3 lets 3 of one
+    // user's 5 through, wherever the split falls.
+    const many = await scriptCalls(async () => {
+      results = await Promise.all(Array.from({ length: 300 }, (_, i) => send(limiter, `m${i % 60}@x`, NOON)));
+    });
+    expect(many).toEqual(["evalsha", "evalsha"]);
+    const byUser = new Map<number, boolean[]>();
+    results.forEach((v, i) => {
+      byUser.set(i % 60, [...(byUser.get(i % 60) ?? []), v.ok]);
+    });
+    for (const oks of byUser.values()) expect(oks).toEqual([true, true, true, false, false]);
+  });
+
+  it("keeps each check's own time and refuses only the check whose key Redis refuses", async () => {
+    const { prefix, limiter } = fresh();
+    const window = (id: string, endsAt: number): LimitRule[] => [
+      { kind: "window", id, limit: 1, endsAt, cost: 1 },
+    ];
+    const bucket = (id: string): LimitRule[] => [
+      { kind: "bucket", id, capacity: 1, msPerToken: 1000, cost: 1 },
+    ];
+    await limiter.take(bucket("t:b"), NOON);
+    // The bucket is empty at NOON; a check at NOON + 1 s in the same turn finds a token.
+    await redis.hset(`{${prefix}}:limit:t:broken`, "a", "1"); // a hash where a counter belongs
+    const [early, late, broken, fine] = await Promise.allSettled([
+      limiter.take(bucket("t:b"), NOON),
+      limiter.take(bucket("t:b"), NOON + 1000),
+      limiter.take(window("t:broken", NOON + 60_000), NOON),
+      limiter.take(window("t:fine", NOON + 60_000), NOON),
+    ]);
+    expect(early).toMatchObject({ status: "fulfilled", value: { ok: false, retryAfterMs: 1000 } });
+    expect(late).toMatchObject({ status: "fulfilled", value: { ok: true } });
+    expect(broken.status).toBe("rejected");
+    expect(String((broken as PromiseRejectedResult).reason)).toMatch(
+      /rate limit check failed in Redis: .*WRONGTYPE/,
+    );
+    expect(fine).toMatchObject({ status: "fulfilled", value: { ok: true } });
+    expect(await redis.get(`{${prefix}}:limit:t:fine`)).toBe("1");
   });
 
   it("loads the script again when Redis lost it (a restart), without counting twice", async () => {
