@@ -46,10 +46,23 @@ export class MessageMap implements MessageLog {
     providerMessageId: string,
     record: SentRecord,
   ): (replies: BatchReplies) => void {
-    const value = JSON.stringify(sentRecordSchema.parse({ ...record, sentAt: Date.now() }));
+    const { key, value, ttlSeconds } = this.recordEntry(gatewayId, providerMessageId, record);
     const at = batch.length;
-    batch.set(this.key(gatewayId, providerMessageId), value, "EX", this.ttlSeconds);
+    batch.set(key, value, "EX", ttlSeconds);
     return (replies) => void replyAt(replies, at);
+  }
+
+  /**
+   * The key, value and life `putIn` writes for the record, for a script that writes it along with
+   * other keys (sent-parts.ts), so both write the same thing.
+   */
+  recordEntry(
+    gatewayId: string,
+    providerMessageId: string,
+    record: SentRecord,
+  ): { readonly key: string; readonly value: string; readonly ttlSeconds: number } {
+    const value = JSON.stringify(sentRecordSchema.parse({ ...record, sentAt: Date.now() }));
+    return { key: this.key(gatewayId, providerMessageId), value, ttlSeconds: this.ttlSeconds };
   }
 
   /** The record, or undefined when unknown, expired or unreadable. */
@@ -119,6 +132,16 @@ export class MessageMap implements MessageLog {
     const at = batch.length;
     batch.getdel(this.earlyKey(gatewayId, providerMessageId, signer));
     return (replies) => parseJson(replyAt(replies, at));
+  }
+
+  /** The key of the report `signer` holds for the id (see holdEarly), for a script that takes it. */
+  earlyKeyOf(gatewayId: string, providerMessageId: string, signer?: string): string {
+    return this.earlyKey(gatewayId, providerMessageId, signer);
+  }
+
+  /** A held report's value (null when none) as `takeEarly` hands it over. */
+  readEarly(raw: unknown): unknown {
+    return parseJson(raw);
   }
 
   private earlyKey(gatewayId: string, providerMessageId: string, signer: string | undefined): string {

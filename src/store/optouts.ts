@@ -103,6 +103,16 @@ export class OptOutStore implements OptOuts {
     return (replies) => readOptOut(replyAt(replies, at));
   }
 
+  /** The pair's key, for a script that reads it along with other keys (sent-parts.ts). */
+  pairKey(gatewayId: string, ourNumber: string, theirNumber: string): string {
+    return this.key(gatewayId, ourNumber, theirNumber);
+  }
+
+  /** What the value of `pairKey` (as GET replies it, null when absent) means, as `get` reads it. */
+  readReply(raw: unknown): OptOut | undefined {
+    return readOptOut(raw);
+  }
+
   /**
    * Moves opt-outs of the old layout (a hash per our number) into per-pair keys, keeping their
    * times (an event already stored per pair wins if newer), and deletes the hashes. Idempotent;
