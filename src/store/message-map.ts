@@ -3,13 +3,12 @@
  * error stanzas). Records expire after a TTL; a message split into parts maps every part's id to
  * the same record and is reported delivered once every part is.
  *
- * The `...In(batch, ...)` methods queue their commands on a pipeline shared with other stores
- * (see batch.ts).
+ * The worker writes a record and takes an early report in the part ledger's script
+ * (sent-parts.ts), with this file's keys and encoding (`recordEntry`, `earlyKeyOf`, `readEarly`).
  */
-import type { ChainableCommander, Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { type SentRecord, sentRecordSchema } from "../core/pipeline/records.js";
 import type { MessageLog } from "../core/ports.js";
-import { type BatchReplies, replyAt } from "./batch.js";
 import { storeKey } from "./keys.js";
 
 export type { SentRecord } from "../core/pipeline/records.js";
@@ -39,22 +38,9 @@ export class MessageMap implements MessageLog {
     private readonly ttlSeconds: number,
   ) {}
 
-  /** Queues writing the record for `providerMessageId` on `batch`. */
-  putIn(
-    batch: ChainableCommander,
-    gatewayId: string,
-    providerMessageId: string,
-    record: SentRecord,
-  ): (replies: BatchReplies) => void {
-    const { key, value, ttlSeconds } = this.recordEntry(gatewayId, providerMessageId, record);
-    const at = batch.length;
-    batch.set(key, value, "EX", ttlSeconds);
-    return (replies) => void replyAt(replies, at);
-  }
-
   /**
-   * The key, value and life `putIn` writes for the record, for a script that writes it along with
-   * other keys (sent-parts.ts), so both write the same thing.
+   * The key, value and life of the record for `providerMessageId`, for the part ledger's script
+   * that writes it along with the part's id (sent-parts.ts); `get` reads it back.
    */
   recordEntry(
     gatewayId: string,
@@ -120,18 +106,6 @@ export class MessageMap implements MessageLog {
   /** The report `signer` holds for the id (see holdEarly), once. */
   async takeEarly(gatewayId: string, providerMessageId: string, signer?: string): Promise<unknown> {
     return parseJson(await this.redis.getdel(this.earlyKey(gatewayId, providerMessageId, signer)));
-  }
-
-  /** `takeEarly`, queued on `batch` (after the `putIn` of the record, so exactly one side takes it). */
-  takeEarlyIn(
-    batch: ChainableCommander,
-    gatewayId: string,
-    providerMessageId: string,
-    signer?: string,
-  ): (replies: BatchReplies) => unknown {
-    const at = batch.length;
-    batch.getdel(this.earlyKey(gatewayId, providerMessageId, signer));
-    return (replies) => parseJson(replyAt(replies, at));
   }
 
   /** The key of the report `signer` holds for the id (see holdEarly), for a script that takes it. */
