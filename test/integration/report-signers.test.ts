@@ -54,8 +54,9 @@ describe("delivery reports and their signers", () => {
     ...(account === undefined ? {} : { account }),
   });
   const put = async (sid: string, r: SentRecord) => {
-    const { key, value, ttlSeconds } = messageMap.recordEntry(GATEWAY, sid, r);
-    await redis.set(key, value, "EX", ttlSeconds);
+    const batch = redis.pipeline();
+    messageMap.putIn(batch, GATEWAY, sid, r);
+    await batch.exec();
   };
   const failed = (sid: string, signedBy?: string): InboundStatusEvent => ({
     kind: "status",
