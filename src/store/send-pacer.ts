@@ -11,51 +11,59 @@
  * on) would otherwise go together with the sends booked after it, and the provider would see more
  * than the pace in that second; instead it is booked the moment the sends made leave room.
  *
+ * The bookings asked for in one turn of the event loop are one script call (turn-script.ts), run
+ * in the order they were asked.
+ *
  * Keys (under the {prefix} hash tag, each with a TTL):
  * - `pace:<gateway>:<number>`: the number's theoretical arrival time (ms) of booked slots, gone
  *   when the bucket is full.
  * - `pace:sent:<gateway>:<number>`: the same over the sends made.
  * - `pace:slot:<gateway>:<slot>`: the time booked for one send, until it is taken (or a day later).
  */
-import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Pace, SendPacer } from "../core/ports.js";
 import { storeKey } from "./keys.js";
+import { TurnScript } from "./turn-script.js";
 
-// KEYS: the number's TAT of bookings, the slot's booking, the number's TAT of sends made. ARGV:
-// now (ms), ms per send (fractional above 1,000/s), burst. Times are kept to a thousandth of a ms
-// (Lua's tostring would keep 14 digits, an epoch in ms takes 13). Returns 0 (go now) or the whole
-// ms until the booked time, rounded up.
+// The body of one booking (turn-script.ts runs a turn's bookings in one call). KEYS: the
+// number's TAT of bookings, the slot's booking, the number's TAT of sends made. Fields (f[2]
+// ...): now (ms), ms per send (fractional above 1,000/s), burst. Times are kept to a thousandth
+// of a ms (Lua's tostring would keep 14 digits, an epoch in ms takes 13). Returns 0 (go now) or
+// the whole ms until the booked time, rounded up (and a 0 the runner's width asks for).
 const TAKE = `
-local now = tonumber(ARGV[1])
-local t = tonumber(ARGV[2])
-local slack = (tonumber(ARGV[3]) - 1) * t
+local tatKey, slotKey, sentKey = KEYS[base + 1], KEYS[base + 2], KEYS[base + 3]
+local now = tonumber(f[2])
+local t = tonumber(f[3])
+local slack = (tonumber(f[4]) - 1) * t
 local function book(at)
-  redis.call('SET', KEYS[2], string.format('%.3f', at), 'PX', math.ceil(at - now) + 86400000)
-  return math.ceil(at - now)
+  redis.call('SET', slotKey, string.format('%.3f', at), 'PX', math.ceil(at - now) + 86400000)
+  return math.ceil(at - now), 0
 end
-local booked = tonumber(redis.call('GET', KEYS[2]))
-if booked and booked > now then return math.ceil(booked - now) end
+local booked = tonumber(redis.call('GET', slotKey))
+if booked and booked > now then return math.ceil(booked - now), 0 end
 if not booked then
-  local tat = tonumber(redis.call('GET', KEYS[1])) or now
+  local tat = tonumber(redis.call('GET', tatKey)) or now
   if tat < now then tat = now end
-  redis.call('SET', KEYS[1], string.format('%.3f', tat + t), 'PX', math.ceil(tat + t - now) + 1000)
+  redis.call('SET', tatKey, string.format('%.3f', tat + t), 'PX', math.ceil(tat + t - now) + 1000)
   if tat - slack > now then return book(tat - slack) end
 end
-local sent = tonumber(redis.call('GET', KEYS[3])) or now
+local sent = tonumber(redis.call('GET', sentKey)) or now
 if sent < now then sent = now end
 if sent - slack > now then return book(sent - slack) end
-if booked then redis.call('DEL', KEYS[2]) end
-redis.call('SET', KEYS[3], string.format('%.3f', sent + t), 'PX', math.ceil(sent + t - now) + 1000)
-return 0
+if booked then redis.call('DEL', slotKey) end
+redis.call('SET', sentKey, string.format('%.3f', sent + t), 'PX', math.ceil(sent + t - now) + 1000)
+return 0, 0
 `;
-const TAKE_SHA = createHash("sha1").update(TAKE).digest("hex");
 
 export class RedisSendPacer implements SendPacer {
+  private readonly script: TurnScript;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.script = new TurnScript(redis, "pacing", TAKE, 2);
+  }
 
   async take(gatewayId: string, number: string, pace: Pace, slot: string, now: number): Promise<number> {
     const keys = [
@@ -63,16 +71,10 @@ export class RedisSendPacer implements SendPacer {
       storeKey(this.prefix, "pace", "slot", gatewayId, slot),
       storeKey(this.prefix, "pace", "sent", gatewayId, number),
     ];
-    const args = [Math.floor(now), msPerSend(pace), Math.max(1, Math.floor(pace.burst))];
-    let reply: unknown;
-    try {
-      reply = await this.redis.evalsha(TAKE_SHA, 3, ...keys, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-      reply = await this.redis.eval(TAKE, 3, ...keys, ...args);
-    }
-    if (typeof reply !== "number") throw new Error(`unexpected pacing reply ${JSON.stringify(reply)}`);
-    return reply;
+    const fields = [Math.floor(now), msPerSend(pace), Math.max(1, Math.floor(pace.burst))];
+    const [wait] = await this.script.run(keys, fields);
+    if (typeof wait !== "number") throw new Error(`unexpected pacing reply ${JSON.stringify(wait)}`);
+    return wait;
   }
 }
 

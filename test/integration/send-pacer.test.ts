@@ -1,7 +1,7 @@
 /**
  * The pacer's Lua script on the machine's Redis: a burst, then one slot per interval; a booked slot
  * answered again with the time left and taken once when it has come; a slot taken late spread at
- * the pace; numbers and gateways apart;
+ * the pace; one turn's bookings in one script call, in order; numbers and gateways apart;
  * keys with a bounded life. And awaitSlot: a long wait parks (NotYet), a short one is waited.
  */
 import { Redis } from "ioredis";
@@ -10,6 +10,7 @@ import { awaitSlot, paceOf } from "../../src/core/pipeline/pacing.js";
 import { NotYet, type Pace } from "../../src/core/ports.js";
 import { RedisSendPacer } from "../../src/store/send-pacer.js";
 import { redisUrl, uniquePrefix } from "../harness/redis.js";
+import { waitFor } from "../harness/wait.js";
 
 const T0 = Date.UTC(2030, 0, 1, 12);
 const PACE: Pace = { perSecond: 2, burst: 3 };
@@ -28,6 +29,26 @@ describe("RedisSendPacer", () => {
     const waits: number[] = [];
     for (let i = 0; i < 6; i++) waits.push(await pacer.take("gw", "+15550001111", PACE, `j${i}`, T0));
     expect(waits).toEqual([0, 0, 0, 500, 1000, 1500]);
+  });
+
+  it("books the sends of one event-loop turn in one script call, in the order they were asked", async () => {
+    const pacer = new RedisSendPacer(redis, uniquePrefix("pacer"));
+    await pacer.take("gw", "+15550002222", PACE, "warm", T0); // the script is cached from here on
+    const monitor = await redis.monitor();
+    const commands: string[] = [];
+    monitor.on("monitor", (_time: string, args: string[]) => commands.push(String(args[0]).toLowerCase()));
+    const waits = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => pacer.take("gw", "+15550002222", PACE, `t${i}`, T0)),
+    );
+    // MONITOR reports commands a little later: wait for one sent after ours.
+    await redis.echo("pacer-test-end");
+    await waitFor(() => commands.includes("echo"), {
+      timeoutMs: 5_000,
+      description: "the monitor to catch up",
+    });
+    monitor.disconnect();
+    expect(waits).toEqual([0, 0, 500, 1000, 1500, 2000]);
+    expect(commands.filter((c) => c === "evalsha" || c === "eval")).toEqual(["evalsha"]);
   });
 
   it("answers a booked slot with the time left, lets it go once it has come, and books no second slot for it", async () => {
