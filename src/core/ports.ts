@@ -91,7 +91,7 @@ export interface PartLedger {
   /**
    * After the provider accepted a part, in one round trip: its id replaces the claim, the message
    * log gets `record`, and a report that came early (signed by `record.account`) is taken.
-   * `confirm` throws when the id or the record was not written.
+   * It rejects, or `confirm` throws, when the id or the record was not written.
    */
   recordSent(
     job: JobKey,

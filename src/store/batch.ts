@@ -1,7 +1,7 @@
 /**
- * Store commands batched into one pipeline: a store's `...In(batch, ...)` method queues its
- * commands on `batch` and returns a function that reads its own replies out of `batch.exec()`.
- * The outbound worker uses this to make one round trip of several stores' commands.
+ * Store commands batched into one pipeline: a store queues its commands on `batch` and keeps a
+ * function that reads its own replies out of `batch.exec()` (tick-batch.ts). The outbound worker
+ * uses this to make one round trip of several jobs' commands.
  */
 
 /** What `exec()` of a pipeline resolves to: one [error, reply] per queued command, in order. */

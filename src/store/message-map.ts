@@ -3,13 +3,12 @@
  * error stanzas). Records expire after a TTL; a message split into parts maps every part's id to
  * the same record and is reported delivered once every part is.
  *
- * The `...In(batch, ...)` methods queue their commands on a pipeline shared with other stores
- * (see batch.ts).
+ * The worker writes a record and takes an early report in the part ledger's script
+ * (sent-parts.ts), with this file's keys and encoding (`recordEntry`, `earlyKeyOf`, `readEarly`).
  */
-import type { ChainableCommander, Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { type SentRecord, sentRecordSchema } from "../core/pipeline/records.js";
 import type { MessageLog } from "../core/ports.js";
-import { type BatchReplies, replyAt } from "./batch.js";
 import { storeKey } from "./keys.js";
 
 export type { SentRecord } from "../core/pipeline/records.js";
@@ -39,17 +38,17 @@ export class MessageMap implements MessageLog {
     private readonly ttlSeconds: number,
   ) {}
 
-  /** Queues writing the record for `providerMessageId` on `batch`. */
-  putIn(
-    batch: ChainableCommander,
+  /**
+   * The key, value and life of the record for `providerMessageId`, for the part ledger's script
+   * that writes it along with the part's id (sent-parts.ts); `get` reads it back.
+   */
+  recordEntry(
     gatewayId: string,
     providerMessageId: string,
     record: SentRecord,
-  ): (replies: BatchReplies) => void {
+  ): { readonly key: string; readonly value: string; readonly ttlSeconds: number } {
     const value = JSON.stringify(sentRecordSchema.parse({ ...record, sentAt: Date.now() }));
-    const at = batch.length;
-    batch.set(this.key(gatewayId, providerMessageId), value, "EX", this.ttlSeconds);
-    return (replies) => void replyAt(replies, at);
+    return { key: this.key(gatewayId, providerMessageId), value, ttlSeconds: this.ttlSeconds };
   }
 
   /** The record, or undefined when unknown, expired or unreadable. */
@@ -109,16 +108,14 @@ export class MessageMap implements MessageLog {
     return parseJson(await this.redis.getdel(this.earlyKey(gatewayId, providerMessageId, signer)));
   }
 
-  /** `takeEarly`, queued on `batch` (after the `putIn` of the record, so exactly one side takes it). */
-  takeEarlyIn(
-    batch: ChainableCommander,
-    gatewayId: string,
-    providerMessageId: string,
-    signer?: string,
-  ): (replies: BatchReplies) => unknown {
-    const at = batch.length;
-    batch.getdel(this.earlyKey(gatewayId, providerMessageId, signer));
-    return (replies) => parseJson(replyAt(replies, at));
+  /** The key of the report `signer` holds for the id (see holdEarly), for a script that takes it. */
+  earlyKeyOf(gatewayId: string, providerMessageId: string, signer?: string): string {
+    return this.earlyKey(gatewayId, providerMessageId, signer);
+  }
+
+  /** A held report's value (null when none) as `takeEarly` hands it over. */
+  readEarly(raw: unknown): unknown {
+    return parseJson(raw);
   }
 
   private earlyKey(gatewayId: string, providerMessageId: string, signer: string | undefined): string {

@@ -14,10 +14,9 @@
  * life); `migrateLegacy` (run at start-up) moves those into this shape once, then notes it in
  * `{prefix}:optout-layout`.
  */
-import type { ChainableCommander, Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { OptOuts } from "../core/ports.js";
-import { type BatchReplies, replyAt } from "./batch.js";
 import { hashTagPrefix, storeKey } from "./keys.js";
 
 const sourceSchema = z.enum(["inbound", "provider-error"]);
@@ -91,16 +90,14 @@ export class OptOutStore implements OptOuts {
     return readOptOut(await this.redis.get(this.key(gatewayId, ourNumber, theirNumber)));
   }
 
-  /** `get`, queued on `batch` (see `BatchReplies`). */
-  getIn(
-    batch: ChainableCommander,
-    gatewayId: string,
-    ourNumber: string,
-    theirNumber: string,
-  ): (replies: BatchReplies) => OptOut | undefined {
-    const at = batch.length;
-    batch.get(this.key(gatewayId, ourNumber, theirNumber));
-    return (replies) => readOptOut(replyAt(replies, at));
+  /** The pair's key, for a script that reads it along with other keys (sent-parts.ts). */
+  pairKey(gatewayId: string, ourNumber: string, theirNumber: string): string {
+    return this.key(gatewayId, ourNumber, theirNumber);
+  }
+
+  /** What the value of `pairKey` (as GET replies it, null when absent) means, as `get` reads it. */
+  readReply(raw: unknown): OptOut | undefined {
+    return readOptOut(raw);
   }
 
   /**

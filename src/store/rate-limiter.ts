@@ -16,18 +16,18 @@ import { storeKey } from "./keys.js";
 import { TurnScript } from "./turn-script.js";
 
 // The body of one check (turn-script.ts runs a turn's checks in one call). KEYS: one per rule,
-// then the "counted once" marker if it has one. Fields (f[2] ...): now (ms), rule count n, 1 when
+// then the "counted once" marker if it has one. Fields (f[1] ...): now (ms), rule count n, 1 when
 // it has a marker, marker TTL (s), then per rule its kind (b|w), capacity or limit, ms per token
 // or window end (epoch ms), and cost. Returns 0, 0, 0 when every rule had room (all counted),
 // else i, retry after ms (-1: never), used for the first rule without room (nothing counted).
 const TAKE = `
-local now, n = tonumber(f[2]), tonumber(f[3])
+local now, n = tonumber(f[1]), tonumber(f[2])
 local marker = nil
-if f[4] == '1' then marker = KEYS[base + n + 1] end
+if f[3] == '1' then marker = KEYS[base + n + 1] end
 if marker and redis.call('EXISTS', marker) == 1 then return 0, 0, 0 end
 local level = {}
 for i = 1, n do
-  local o = 6 + (i - 1) * 4
+  local o = 5 + (i - 1) * 4
   local key, kind, cap, p, cost = KEYS[base + i], f[o], tonumber(f[o + 1]), tonumber(f[o + 2]), tonumber(f[o + 3])
   if kind == 'b' then
     local s = redis.call('HMGET', key, 'tokens', 'at')
@@ -47,7 +47,7 @@ for i = 1, n do
   end
 end
 for i = 1, n do
-  local o = 6 + (i - 1) * 4
+  local o = 5 + (i - 1) * 4
   local key = KEYS[base + i]
   if f[o] == 'b' then
     redis.call('HSET', key, 'tokens', tostring(level[i][1]), 'at', tostring(level[i][2]))
@@ -57,7 +57,7 @@ for i = 1, n do
     redis.call('PEXPIREAT', key, f[o + 2])
   end
 end
-if marker then redis.call('SET', marker, '1', 'EX', f[5]) end
+if marker then redis.call('SET', marker, '1', 'EX', f[4]) end
 return 0, 0, 0
 `;
 

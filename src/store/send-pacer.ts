@@ -26,15 +26,15 @@ import { storeKey } from "./keys.js";
 import { TurnScript } from "./turn-script.js";
 
 // The body of one booking (turn-script.ts runs a turn's bookings in one call). KEYS: the
-// number's TAT of bookings, the slot's booking, the number's TAT of sends made. Fields (f[2]
+// number's TAT of bookings, the slot's booking, the number's TAT of sends made. Fields (f[1]
 // ...): now (ms), ms per send (fractional above 1,000/s), burst. Times are kept to a thousandth
 // of a ms (Lua's tostring would keep 14 digits, an epoch in ms takes 13). Returns 0 (go now) or
 // the whole ms until the booked time, rounded up (and a 0 the runner's width asks for).
 const TAKE = `
 local tatKey, slotKey, sentKey = KEYS[base + 1], KEYS[base + 2], KEYS[base + 3]
-local now = tonumber(f[2])
-local t = tonumber(f[3])
-local slack = (tonumber(f[4]) - 1) * t
+local now = tonumber(f[1])
+local t = tonumber(f[2])
+local slack = (tonumber(f[3]) - 1) * t
 local function book(at)
   redis.call('SET', slotKey, string.format('%.3f', at), 'PX', math.ceil(at - now) + 86400000)
   return math.ceil(at - now), 0

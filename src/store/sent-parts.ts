@@ -12,19 +12,45 @@
  *   by the failing attempt (MULTI: HSET, EXPIRE) on a connection that waits for Redis; read and
  *   consumed only by the claim script, so taking over an abandoned claim is one check-and-set.
  *
- * Each call is one round trip shared with the other jobs of the same event-loop turn
- * (tick-batch.ts): the opt-out check rides with the first claim, the message log's record and
- * early report with the id (the stores' `...In` methods, batch.ts).
+ * The two state changes of every send are each one Lua script for all the jobs of one event-loop
+ * turn (turn-script.ts): `open` reads the pair's opt-out (optouts.ts's key and reading) and claims
+ * part 0 (SET NX); `recordSent` replaces the claim with the provider's id, writes the message
+ * log's record and takes a report that came early (GETDEL, last: a failed script took none), with
+ * message-map.ts's keys and encoding. A worker running 100 jobs gets their provider answers in
+ * the same turn: one script call for all of their records instead of three commands each.
+ * Later parts are claimed with a plain SET NX on a pipeline per turn (tick-batch.ts). A claim that
+ * fails (a retried job) costs one more round trip, the claim script, to see what the earlier
+ * attempt left.
  */
-import type { ChainableCommander, Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { CLAIMED, type PartState, stateOf } from "../core/pipeline/part-state.js";
 import type { SentRecord } from "../core/pipeline/records.js";
 import type { JobKey, PartLedger } from "../core/ports.js";
-import { type BatchReplies, replyAt } from "./batch.js";
+import { replyAt } from "./batch.js";
 import { storeKey } from "./keys.js";
 import type { MessageMap } from "./message-map.js";
 import type { OptOutStore } from "./optouts.js";
 import { TickBatch } from "./tick-batch.js";
+import { TurnScript } from "./turn-script.js";
+
+// One job's open (turn-script.ts). KEYS: the pair's opt-out, part 0. Fields: our claim, ttl
+// seconds. Returns the opt-out's value (false: none) and 1 when the claim was stored, else 0.
+// The opt-out is read first, so a failed read leaves no claim behind.
+const OPEN = `
+local optout = redis.call('GET', KEYS[base + 1])
+if redis.call('SET', KEYS[base + 2], f[1], 'EX', f[2], 'NX') then return optout, 1 end
+return optout, 0
+`;
+
+// One part's record (turn-script.ts). KEYS: the part, the message log's record, the early
+// report. Fields: the part's ttl, the record's ttl (seconds). Raw: the provider's id, the record
+// (JSON). Returns the early report (false: none) and 0. Taking the report is the last step: when
+// the script fails, the report is still held for the report's own side.
+const RECORD_SENT = `
+redis.call('SET', KEYS[base + 1], raw[1], 'EX', f[1])
+redis.call('SET', KEYS[base + 2], raw[2], 'EX', f[2])
+return redis.call('GETDEL', KEYS[base + 3]), 0
+`;
 
 // A part another attempt holds (SET NX failed). KEYS: the part, the job's notes. ARGV: our
 // claim, ttl seconds. Returns {"claimed"} when the part is ours (our own claim, replayed; or a
@@ -43,8 +69,10 @@ return {'held', cur, note or ''}
 `;
 
 export class SentParts implements PartLedger {
-  /** Every job's ledger commands of one event-loop turn share a pipeline (tick-batch.ts). */
+  /** Later parts' claims of one event-loop turn share a pipeline (tick-batch.ts). */
   private readonly ticks: TickBatch;
+  private readonly opens: TurnScript;
+  private readonly records: TurnScript;
 
   constructor(
     private readonly redis: Redis,
@@ -56,6 +84,8 @@ export class SentParts implements PartLedger {
     private readonly durable: Redis = redis,
   ) {
     this.ticks = new TickBatch(redis);
+    this.opens = new TurnScript(redis, "part ledger open", OPEN, 2);
+    this.records = new TurnScript(redis, "part ledger record", RECORD_SENT, 2);
   }
 
   async leaveNotes(job: JobKey, notes: ReadonlyMap<string, string>): Promise<void> {
@@ -73,18 +103,18 @@ export class SentParts implements PartLedger {
     job: JobKey & { readonly from: string; readonly to: string },
     claim: string,
   ): Promise<{ optedOut: boolean; state: PartState }> {
-    return this.ticks.run((batch) => {
-      const optedOut = this.optOuts.getIn(batch, job.gatewayId, job.from, job.to);
-      const claimed = this.claimIn(batch, job, 0, claim);
-      return async (replies) => {
-        const state = await claimed(replies);
-        return { optedOut: optedOut(replies) !== undefined, state };
-      };
-    });
+    const optOutKey = this.optOuts.pairKey(job.gatewayId, job.from, job.to);
+    const [optOut, stored] = await this.opens.run([optOutKey, this.key(job, 0)], [claim, this.ttlSeconds]);
+    const state = await this.settle(job, 0, claim, stored === 1);
+    return { optedOut: this.optOuts.readReply(optOut) !== undefined, state };
   }
 
   async claim(job: JobKey, part: number, claim: string): Promise<PartState> {
-    return this.ticks.run((batch) => this.claimIn(batch, job, part, claim));
+    return this.ticks.run((batch) => {
+      const at = batch.length;
+      batch.set(this.key(job, part), claim, "EX", this.ttlSeconds, "NX");
+      return (replies) => this.settle(job, part, claim, replyAt(replies, at) !== null);
+    });
   }
 
   async release(job: JobKey, part: number): Promise<void> {
@@ -97,45 +127,31 @@ export class SentParts implements PartLedger {
     providerMessageId: string,
     record: SentRecord,
   ): Promise<{ early: unknown; confirm(): void }> {
-    return this.ticks.run((batch) => {
-      const at = batch.length;
-      batch.set(this.key(job, part), providerMessageId, "EX", this.ttlSeconds);
-      const mapped = this.messageMap.putIn(batch, job.gatewayId, providerMessageId, record);
-      const early = this.messageMap.takeEarlyIn(batch, job.gatewayId, providerMessageId, record.account);
-      return (replies) => ({
-        early: early(replies),
-        confirm: () => {
-          replyAt(replies, at);
-          mapped(replies);
-        },
-      });
-    });
+    const entry = this.messageMap.recordEntry(job.gatewayId, providerMessageId, record);
+    const earlyKey = this.messageMap.earlyKeyOf(job.gatewayId, providerMessageId, record.account);
+    // A failed script rejects here: it wrote nothing that counts and took no report.
+    const [early] = await this.records.run(
+      [this.key(job, part), entry.key, earlyKey],
+      [this.ttlSeconds, entry.ttlSeconds],
+      [providerMessageId, entry.value],
+    );
+    return { early: this.messageMap.readEarly(early), confirm: () => undefined };
   }
 
   /**
-   * Queues the claim of a part on `batch`. Reading the replies costs one more round trip (the
-   * claim script) only when the claim failed (a retried job), to see what the earlier attempt
-   * left.
+   * Where a part stands after its claim: ours when the claim was stored, else what the earlier
+   * attempt left (the claim script, one more round trip; only a retried job pays it).
    *
    * `claim` is unique per attempt: when Redis fails after storing it but before answering, the
-   * client replays the SET, and finding our own claim then is not a crashed earlier attempt.
+   * client replays the command, and finding our own claim then is not a crashed earlier attempt.
    */
-  private claimIn(
-    batch: ChainableCommander,
-    job: JobKey,
-    part: number,
-    claim: string,
-  ): (replies: BatchReplies) => Promise<PartState> {
+  private async settle(job: JobKey, part: number, claim: string, stored: boolean): Promise<PartState> {
+    if (stored) return CLAIMED;
     const key = this.key(job, part);
-    const at = batch.length;
-    batch.set(key, claim, "EX", this.ttlSeconds, "NX");
-    return async (replies) => {
-      if (replyAt(replies, at) !== null) return CLAIMED;
-      const reply = await this.redis.eval(CLAIM, 2, key, this.notesKey(job), claim, this.ttlSeconds);
-      const [verdict, stored, note] = Array.isArray(reply) ? reply.map(String) : [];
-      if (verdict === "claimed") return CLAIMED;
-      return stateOf(stored || undefined, note || undefined);
-    };
+    const reply = await this.redis.eval(CLAIM, 2, key, this.notesKey(job), claim, this.ttlSeconds);
+    const [verdict, held, note] = Array.isArray(reply) ? reply.map(String) : [];
+    if (verdict === "claimed") return CLAIMED;
+    return stateOf(held || undefined, note || undefined);
   }
 
   private notesKey(job: JobKey): string {

@@ -5,10 +5,11 @@
  * Redis a command dispatch per message. Batched, a turn's uses are one EVALSHA (up to
  * MAX_PER_CALL uses each), and each use still gets its own answer and its own error.
  *
- * The script is written as the body of a Lua function `entry(base, f)`: `base` is the number of
- * KEYS the earlier uses took (its keys are KEYS[base + 1] ...), `f` the use's argument split at
- * commas, with f[1] its key count and f[2] ... the fields it was given. It returns `width`
- * values. A Redis error in one use (a key of the wrong type) fails that use only: the runner
+ * The script is written as the body of a Lua function `entry(base, f, raw)`: `base` is the number
+ * of KEYS the earlier uses took (its keys are KEYS[base + 1] ...), `f` the fields it was given
+ * (numbers and words without commas, packed into one argument and split again in Lua: an
+ * argument each cost more to encode than the work they carry), `raw` the values given as
+ * arguments of their own (any text, such as JSON). It returns `width` values. A Redis error in one use (a key of the wrong type) fails that use only: the runner
  * returns -1 and the error's text in its place, as separate calls would have.
  */
 import { createHash } from "node:crypto";
@@ -19,7 +20,8 @@ const MAX_PER_CALL = 256;
 
 interface Pending {
   readonly keys: readonly string[];
-  readonly arg: string;
+  /** The packed fields, then the raw values: the use's ARGV. */
+  readonly args: readonly string[];
   readonly resolve: (v: readonly unknown[]) => void;
   readonly reject: (e: Error) => void;
 }
@@ -28,15 +30,19 @@ type Reply = readonly [Error | null, unknown?];
 
 function runnerOf(body: string, width: number): string {
   return `
-local function entry(base, f)
+local function entry(base, f, raw)
 ${body}
 end
 local out = {}
 local base = 0
-for c = 1, #ARGV do
+local c = 1
+while c <= #ARGV do
   local f = {}
   for field in string.gmatch(ARGV[c], '[^,]+') do f[#f + 1] = field end
-  local r = {pcall(entry, base, f)}
+  local nkeys, nraw = tonumber(table.remove(f, 1)), tonumber(table.remove(f, 1))
+  local raw = {}
+  for i = 1, nraw do raw[i] = ARGV[c + i] end
+  local r = {pcall(entry, base, f, raw)}
   if r[1] then
     for i = 2, ${width + 1} do out[#out + 1] = r[i] end
   else
@@ -46,7 +52,8 @@ for c = 1, #ARGV do
     out[#out + 1] = tostring(e)
     for i = 3, ${width} do out[#out + 1] = 0 end
   end
-  base = base + tonumber(f[1])
+  base = base + nkeys
+  c = c + 1 + nraw
 end
 return out
 `;
@@ -69,11 +76,18 @@ export class TurnScript {
     this.sha = createHash("sha1").update(this.lua).digest("hex");
   }
 
-  /** Queues one use on this turn's call; resolves with its `width` values. */
-  run(keys: readonly string[], fields: readonly (string | number)[]): Promise<readonly unknown[]> {
-    const arg = [keys.length, ...fields].join(",");
+  /**
+   * Queues one use on this turn's call; resolves with its `width` values. `fields` must not
+   * contain commas (they are packed into one argument); `raw` may hold any text.
+   */
+  run(
+    keys: readonly string[],
+    fields: readonly (string | number)[],
+    raw: readonly string[] = [],
+  ): Promise<readonly unknown[]> {
+    const args = [[keys.length, raw.length, ...fields].join(","), ...raw];
     return new Promise((resolve, reject) => {
-      this.pending.push({ keys, arg, resolve, reject });
+      this.pending.push({ keys, args, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => void this.flush());
@@ -106,7 +120,7 @@ export class TurnScript {
     const pipeline = this.redis.pipeline();
     for (const call of calls) {
       const keys = call.flatMap((p) => p.keys);
-      const args = [...keys, ...call.map((p) => p.arg)];
+      const args = [...keys, ...call.flatMap((p) => p.args)];
       if (how === "evalsha") pipeline.evalsha(this.sha, keys.length, ...args);
       else pipeline.eval(this.lua, keys.length, ...args);
     }

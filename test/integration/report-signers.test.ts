@@ -54,9 +54,8 @@ describe("delivery reports and their signers", () => {
     ...(account === undefined ? {} : { account }),
   });
   const put = async (sid: string, r: SentRecord) => {
-    const batch = redis.pipeline();
-    messageMap.putIn(batch, GATEWAY, sid, r);
-    await batch.exec();
+    const { key, value, ttlSeconds } = messageMap.recordEntry(GATEWAY, sid, r);
+    await redis.set(key, value, "EX", ttlSeconds);
   };
   const failed = (sid: string, signedBy?: string): InboundStatusEvent => ({
     kind: "status",
