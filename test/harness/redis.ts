@@ -7,6 +7,8 @@
  */
 import { randomBytes } from "node:crypto";
 import net from "node:net";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll } from "vitest";
 import { freePort, LOOPBACK, waitForPortClosed } from "./ports.js";
 import { type ManagedProcess, makeTempDir, spawnManaged } from "./process.js";
 import { tail } from "./server-util.js";
@@ -148,4 +150,28 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
   const redis = new OwnRedis(port, dir, args, options.requirePass);
   await redis.start();
   return redis;
+}
+
+/**
+ * A redis-server of the test file's own (`startRedis`) and a client of it, started before the
+ * file's tests and stopped after them: for tests that flush its script cache, fill its memory or
+ * reset its command statistics.
+ */
+export function useOwnRedis(): { readonly redis: Redis } {
+  let server: TestRedis | undefined;
+  let client: Redis | undefined;
+  beforeAll(async () => {
+    server = await startRedis();
+    client = new Redis(server.url, { maxRetriesPerRequest: 3 });
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+  });
+  return {
+    get redis(): Redis {
+      if (!client) throw new Error("useOwnRedis: its Redis is there from beforeAll on");
+      return client;
+    },
+  };
 }

@@ -5,15 +5,15 @@
  * message log's record and takes an early report, each as one EVALSHA for all the jobs of one
  * event-loop turn, with the keys, lives and values the stores read.
  */
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Redis } from "ioredis";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CLAIMED, NEVER_SENT } from "../../src/core/pipeline/part-state.js";
 import type { SentRecord } from "../../src/core/pipeline/records.js";
 import { storeKey } from "../../src/store/keys.js";
 import { MessageMap } from "../../src/store/message-map.js";
 import { OptOutStore } from "../../src/store/optouts.js";
 import { SentParts } from "../../src/store/sent-parts.js";
-import { startRedis, type TestRedis, uniquePrefix } from "../harness/redis.js";
+import { uniquePrefix, useOwnRedis } from "../harness/redis.js";
 import { waitFor } from "../harness/wait.js";
 
 const GATEWAY = "sms";
@@ -42,16 +42,10 @@ async function commandCalls(redis: Redis): Promise<Record<string, number>> {
 }
 
 describe("part ledger scripts", () => {
-  let server: TestRedis;
+  const own = useOwnRedis();
   let redis: Redis;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url, { maxRetriesPerRequest: 3 });
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
+  beforeAll(() => {
+    redis = own.redis;
   });
 
   const fresh = () => {

@@ -4,8 +4,8 @@
  * counting, resends counted once, bounded keys, one script call per event-loop turn (each check
  * with its own time and its own errors), and a Redis that lost its script cache.
  */
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Redis } from "ioredis";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   type LimitRule,
   limitsOf,
@@ -14,7 +14,7 @@ import {
   type UserLimits,
 } from "../../src/core/rate-limits.js";
 import { RedisRateLimiter } from "../../src/store/rate-limiter.js";
-import { startRedis, type TestRedis, uniquePrefix } from "../harness/redis.js";
+import { uniquePrefix, useOwnRedis } from "../harness/redis.js";
 import { waitFor } from "../harness/wait.js";
 
 const LIMITS: UserLimits = {
@@ -29,16 +29,10 @@ const LIMITS: UserLimits = {
 const NOON = Date.UTC(2030, 0, 1, 12);
 
 describe("Redis rate limiter", () => {
-  let server: TestRedis;
+  const own = useOwnRedis();
   let redis: Redis;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url, { maxRetriesPerRequest: 3 });
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
+  beforeAll(() => {
+    redis = own.redis;
   });
 
   const fresh = () => {
