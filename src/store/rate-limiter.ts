@@ -77,8 +77,8 @@ export class RedisRateLimiter implements RateLimiter {
   async take(rules: readonly LimitRule[], now: number, once?: string): Promise<LimitVerdict> {
     const keys = rules.map((r) => storeKey(this.prefix, "limit", r.id));
     if (once !== undefined) keys.push(storeKey(this.prefix, "limit", "once", once));
-    const fields: (string | number)[] = [Math.floor(now), rules.length, once === undefined ? 0 : 1];
-    fields.push(ONCE_TTL_SECONDS);
+    const marked = once === undefined ? 0 : 1;
+    const fields: (string | number)[] = [Math.floor(now), rules.length, marked, ONCE_TTL_SECONDS];
     for (const r of rules) {
       if (r.kind === "bucket") fields.push("b", r.capacity, r.msPerToken, r.cost);
       else fields.push("w", r.limit, r.endsAt, r.cost);

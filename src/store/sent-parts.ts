@@ -129,7 +129,7 @@ export class SentParts implements PartLedger {
   ): Promise<{ early: unknown; confirm(): void }> {
     const entry = this.messageMap.recordEntry(job.gatewayId, providerMessageId, record);
     const earlyKey = this.messageMap.earlyKeyOf(job.gatewayId, providerMessageId, record.account);
-    // A failed script rejects here: it wrote nothing that counts and took no report.
+    // A failed script rejects here, having taken no report (GETDEL is its last step).
     const [early] = await this.records.run(
       [this.key(job, part), entry.key, earlyKey],
       [this.ttlSeconds, entry.ttlSeconds],

@@ -1,16 +1,18 @@
 /**
  * One Lua script call for all the uses of a script asked for in one turn of the event loop: the
- * per-user limiter checks every message, the pacer books a slot for every send, and a call per
- * use cost the gateway an ioredis command (its object, its encoded arguments, its reply) and
- * Redis a command dispatch per message. Batched, a turn's uses are one EVALSHA (up to
- * MAX_PER_CALL uses each), and each use still gets its own answer and its own error.
+ * per-user limiter checks every message, the pacer books a slot for every send and the part
+ * ledger opens and records every part, and a call (or command) per use cost the gateway an
+ * ioredis command (its object, its encoded arguments, its reply) and Redis a command dispatch
+ * per message. Batched, a turn's uses are one EVALSHA (up to MAX_PER_CALL uses each), and each
+ * use still gets its own answer and its own error.
  *
  * The script is written as the body of a Lua function `entry(base, f, raw)`: `base` is the number
  * of KEYS the earlier uses took (its keys are KEYS[base + 1] ...), `f` the fields it was given
  * (numbers and words without commas, packed into one argument and split again in Lua: an
  * argument each cost more to encode than the work they carry), `raw` the values given as
- * arguments of their own (any text, such as JSON). It returns `width` values. A Redis error in one use (a key of the wrong type) fails that use only: the runner
- * returns -1 and the error's text in its place, as separate calls would have.
+ * arguments of their own (any text, such as JSON). It returns `width` values. A Redis error in
+ * one use (a key of the wrong type) fails that use only: the runner returns -1 and the error's
+ * text in its place, as separate calls would have.
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -77,8 +79,9 @@ export class TurnScript {
   }
 
   /**
-   * Queues one use on this turn's call; resolves with its `width` values. `fields` must not
-   * contain commas (they are packed into one argument); `raw` may hold any text.
+   * Queues one use on this turn's call; resolves with its `width` values. A field must be
+   * neither empty nor contain a comma (they are packed into one argument); `raw` may hold any
+   * text.
    */
   run(
     keys: readonly string[],
