@@ -4,44 +4,39 @@
  * the pace; one turn's bookings in one script call, in order; numbers and gateways apart;
  * keys with a bounded life. And awaitSlot: a long wait parks (NotYet), a short one is waited.
  */
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { awaitSlot, paceOf } from "../../src/core/pipeline/pacing.js";
 import { NotYet, type Pace } from "../../src/core/ports.js";
 import { RedisSendPacer } from "../../src/store/send-pacer.js";
-import { redisUrl, uniquePrefix } from "../harness/redis.js";
+import { uniquePrefix, useOwnRedis } from "../harness/redis.js";
 import { waitFor } from "../harness/wait.js";
 
 const T0 = Date.UTC(2030, 0, 1, 12);
 const PACE: Pace = { perSecond: 2, burst: 3 };
 
 describe("RedisSendPacer", () => {
-  let redis: Redis;
-  beforeAll(() => {
-    redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
-  });
-  afterAll(async () => {
-    await redis.quit();
-  });
+  // A redis-server of its own: MONITOR sees every client's commands, and the other test files'
+  // pacers and limiters on the shared Redis would count as this file's script calls.
+  const own = useOwnRedis();
 
   it("lets a burst go, then books one slot per interval", async () => {
-    const pacer = new RedisSendPacer(redis, uniquePrefix("pacer"));
+    const pacer = new RedisSendPacer(own.redis, uniquePrefix("pacer"));
     const waits: number[] = [];
     for (let i = 0; i < 6; i++) waits.push(await pacer.take("gw", "+15550001111", PACE, `j${i}`, T0));
     expect(waits).toEqual([0, 0, 0, 500, 1000, 1500]);
   });
 
   it("books the sends of one event-loop turn in one script call, in the order they were asked", async () => {
-    const pacer = new RedisSendPacer(redis, uniquePrefix("pacer"));
+    const pacer = new RedisSendPacer(own.redis, uniquePrefix("pacer"));
     await pacer.take("gw", "+15550002222", PACE, "warm", T0); // the script is cached from here on
-    const monitor = await redis.monitor();
+    const monitor = await own.redis.monitor();
     const commands: string[] = [];
     monitor.on("monitor", (_time: string, args: string[]) => commands.push(String(args[0]).toLowerCase()));
     const waits = await Promise.all(
       Array.from({ length: 6 }, (_, i) => pacer.take("gw", "+15550002222", PACE, `t${i}`, T0)),
     );
     // MONITOR reports commands a little later: wait for one sent after ours.
-    await redis.echo("pacer-test-end");
+    await own.redis.echo("pacer-test-end");
     await waitFor(() => commands.includes("echo"), {
       timeoutMs: 5_000,
       description: "the monitor to catch up",
@@ -52,7 +47,7 @@ describe("RedisSendPacer", () => {
   });
 
   it("answers a booked slot with the time left, lets it go once it has come, and books no second slot for it", async () => {
-    const pacer = new RedisSendPacer(redis, uniquePrefix("pacer"));
+    const pacer = new RedisSendPacer(own.redis, uniquePrefix("pacer"));
     for (let i = 0; i < 3; i++) await pacer.take("gw", "+1555", PACE, `b${i}`, T0);
     expect(await pacer.take("gw", "+1555", PACE, "late", T0)).toBe(500);
     expect(await pacer.take("gw", "+1555", PACE, "late", T0 + 200)).toBe(300);
@@ -62,7 +57,7 @@ describe("RedisSendPacer", () => {
   });
 
   it("lets a slot taken late go only when the sends made leave room, not together with the ones after it", async () => {
-    const pacer = new RedisSendPacer(redis, uniquePrefix("pacer"));
+    const pacer = new RedisSendPacer(own.redis, uniquePrefix("pacer"));
     const take = (slot: string, at: number) => pacer.take("gw", "+1555", PACE, slot, T0 + at);
     const booked: number[] = [];
     for (let i = 0; i < 8; i++) booked.push(await take(`s${i}`, 0));
@@ -84,7 +79,7 @@ describe("RedisSendPacer", () => {
   });
 
   it("keeps a pace above 1,000/s: slots a fraction of a millisecond apart, not one", async () => {
-    const pacer = new RedisSendPacer(redis, uniquePrefix("pacer"));
+    const pacer = new RedisSendPacer(own.redis, uniquePrefix("pacer"));
     const fast = { perSecond: 4_000, burst: 1 };
     const waits: number[] = [];
     for (let i = 0; i < 100; i++) waits.push(await pacer.take("gw", "+1555", fast, `f${i}`, T0));
@@ -98,15 +93,15 @@ describe("RedisSendPacer", () => {
 
   it("keeps numbers and gateways apart, and its keys expire", async () => {
     const prefix = uniquePrefix("pacer");
-    const pacer = new RedisSendPacer(redis, prefix);
+    const pacer = new RedisSendPacer(own.redis, prefix);
     const one = { perSecond: 1, burst: 1 };
     expect(await pacer.take("gw", "+1", one, "a", T0)).toBe(0);
     expect(await pacer.take("gw", "+2", one, "b", T0)).toBe(0);
     expect(await pacer.take("other", "+1", one, "c", T0)).toBe(0);
     expect(await pacer.take("gw", "+1", one, "d", T0)).toBe(1000);
-    const keys = await redis.keys(`*${prefix}*pace*`);
+    const keys = await own.redis.keys(`*${prefix}*pace*`);
     expect(keys.length).toBeGreaterThan(0);
-    for (const k of keys) expect(await redis.pttl(k)).toBeGreaterThan(0);
+    for (const k of keys) expect(await own.redis.pttl(k)).toBeGreaterThan(0);
   });
 });
 
