@@ -5,12 +5,15 @@
  * call, and on loopback a write also runs the receiving side's TCP path, so they were the
  * largest cost of the bench's profile after the provider requests.
  *
- * The connection's socket is corked at its first write of a turn and uncorked when the turn's
- * synchronous work and promise continuations are done (process.nextTick), so the kernel gets
- * what the turn wrote as one writev. The bytes and their order are exactly what they would have
- * been; only the moment they leave moves, by at most the rest of the turn. Unlike ioredis'
- * enableAutoPipelining (which moves commands into pipelines and was reported to upset Bull's
- * scripts), nothing about the commands changes.
+ * The connection's socket is corked at its first write of a turn and uncorked in the turn's
+ * check phase (setImmediate), when every I/O callback of the turn and its promise continuations
+ * have run: so the commands issued for the provider answers (or stanzas) read in one poll phase
+ * leave together, not one write per callback as an uncork at process.nextTick gave. The bytes
+ * and their order are exactly what they would have been; only the moment they leave moves, by
+ * at most the rest of the turn (a write made in the check phase itself waits for the next turn's,
+ * which the pending immediate keeps from blocking in poll). Unlike ioredis' enableAutoPipelining
+ * (which moves commands into pipelines and was reported to upset Bull's scripts), nothing about
+ * the commands changes.
  *
  * ioredis makes a new socket for each reconnection and says so with "connect"; each new socket
  * is wrapped once.
@@ -33,7 +36,7 @@ function corkPerTurn(socket: Socket): void {
     if (!corked) {
       corked = true;
       this.cork();
-      process.nextTick(uncork);
+      setImmediate(uncork);
     }
     return write.apply(this, args);
   } as Socket["write"];

@@ -53,6 +53,27 @@ describe("coalesceWrites", () => {
     expect(replies).toEqual(Array.from({ length: 50 }, (_, i) => Math.floor(i / 5) + 1));
   });
 
+  it("sends the commands of several callbacks of one turn in one write (as provider answers read together)", async () => {
+    const r = await connected(true);
+    const writes = countWrites(socketOf(r));
+    // Three timers due together run in one timers phase, each callback with its own ticks.
+    const replies = await new Promise<string[]>((resolve, reject) => {
+      const asked: Promise<string>[] = [];
+      for (let i = 0; i < 3; i++) {
+        setTimeout(() => {
+          asked.push(r.echo(`cb${i}`));
+          if (asked.length === 3) Promise.all(asked).then(resolve, reject);
+        }, 1);
+      }
+      // Created across a millisecond boundary, the timers could fall due in different turns: held
+      // here until all three are due, they run in one timers phase.
+      const due = performance.now() + 3;
+      while (performance.now() < due);
+    });
+    expect(replies).toEqual(["cb0", "cb1", "cb2"]);
+    expect(writes.n).toBe(1);
+  });
+
   it("writes each turn on its own (a command is never held past its turn)", async () => {
     const r = await connected(true);
     const writes = countWrites(socketOf(r));
