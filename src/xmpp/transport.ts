@@ -175,15 +175,17 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
   }
 
   /**
-   * Stanzas sent in the same turn of the event loop (the deliveries whose Redis answers came in
-   * one read) leave in one socket write instead of one write each.
+   * Stanzas sent in the same turn of the event loop leave in one socket write instead of one
+   * write each: uncorked in the turn's check phase (setImmediate), so the deliveries of every
+   * Redis answer and webhook read in one poll phase go together, with one barrier ping behind
+   * them (at process.nextTick, each I/O callback's stanzas were a write and a ping of their own).
    */
   private coalesceWrites(): void {
     if (this.corked) return;
     const socket = this.xmpp.socket;
     this.corked = true;
     socket?.cork();
-    process.nextTick(() => {
+    setImmediate(() => {
       // The barrier ping (if any write of this turn wants one) leaves in the same write.
       this.barrier.flush();
       this.corked = false;

@@ -4,21 +4,8 @@ import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { coalesceWrites } from "../../src/store/write-coalescing.js";
 import { redisUrl, uniquePrefix } from "../harness/redis.js";
+import { countWrites, inCallbacksOfOneTurn } from "../harness/socket-writes.js";
 import { waitFor } from "../harness/wait.js";
-
-/** Counts what reaches the kernel: net.Socket's _write (one buffer) and _writev (several). */
-function countWrites(socket: Socket): { readonly n: number } {
-  const counter = { n: 0 };
-  const s = socket as unknown as Record<"_write" | "_writev", (...a: unknown[]) => unknown>;
-  for (const m of ["_write", "_writev"] as const) {
-    const original = s[m].bind(socket);
-    s[m] = (...a: unknown[]) => {
-      counter.n++;
-      return original(...a);
-    };
-  }
-  return counter;
-}
 
 const socketOf = (r: Redis) => (r as unknown as { stream: Socket }).stream;
 const prefix = uniquePrefix("coalesce");
@@ -56,20 +43,7 @@ describe("coalesceWrites", () => {
   it("sends the commands of several callbacks of one turn in one write (as provider answers read together)", async () => {
     const r = await connected(true);
     const writes = countWrites(socketOf(r));
-    // Three timers due together run in one timers phase, each callback with its own ticks.
-    const replies = await new Promise<string[]>((resolve, reject) => {
-      const asked: Promise<string>[] = [];
-      for (let i = 0; i < 3; i++) {
-        setTimeout(() => {
-          asked.push(r.echo(`cb${i}`));
-          if (asked.length === 3) Promise.all(asked).then(resolve, reject);
-        }, 1);
-      }
-      // Created across a millisecond boundary, the timers could fall due in different turns: held
-      // here until all three are due, they run in one timers phase.
-      const due = performance.now() + 3;
-      while (performance.now() < due);
-    });
+    const replies = await inCallbacksOfOneTurn(3, (i) => r.echo(`cb${i}`));
     expect(replies).toEqual(["cb0", "cb1", "cb2"]);
     expect(writes.n).toBe(1);
   });

@@ -1,10 +1,13 @@
 /**
- * XmppTransport.holdIncoming against a real Prosody: while held, stanzas stay with the server (TCP
- * pushes back) and unanswered pings do not drop the link; once released, every stanza arrives.
+ * XmppTransport against a real Prosody. holdIncoming: while held, stanzas stay with the server
+ * (TCP pushes back) and unanswered pings do not drop the link; once released, every stanza
+ * arrives. Writes: the stanzas of one turn leave in one socket write, with one ping behind them.
  */
+import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "../../src/core/logger.js";
 import { XmppTransport } from "../../src/xmpp/transport.js";
+import { countWrites, inCallbacksOfOneTurn } from "../harness/socket-writes.js";
 import { waitFor } from "../harness/wait.js";
 import { connectClient, type TestClient, xml } from "../harness/xmpp-client.js";
 import { startXmppServer, type XmppServer } from "../harness/xmpp-server.js";
@@ -82,5 +85,23 @@ describe("holding incoming stanzas (Prosody)", () => {
     await waitFor(() => got.length === 5, { timeoutMs: 5_000, description: "the held stanzas" });
     expect(got).toEqual([0, 1, 2, 3, 4].map((i) => `held ${i}`));
     expect(offline).toBe(0);
+  });
+
+  it("writes the stanzas of several callbacks of one turn in one socket write, confirmed by one ping", async () => {
+    const arrived = alice.waitForCount(
+      (el) => el.name === "message" && (el.getChildText("body") ?? "").startsWith("turn "),
+      3,
+      5_000,
+    );
+    const socket = (transport as unknown as { xmpp: { socket: Socket } }).xmpp.socket;
+    const writes = countWrites(socket);
+    await inCallbacksOfOneTurn(3, (i) =>
+      transport.sendConfirmed(
+        xml("message", { to: "hold-alice@localhost", type: "chat" }, xml("body", {}, `turn ${i}`)),
+      ),
+    );
+    // The three stanzas and the ping behind them: one write.
+    expect(writes.n).toBe(1);
+    expect((await arrived).map((el) => el.getChildText("body"))).toEqual(["turn 0", "turn 1", "turn 2"]);
   });
 });
