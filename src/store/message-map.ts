@@ -31,6 +31,25 @@ function parseJson(raw: unknown): unknown {
   }
 }
 
+/**
+ * The record as stored: its schema's fields and no others (the schema is strict on read), built
+ * field by field rather than parsed, since the pipeline built it typed (parsing every part's
+ * record on the way in was a zod run per message for nothing).
+ */
+function storedRecord(r: SentRecord, sentAt: number): SentRecord {
+  return {
+    jobId: r.jobId,
+    senderJid: r.senderJid,
+    stanzaId: r.stanzaId,
+    contactLocalpart: r.contactLocalpart,
+    contactResource: r.contactResource,
+    receipt: r.receipt,
+    parts: r.parts,
+    account: r.account,
+    sentAt,
+  };
+}
+
 export class MessageMap implements MessageLog {
   constructor(
     private readonly redis: Redis,
@@ -47,7 +66,7 @@ export class MessageMap implements MessageLog {
     providerMessageId: string,
     record: SentRecord,
   ): { readonly key: string; readonly value: string; readonly ttlSeconds: number } {
-    const value = JSON.stringify(sentRecordSchema.parse({ ...record, sentAt: Date.now() }));
+    const value = JSON.stringify(storedRecord(record, Date.now()));
     return { key: this.key(gatewayId, providerMessageId), value, ttlSeconds: this.ttlSeconds };
   }
 

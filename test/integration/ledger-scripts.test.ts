@@ -120,6 +120,21 @@ describe("part ledger scripts", () => {
     expect((await parts.recordSent(job("o-sent"), 0, "SMearly", RECORD)).early).toBeUndefined();
   });
 
+  it("recordSent keeps every field of the record and nothing else (the record is strict on read)", async () => {
+    const { messageMap, parts } = fresh();
+    const full: SentRecord = {
+      ...RECORD,
+      stanzaId: "s-1",
+      contactResource: "desk",
+      parts: 2,
+      account: "AC0123",
+    };
+    // A wider object than a SentRecord is typed as one: its extra field must not reach Redis.
+    const wider = { ...full, note: "not a record field" };
+    await parts.recordSent(job("o-full"), 1, "SMfull", wider);
+    expect(await messageMap.get(GATEWAY, "SMfull")).toEqual({ ...full, sentAt: expect.any(Number) });
+  });
+
   it("recordSent takes only the report of the account the message was sent with", async () => {
     const { messageMap, parts } = fresh();
     const limit = { signer: "AC1", max: 10 };
