@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { type Logger as PinoLogger, pino } from "pino";
 import type { Logger } from "../core/logger.js";
 import { redactFields, redactLine } from "./redact-fields.js";
+import { TurnLines } from "./turn-lines.js";
 
 export type LogFormat = "json" | "pretty";
 
@@ -55,12 +56,17 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
   const destination = options.destination ?? pino.destination({ fd: 1, sync: false });
   const pretty =
     options.format === "pretty" ? prettifier(options.colorize ?? process.stdout.isTTY === true) : undefined;
-  const stream = {
-    write(line: string) {
-      const clean = scrub(line);
-      destination.write(pretty ? pretty(clean) : clean);
-    },
-  };
+  // JSON lines to stdout go out one chunk per turn (turn-lines.ts); a destination given by the
+  // caller, and pretty lines (prettified one by one, for a terminal), line by line.
+  const stream =
+    options.destination === undefined && pretty === undefined
+      ? new TurnLines((chunk) => destination.write(scrub(chunk)))
+      : {
+          write(line: string) {
+            const clean = scrub(line);
+            destination.write(pretty ? pretty(clean) : clean);
+          },
+        };
   // Children keep the level they were made with; these are re-levelled by setLevel. They are
   // made at start-up (one per role and adapter), so the set stays small.
   const children = new Set<WeakRef<PinoLogger>>();
