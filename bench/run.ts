@@ -11,7 +11,7 @@
  * BENCH_DISTINCT (20000; 0 skips) and BENCH_DISTINCT_INBOUND (5000): the distinct-numbers
  * workloads, where every message goes to or comes from a number of its own, BENCH_WINDOW (1000 in
  * flight), BENCH_ONLY_DISTINCT=1 (just those), BENCH_COMMANDSTATS=1 (Redis commands per message by
- * name, and bytes to and from Redis per message, on stderr), BENCH_CONCURRENCY (the gateway's queue.outboundConcurrency, 100),
+ * name, bytes to and from Redis and the socket reads and writes Redis made, per message, on stderr), BENCH_CONCURRENCY (the gateway's queue.outboundConcurrency, 100),
  * BENCH_GATEWAY_ROOT (another checkout's build), BENCH_PACING=off (no pacer; default a pace per
  * sender number far above the run's), BENCH_SERVERS ("prosody,ejabberd"),
  * BENCH_NODE_FLAGS (Node options for the gateway's processes, space-separated),
@@ -334,6 +334,10 @@ function commandStats(r: Rig, reset: boolean): Map<string, number> {
   for (const m of cli("info", "stats").matchAll(/total_net_(input|output)_bytes:(\d+)/g)) {
     stats.set(`bytes ${m[1]}`, Number(m[2]));
   }
+  // Socket reads and writes Redis made: how well the gateway coalesces its writes per turn.
+  for (const m of cli("info", "stats").matchAll(/total_(reads|writes)_processed:(\d+)/g)) {
+    stats.set(`socket ${m[1]}`, Number(m[2]));
+  }
   if (reset) cli("config", "resetstat");
   return stats;
 }
@@ -342,9 +346,13 @@ function printCommandStats(r: Rig, what: string, count: number) {
   if (process.env.BENCH_COMMANDSTATS !== "1") return;
   const stats = commandStats(r, true);
   const bytes = (dir: string) => fmt((stats.get(`bytes ${dir}`) ?? 0) / count, 0);
-  progress(`${what}, bytes per message to Redis ${bytes("input")}, from Redis ${bytes("output")}`);
+  progress(
+    `${what}, bytes per message to Redis ${bytes("input")}, from Redis ${bytes("output")}; ` +
+      `socket reads by Redis per message ${fmt((stats.get("socket reads") ?? 0) / count, 2)}, ` +
+      `writes ${fmt((stats.get("socket writes") ?? 0) / count, 2)}`,
+  );
   const top = [...stats]
-    .filter(([c]) => !c.startsWith("bytes "))
+    .filter(([c]) => !c.includes(" ")) // command names have no spaces; the byte and socket counts do
     .sort((a, b) => b[1] - a[1])
     .slice(0, 40);
   progress(
