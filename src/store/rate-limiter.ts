@@ -53,8 +53,8 @@ for i = 1, n do
     redis.call('HSET', key, 'tokens', tostring(level[i][1]), 'at', tostring(level[i][2]))
     redis.call('PEXPIRE', key, math.ceil(tonumber(f[o + 1]) * tonumber(f[o + 2])) + 1000)
   else
-    redis.call('SET', key, level[i])
-    redis.call('PEXPIREAT', key, f[o + 2])
+    -- One command for the count and its end (PXAT, Redis 6.2, as GETDEL elsewhere).
+    redis.call('SET', key, level[i], 'PXAT', f[o + 2])
   end
 end
 if marker then redis.call('SET', marker, '1', 'EX', f[4]) end
