@@ -8,5 +8,8 @@ export function hashTagPrefix(prefix: string): string {
 }
 
 export function storeKey(prefix: string, ...parts: string[]): string {
-  return [hashTagPrefix(prefix), ...parts].join(":");
+  // Concatenated rather than joined from a new array: several keys are made for every message.
+  let key = hashTagPrefix(prefix);
+  for (const part of parts) key += `:${part}`;
+  return key;
 }

@@ -122,10 +122,13 @@ export class TurnScript {
   private async send(calls: readonly (readonly Pending[])[], how: "evalsha" | "eval"): Promise<Reply[]> {
     const pipeline = this.redis.pipeline();
     for (const call of calls) {
-      const keys = call.flatMap((p) => p.keys);
-      const args = [...keys, ...call.flatMap((p) => p.args)];
-      if (how === "evalsha") pipeline.evalsha(this.sha, keys.length, ...args);
-      else pipeline.eval(this.lua, keys.length, ...args);
+      // The keys of every use, then the arguments of every use, in one array built once.
+      const args: string[] = [];
+      for (const p of call) for (const k of p.keys) args.push(k);
+      const nkeys = args.length;
+      for (const p of call) for (const a of p.args) args.push(a);
+      if (how === "evalsha") pipeline.evalsha(this.sha, nkeys, ...args);
+      else pipeline.eval(this.lua, nkeys, ...args);
     }
     return ((await pipeline.exec()) ?? []) as Reply[];
   }
