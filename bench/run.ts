@@ -330,12 +330,13 @@ function commandStats(r: Rig, reset: boolean): Map<string, number> {
   for (const m of cli("info", "commandstats").matchAll(/cmdstat_(\S+?):calls=(\d+)/g)) {
     stats.set(m[1] as string, Number(m[2]));
   }
-  // Bytes to and from Redis (reset with the counts), printed on their own line.
-  for (const m of cli("info", "stats").matchAll(/total_net_(input|output)_bytes:(\d+)/g)) {
+  // Bytes to and from Redis (reset with the counts), printed on their own line, and the socket
+  // reads and writes Redis made: how well the gateway coalesces its writes per turn.
+  const info = cli("info", "stats");
+  for (const m of info.matchAll(/total_net_(input|output)_bytes:(\d+)/g)) {
     stats.set(`bytes ${m[1]}`, Number(m[2]));
   }
-  // Socket reads and writes Redis made: how well the gateway coalesces its writes per turn.
-  for (const m of cli("info", "stats").matchAll(/total_(reads|writes)_processed:(\d+)/g)) {
+  for (const m of info.matchAll(/total_(reads|writes)_processed:(\d+)/g)) {
     stats.set(`socket ${m[1]}`, Number(m[2]));
   }
   if (reset) cli("config", "resetstat");
