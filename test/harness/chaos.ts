@@ -131,6 +131,8 @@ export interface ChaosConfigOptions {
   readonly sinkUrl: string;
   /** host:port of the webhook server (public URL is the same, so signatures match). */
   readonly httpListen: string;
+  /** host:port for /metrics (http.internalListen); none when unset. */
+  readonly internalListen?: string;
   readonly queue?: Record<string, number>;
   readonly logLevel?: string;
 }
@@ -145,7 +147,11 @@ export function chaosConfig(o: ChaosConfigOptions): Record<string, unknown> {
       reconnectInitialDelayMs: 50,
       reconnectMaxDelayMs: 500,
     },
-    http: { listen: o.httpListen, publicUrl: `http://${o.httpListen}` },
+    http: {
+      listen: o.httpListen,
+      publicUrl: `http://${o.httpListen}`,
+      ...(o.internalListen === undefined ? {} : { internalListen: o.internalListen }),
+    },
     redis: { url: o.redisUrl, prefix: o.prefix },
     log: { level: o.logLevel ?? "info" },
     allowedDomains: ["localhost"],
