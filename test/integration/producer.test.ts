@@ -169,6 +169,37 @@ describe("Producer (batched enqueues, real Redis)", () => {
     claims.mockRestore();
   });
 
+  it("holds the turns that come while a flush is on its way, and sends them as one batch job", async () => {
+    let pass: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      pass = resolve;
+    });
+    const first = producer.enqueueOutbound(job(2000), id(2000), gate);
+    const later: Promise<unknown>[] = [];
+    // Two more turns, each with three enqueues, while the first turn's flush waits at its gate.
+    for (const turn of [0, 1]) {
+      await new Promise((resolve) => setImmediate(resolve));
+      for (let k = 1; k <= 3; k++)
+        later.push(producer.enqueueOutbound(job(2000 + turn * 3 + k), id(2000 + turn * 3 + k)));
+    }
+    pass();
+    expect(await withTimeout(Promise.all([first, ...later]), 2_000, "held enqueues")).toEqual(
+      Array(7).fill("enqueued"),
+    );
+    const batches = (await queue.getWaiting()).filter((j) => j.name === BATCH_JOB_NAME);
+    const holding = batches.filter((j) => batchDataSchema.parse(j.data).items.some((i) => i.id === id(2001)));
+    expect(holding).toHaveLength(1);
+    const ids = holding.flatMap((j) => batchDataSchema.parse(j.data).items.map((i) => i.id));
+    expect(ids.sort()).toEqual([2001, 2002, 2003, 2004, 2005, 2006].map(id).sort());
+  });
+
+  it("holds them for a moment only: a flush that never gets its answer does not keep the next one back", async () => {
+    void producer.enqueueOutbound(job(2100), id(2100), new Promise<void>(() => {}));
+    await new Promise((resolve) => setImmediate(resolve));
+    const next = producer.enqueueOutbound(job(2101), id(2101));
+    expect(await withTimeout(next, 2_000, "an enqueue behind a stuck flush")).toBe("enqueued");
+  });
+
   it("isolates an entry BullMQ refuses: the rest of its batch still gets in", async () => {
     const [good, bad] = await Promise.allSettled([
       producer.enqueueOutbound(job(700), id(700)),
