@@ -8,10 +8,8 @@
  * per queue, one batch job (batch-job.ts) added in one MULTI with its markers. A queue given one
  * message in a turn gets a plain job, marked right after it is added (a crash in between leaves
  * the job, whose id BullMQ itself refuses twice, and a claim that runs out). Callers still get one
- * answer per message. While one turn's enqueues are on their way to Redis, the next turn's wait
- * for their answer (at most HOLD_MAX_MS), so that under load the turns in between go together:
- * one batch job of 30 messages instead of three of 10 (each job costs BullMQ's scripts to add,
- * start and finish it, and the worker a fetch).
+ * answer per message. While one turn's enqueues are on their way to Redis, the next turns' wait
+ * for their answer, briefly, and go together (held-flush.ts).
  *
  * When Redis drops the connection while an add is on its way, the add may or may not have been
  * applied. Adds are idempotent by job id, so one is repeated until Redis answers (or
@@ -37,15 +35,13 @@ import {
 import { type Enqueue, type EnqueueOutcome, EnqueueUncertainError } from "../core/ports.js";
 import { MAX_BATCH_ITEMS } from "./batch-job.js";
 import { BatchReaders } from "./batch-readers.js";
+import { HeldFlush } from "./held-flush.js";
 import { type Claimant, IdClaims } from "./id-claims.js";
 import { type AddDeadline, addBatch, confirm } from "./job-adds.js";
 import { chunked, invalidJobId, jobOptions, type Retention } from "./job-options.js";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "./names.js";
 import { DeadlinePassed, isConnectionError, within } from "./redis-outcome.js";
 import { SeenMarkers } from "./seen-markers.js";
-
-/** The longest a flush on its way holds the next one back: an add that waits on a reconnect does not hold the rest. */
-const HOLD_MAX_MS = 20;
 
 export interface ProducerOptions extends Retention {
   readonly prefix: string;
@@ -83,9 +79,10 @@ export class Producer implements Enqueue {
   private readonly outbound = new Map<string, Queue>();
   private readonly toXmpp = new Map<string, Queue>();
   private pending: Pending[] = [];
-  private flushScheduled = false;
-  /** The flush on its way that the next one waits for (see the top of this file). */
-  private holding: object | undefined;
+  private readonly flushes = new HeldFlush(
+    () => this.flush(),
+    () => this.pending.length > 0,
+  );
   /** Seen markers being written (close waits for them). */
   private readonly marking = new Set<Promise<void>>();
   private readonly seen: SeenMarkers;
@@ -183,33 +180,8 @@ export class Producer implements Enqueue {
     if (this.pending.length >= (this.options.maxBatch ?? 500)) {
       void this.flush();
     } else {
-      this.scheduleFlush();
+      this.flushes.request();
     }
-  }
-
-  /** A flush at the end of this turn, or once the flush on its way is answered. */
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.holding) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flushHolding();
-    });
-  }
-
-  /** Flushes, holding the next flush back until this one is answered or HOLD_MAX_MS have passed. */
-  private flushHolding(): void {
-    const hold = {};
-    this.holding = hold;
-    const release = () => {
-      if (this.holding !== hold) return;
-      this.holding = undefined;
-      clearTimeout(timer);
-      if (this.pending.length > 0) this.scheduleFlush();
-    };
-    const timer = setTimeout(release, HOLD_MAX_MS);
-    timer.unref();
-    void this.flush().finally(release);
   }
 
   /** Sends the pending batch; every entry is resolved or rejected, never left hanging. */
