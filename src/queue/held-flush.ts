@@ -7,7 +7,7 @@
  */
 
 /** The longest a flush on its way holds the next one back. */
-export const HOLD_MAX_MS = 20;
+const HOLD_MAX_MS = 20;
 
 export class HeldFlush {
   private scheduled = false;
