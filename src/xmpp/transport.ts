@@ -16,6 +16,7 @@ import { type Component, component, type Element, xml } from "@xmpp/component";
 import { jitteredBackoff } from "../core/backoff.js";
 import type { Logger } from "../core/logger.js";
 import { type IqHandler, runIqHandler } from "./iq.js";
+import { middlewareForIqOnly } from "./iq-middleware.js";
 import { Keepalive } from "./keepalive.js";
 import { pacedParser, type StreamParser } from "./paced-parser.js";
 import { addressedTo, logStreamError, parentDomain, warnForeignOnce, withTimeout } from "./transport-util.js";
@@ -68,6 +69,7 @@ export class XmppTransport extends EventEmitter<TransportEvents> {
     this.log = logger.child({ component: options.domain });
     this.xmpp = component({ service: options.service, domain: options.domain, password: options.secret });
     this.xmpp.reconnect.stop();
+    middlewareForIqOnly(this.xmpp);
     const write = this.xmpp.write.bind(this.xmpp);
     this.xmpp.write = (text: string) => write(xmlSafe(text));
     this.barrier = new WriteBarrier({

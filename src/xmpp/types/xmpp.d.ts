@@ -57,7 +57,13 @@ declare module "@xmpp/component" {
     on(event: "stanza", listener: (el: Element) => void): this;
     on(event: "error", listener: (err: Error & { condition?: string }) => void): this;
     on(event: "input" | "output", listener: (s: string) => void): this;
+    /** Every element the server sends (the middleware listens here; iq-middleware.ts). */
+    on(event: "element", listener: (el: Element) => unknown): this;
+    off(event: "element", listener: (el: Element) => unknown): this;
+    listeners(event: "element"): ((el: Element) => unknown)[];
+    emit(event: "element" | "stanza", el: Element): boolean;
     removeAllListeners(): this;
+    middleware: { use(fn: (ctx: { stanza: Element }, next: () => Promise<unknown>) => unknown): void };
     reconnect: { stop(): void; reconnect(): Promise<void> };
     iqCaller: { request(el: Element, timeoutMs?: number): Promise<Element> };
     iqCallee: {
