@@ -257,7 +257,9 @@ async function build(
   const optOuts = new OptOutStore(storeRedis, prefix, config.queue.optOutTtlSeconds);
   const migrated = await optOuts.migrateLegacy();
   if (migrated > 0) logger.info({ migrated }, "opt-outs moved to per-pair keys with a bounded life");
-  // Attempt notes wait for Redis (a note lost makes a claim count as "may have been sent").
+  const pacer = new RedisSendPacer(storeRedis, prefix);
+  // Attempt notes wait for Redis (a note lost makes a claim count as "may have been sent"); part
+  // 0's send slot is booked with its claim.
   const sentParts = new SentParts(
     storeRedis,
     prefix,
@@ -265,6 +267,7 @@ async function build(
     optOuts,
     messageMap,
     workerRedis,
+    pacer,
   );
   return {
     ...{
@@ -281,7 +284,7 @@ async function build(
     },
     // Per-user limits, counted in Redis so every process shares them (README: Cost limits).
     limiter: new RedisRateLimiter(storeRedis, prefix),
-    pacer: new RedisSendPacer(storeRedis, prefix),
+    pacer,
     sentParts,
     contacts: new ContactBook(workerRedis, prefix),
     threads: new RedisThreadStore(storeRedis, prefix),

@@ -78,12 +78,26 @@ export interface JobKey {
  * The send state of each part of an outbound job (part-state.ts), with what a send needs from
  * the other stores in the same round trip (the opt-out check, the message log).
  */
+/** Part 0's send slot of its sender number, asked for in the round trip that claims it. */
+export interface SlotRequest {
+  readonly pace: Pace;
+  /** The slot's name (job and part), as SendPacer.take takes it. */
+  readonly slot: string;
+  readonly now: number;
+}
+
 export interface PartLedger {
-  /** The opt-out check of `from` -> `to` and the claim of part 0, in one round trip. */
+  /**
+   * The opt-out check of `from` -> `to` and the claim of part 0, in one round trip. With `slot`,
+   * a ledger that can also books it there when the claim is stored and the pair is not opted
+   * out: `slotWait` is then what SendPacer.take would have answered at `slot.now`; absent, the
+   * slot is not booked.
+   */
   open(
     job: JobKey & { readonly from: string; readonly to: string },
     claim: string,
-  ): Promise<{ readonly optedOut: boolean; readonly state: PartState }>;
+    slot?: SlotRequest,
+  ): Promise<{ readonly optedOut: boolean; readonly state: PartState; readonly slotWait?: number }>;
   /** Claims a part (one round trip; one more only when another attempt holds it). */
   claim(job: JobKey, part: number, claim: string): Promise<PartState>;
   /** Gives up a claim whose provider request failed or was never made. */

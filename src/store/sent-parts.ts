@@ -25,21 +25,27 @@
 import type { Redis } from "ioredis";
 import { CLAIMED, type PartState, stateOf } from "../core/pipeline/part-state.js";
 import type { SentRecord } from "../core/pipeline/records.js";
-import type { JobKey, PartLedger } from "../core/ports.js";
+import type { JobKey, PartLedger, SlotRequest } from "../core/ports.js";
 import { replyAt } from "./batch.js";
 import { storeKey } from "./keys.js";
 import type { MessageMap } from "./message-map.js";
 import type { OptOutStore } from "./optouts.js";
+import { PACE_TAKE_LUA, type RedisSendPacer } from "./send-pacer.js";
 import { TickBatch } from "./tick-batch.js";
 import { TurnScript } from "./turn-script.js";
 
-// One job's open (turn-script.ts). KEYS: the pair's opt-out, part 0. Fields: our claim, ttl
-// seconds. Returns the opt-out's value (false: none) and 1 when the claim was stored, else 0.
-// The opt-out is read first, so a failed read leaves no claim behind.
+// One job's open (turn-script.ts). KEYS: the pair's opt-out, part 0, and with a slot to book
+// the pacer's three keys (send-pacer.ts). Fields: our claim, ttl seconds, and with a slot the
+// pacer's three fields. Returns the opt-out's value (false: none), 1 when the claim was stored
+// (else 0), and the slot's wait when it was booked (false: not booked; only for a stored claim of
+// a pair not opted out, as the worker would have asked the pacer). The opt-out is read first, so
+// a failed read leaves no claim behind.
 const OPEN = `
 local optout = redis.call('GET', KEYS[base + 1])
-if redis.call('SET', KEYS[base + 2], f[1], 'EX', f[2], 'NX') then return optout, 1 end
-return optout, 0
+if not redis.call('SET', KEYS[base + 2], f[1], 'EX', f[2], 'NX') then return optout, 0, false end
+if optout or f[3] == nil then return optout, 1, false end
+${PACE_TAKE_LUA}
+return optout, 1, pace_take(KEYS[base + 3], KEYS[base + 4], KEYS[base + 5], tonumber(f[3]), tonumber(f[4]), tonumber(f[5]))
 `;
 
 // One part's record (turn-script.ts). KEYS: the part, the message log's record, the early
@@ -82,9 +88,11 @@ export class SentParts implements PartLedger {
     private readonly messageMap: MessageMap,
     /** For the attempt notes: a connection that waits for Redis (maxRetriesPerRequest: null). */
     private readonly durable: Redis = redis,
+    /** Whose keys part 0's slot is booked under in `open`; absent: open books no slot. */
+    private readonly pacer?: Pick<RedisSendPacer, "booking">,
   ) {
     this.ticks = new TickBatch(redis);
-    this.opens = new TurnScript(redis, "part ledger open", OPEN, 2);
+    this.opens = new TurnScript(redis, "part ledger open", OPEN, 3);
     this.records = new TurnScript(redis, "part ledger record", RECORD_SENT, 2);
   }
 
@@ -102,11 +110,17 @@ export class SentParts implements PartLedger {
   async open(
     job: JobKey & { readonly from: string; readonly to: string },
     claim: string,
-  ): Promise<{ optedOut: boolean; state: PartState }> {
-    const optOutKey = this.optOuts.pairKey(job.gatewayId, job.from, job.to);
-    const [optOut, stored] = await this.opens.run([optOutKey, this.key(job, 0)], [claim, this.ttlSeconds]);
+    slot?: SlotRequest,
+  ): Promise<{ optedOut: boolean; state: PartState; slotWait?: number }> {
+    const keys = [this.optOuts.pairKey(job.gatewayId, job.from, job.to), this.key(job, 0)];
+    const fields: (string | number)[] = [claim, this.ttlSeconds];
+    const booking = slot && this.pacer?.booking(job.gatewayId, job.from, slot.pace, slot.slot, slot.now);
+    if (booking) keys.push(...booking.keys);
+    if (booking) fields.push(...booking.fields);
+    const [optOut, stored, wait] = await this.opens.run(keys, fields);
     const state = await this.settle(job, 0, claim, stored === 1);
-    return { optedOut: this.optOuts.readReply(optOut) !== undefined, state };
+    const optedOut = this.optOuts.readReply(optOut) !== undefined;
+    return typeof wait === "number" ? { optedOut, state, slotWait: wait } : { optedOut, state };
   }
 
   async claim(job: JobKey, part: number, claim: string): Promise<PartState> {

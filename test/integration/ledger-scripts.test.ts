@@ -12,6 +12,7 @@ import type { SentRecord } from "../../src/core/pipeline/records.js";
 import { storeKey } from "../../src/store/keys.js";
 import { MessageMap } from "../../src/store/message-map.js";
 import { OptOutStore } from "../../src/store/optouts.js";
+import { RedisSendPacer } from "../../src/store/send-pacer.js";
 import { SentParts } from "../../src/store/sent-parts.js";
 import { uniquePrefix, useOwnRedis } from "../harness/redis.js";
 import { waitFor } from "../harness/wait.js";
@@ -77,6 +78,51 @@ describe("part ledger scripts", () => {
     const ttl = await redis.ttl(partKey("o-never"));
     expect(ttl).toBeGreaterThan(PART_TTL - 10);
     expect(ttl).toBeLessThanOrEqual(PART_TTL);
+  });
+
+  it("open books part 0's send slot with its claim, as the pacer would, but not for a held part or an opted-out pair", async () => {
+    const prefix = uniquePrefix("ledger-slots");
+    const optOuts = new OptOutStore(redis, prefix, 3600);
+    const pacer = new RedisSendPacer(redis, prefix);
+    const parts = new SentParts(
+      redis,
+      prefix,
+      PART_TTL,
+      optOuts,
+      new MessageMap(redis, prefix, RECORD_TTL),
+      redis,
+      pacer,
+    );
+    // One send a second, no burst: the first slot goes now, the next one a second later.
+    const pace = { perSecond: 1, burst: 1 };
+    const now = Date.now();
+    const slot = (jobId: string) => ({ pace, slot: `${jobId}#0`, now });
+    await redis.config("RESETSTAT");
+    const [first, second] = await Promise.all([
+      parts.open(job("o-slot-1"), "in-flight:a", slot("o-slot-1")),
+      parts.open(job("o-slot-2"), "in-flight:b", slot("o-slot-2")),
+    ]);
+    expect(first).toEqual({ optedOut: false, state: CLAIMED, slotWait: 0 });
+    expect(second).toEqual({ optedOut: false, state: CLAIMED, slotWait: 1000 });
+    // Both claims and both bookings: one script call.
+    expect(await commandCalls(redis)).toMatchObject({ evalsha: 1 });
+    // The pacer finds the slot open booked (asked again after the wait, it goes).
+    expect(await pacer.take(GATEWAY, FROM, pace, "o-slot-2#0", now + 1000)).toBe(0);
+    // A part held by another attempt: nothing booked (the worker asks the pacer once it holds it).
+    expect(await parts.open(job("o-slot-1"), "in-flight:other", slot("o-slot-1"))).toEqual({
+      optedOut: false,
+      state: { kind: "in-flight", claim: "in-flight:a" },
+    });
+    // An opted-out pair: claimed (the attempt then fails and releases it), no slot taken from the number.
+    await optOuts.record(GATEWAY, FROM, "+15550003333", "inbound");
+    expect(await parts.open(job("o-slot-3", "+15550003333"), "in-flight:c", slot("o-slot-3"))).toEqual({
+      optedOut: true,
+      state: CLAIMED,
+    });
+    expect(await redis.exists(storeKey(prefix, "pace", "slot", GATEWAY, "o-slot-3#0"))).toBe(0);
+    // Without a slot, open books none.
+    expect(await parts.open(job("o-slot-4"), "in-flight:d")).toEqual({ optedOut: false, state: CLAIMED });
+    expect(await redis.exists(storeKey(prefix, "pace", "slot", GATEWAY, "o-slot-4#0"))).toBe(0);
   });
 
   it("a second open with another claim finds the part held, through the claim script", async () => {

@@ -28,9 +28,17 @@ export function paceOf(
   };
 }
 
+/** The pacer's answer for a slot, already had (booked with the part's claim, PartLedger.open). */
+export interface SlotAnswer {
+  /** The clock time it was asked at, and what it answered: ms to wait (0: go now). */
+  readonly at: number;
+  readonly wait: number;
+}
+
 /**
  * Returns once the send `slot` (job and part) of `from` may go; throws NotYet when it must wait
- * longer than a moment. Asked again after the wait, the slot is already booked.
+ * longer than a moment. Asked again after the wait, the slot is already booked. `first`: the
+ * answer the slot already got, so the pacer is asked only after a wait.
  */
 export async function awaitSlot(
   pacing: Pacing | undefined,
@@ -38,14 +46,15 @@ export async function awaitSlot(
   from: string,
   slot: string,
   clock: () => number = Date.now,
+  first?: SlotAnswer,
 ): Promise<void> {
   const pace = pacing?.paceOf(from);
   if (pacing === undefined || pace === undefined) return;
-  for (;;) {
-    const now = clock();
-    const wait = await pacing.pacer.take(gatewayId, from, pace, slot, now);
+  for (let answer = first; ; answer = undefined) {
+    const now = answer?.at ?? clock();
+    const wait = answer?.wait ?? (await pacing.pacer.take(gatewayId, from, pace, slot, now));
     if (wait <= 0) return;
     if (wait > WAIT_IN_PLACE_MS) throw new NotYet(now + wait);
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, now + wait - clock())));
   }
 }

@@ -9,13 +9,16 @@ import { accountName, type ResolvedAccount, resolveOnce } from "../own-accounts.
 import { type JobHandle, NotYet, PermanentFailure } from "../ports.js";
 import { keepLess, refusedJobData, sendableData } from "./dead-letter.js";
 import type { OutboundJob } from "./jobs.js";
-import { awaitSlot } from "./pacing.js";
+import { awaitSlot, type SlotAnswer } from "./pacing.js";
 import type { PartState } from "./part-state.js";
 import { newClaim, notesAfterFailure } from "./part-state.js";
 import type { SentRecord } from "./records.js";
 import { applyTaken } from "./reports.js";
 import type { OutboundResult, SendContext } from "./send.js";
 import { givingUpText, tellSender } from "./sender-errors.js";
+
+/** The name of part `i`'s send slot (SendPacer.take). */
+const slotOf = (jobId: string, i: number) => `${jobId}#${i}`;
 
 export class SendAttempt {
   /** The part this attempt claimed (or was claiming: `confirmed` false while the store has not answered) and has not handed to the provider. */
@@ -46,9 +49,13 @@ export class SendAttempt {
 
   private async send(): Promise<OutboundResult> {
     const { o, data } = this;
-    // One round trip for the opt-out check and the first part's claim.
+    // One round trip for the opt-out check, the first part's claim and (paced) its send slot.
     this.unsent = { part: 0, claim: newClaim(), confirmed: false };
-    const opened = await o.parts.open({ ...this.key, from: data.from, to: data.to }, this.unsent.claim);
+    const pace = o.pacing?.paceOf(data.from);
+    const now = Date.now();
+    const slot = pace && { pace, slot: slotOf(this.job.id, 0), now };
+    const opened = await o.parts.open({ ...this.key, from: data.from, to: data.to }, this.unsent.claim, slot);
+    const firstSlot = opened.slotWait === undefined ? undefined : { at: now, wait: opened.slotWait };
     let state = this.claimed(opened.state);
     if (opened.optedOut) {
       o.onOutcome?.("opted-out");
@@ -68,7 +75,7 @@ export class SendAttempt {
         this.unsent = { part: i, claim: newClaim(), confirmed: false };
         state = this.claimed(await o.parts.claim(this.key, i, this.unsent.claim));
       }
-      const id = await this.part(i, body, parts.length, state, record);
+      const id = await this.part(i, body, parts.length, state, record, i === 0 ? firstSlot : undefined);
       if (id === "") uncertain++;
       ids.push(id);
     }
@@ -90,6 +97,7 @@ export class SendAttempt {
     n: number,
     state: PartState,
     record: SentRecord,
+    slot?: SlotAnswer,
   ): Promise<string> {
     const { o, data, job } = this;
     const jobId = job.id;
@@ -112,7 +120,7 @@ export class SendAttempt {
       return "";
     }
     // Before the request, after the claim: a paced part parks the job and its claim is released.
-    await awaitSlot(o.pacing, o.gatewayId, data.from, `${jobId}#${i}`);
+    await awaitSlot(o.pacing, o.gatewayId, data.from, slotOf(jobId, i), Date.now, slot);
     const { providerMessageId } = await o.adapter.send(
       {
         to: data.to,

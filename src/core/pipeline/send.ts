@@ -15,7 +15,8 @@
  *   part ledger (part-state.ts): a claim it never sent is taken over and sent; a part the
  *   provider accepted whose id it could not record is recorded, not reported as uncertain.
  * - Round trips: two per part on the happy path (PartLedger.open / claim before the request,
- *   recordSent after it), each one pipeline in store/.
+ *   recordSent after it), each one pipeline in store/; a paced part 0 books its send slot in the
+ *   open, a paced later part takes one more (the pacer) before its request.
  * - A message accepted for the sender's own provider account is sent with it or fails, never with
  *   the gateway's (`accounts`, once per job); the message log names the account (for reports).
  * - Permanent errors and exhausted retries become an error stanza for the sender (via the to-xmpp

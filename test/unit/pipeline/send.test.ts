@@ -4,8 +4,9 @@ import { smsCapabilities } from "../../../adapters/sms-kit/index.js";
 import type { NetworkAdapter, OutboundMessage } from "../../../src/core/adapter.js";
 import { RetryableError } from "../../../src/core/errors.js";
 import { deliveryErrorJobId, errorJobId } from "../../../src/core/pipeline/jobs.js";
+import type { Pacing } from "../../../src/core/pipeline/pacing.js";
 import { outboundSender } from "../../../src/core/pipeline/send.js";
-import { PermanentFailure } from "../../../src/core/ports.js";
+import { type JobKey, PermanentFailure, type SlotRequest } from "../../../src/core/ports.js";
 import {
   jobHandle,
   MemoryMessageLog,
@@ -16,7 +17,11 @@ import {
 import { outboundJob } from "../../harness/outbound-job.js";
 import { silentLogger } from "../../harness/silent-logger.js";
 
-function rig(answers: (string | Error)[], corrections: "send" | "refuse" = "send") {
+function rig(
+  answers: (string | Error)[],
+  corrections: "send" | "refuse" = "send",
+  extra: { parts?: MemoryPartLedger; pacing?: Pacing } = {},
+) {
   const requests: OutboundMessage[] = [];
   const adapter: NetworkAdapter = {
     kind: "scripted",
@@ -34,7 +39,7 @@ function rig(answers: (string | Error)[], corrections: "send" | "refuse" = "send
   const queues = new MemoryQueues();
   const optOuts = new MemoryOptOuts();
   const log = new MemoryMessageLog();
-  const parts = new MemoryPartLedger(optOuts, log);
+  const parts = extra.parts ?? new MemoryPartLedger(optOuts, log);
   const outcomes: string[] = [];
   const send = outboundSender({
     gatewayId: "sms",
@@ -50,6 +55,7 @@ function rig(answers: (string | Error)[], corrections: "send" | "refuse" = "send
       corrections,
     },
     onOutcome: (o) => outcomes.push(o),
+    ...(extra.pacing === undefined ? {} : { pacing: extra.pacing }),
   });
   return { send, requests, queues, optOuts, log, parts, outcomes };
 }
@@ -163,5 +169,60 @@ describe("sending one job", () => {
     await expect(r.send(job)).rejects.toBeInstanceOf(PermanentFailure);
     expect(job.kept).toMatchObject({ bodyChars: 300 });
     expect(r.queues.toXmpp.get(errorJobId("o-10"))).toMatchObject({ condition: "feature-not-implemented" });
+  });
+});
+
+/** A ledger that books part 0's slot in open (answering `wait`), as the Redis one does. */
+class SlotBookingLedger extends MemoryPartLedger {
+  readonly slots: string[] = [];
+  constructor(private readonly wait: number) {
+    super(new MemoryOptOuts(), new MemoryMessageLog());
+  }
+  override async open(job: JobKey & { from: string; to: string }, claim: string, slot?: SlotRequest) {
+    const opened = await super.open(job, claim);
+    if (slot === undefined) return opened;
+    this.slots.push(slot.slot);
+    return { ...opened, slotWait: this.wait };
+  }
+}
+
+describe("the send slot of part 0, booked with its claim", () => {
+  const pacing = (answers: number[]) => {
+    const asked: string[] = [];
+    const p: Pacing = {
+      pacer: {
+        take: async (_g, _n, _p, slot) => {
+          asked.push(slot);
+          return answers.shift() ?? 0;
+        },
+      },
+      paceOf: () => ({ perSecond: 10, burst: 1 }),
+    };
+    return { p, asked };
+  };
+
+  it("asks the pacer only for the later parts when open booked the first", async () => {
+    const parts = new SlotBookingLedger(0);
+    const { p, asked } = pacing([]);
+    const r = rig(["SMa", "SMb", "SMc"], "send", { parts, pacing: p });
+    await r.send(jobHandle("o-2", outboundJob("s2", { body: LONG })));
+    expect(parts.slots).toEqual(["o-2#0"]);
+    expect(asked).toEqual(["o-2#1", "o-2#2"]);
+  });
+
+  it("after a short wait open answered, asks the pacer again for the same slot", async () => {
+    const parts = new SlotBookingLedger(20);
+    const { p, asked } = pacing([0]);
+    const r = rig(["SM1"], "send", { parts, pacing: p });
+    await r.send(jobHandle("o-1", outboundJob("s1")));
+    expect(asked).toEqual(["o-1#0"]);
+    expect(r.requests).toHaveLength(1);
+  });
+
+  it("asks the pacer for part 0 when the ledger booked nothing", async () => {
+    const { p, asked } = pacing([]);
+    const r = rig(["SM1"], "send", { pacing: p });
+    await r.send(jobHandle("o-1", outboundJob("s1")));
+    expect(asked).toEqual(["o-1#0"]);
   });
 });
