@@ -28,5 +28,6 @@ EXPOSE 8080
 STOPSIGNAL SIGTERM
 # No HEALTHCHECK here: only the webhooks role serves /healthz, on the port http.listen names.
 # docker-compose.yml adds one for the all-in-one service.
-ENTRYPOINT ["node", "dist/src/cli.js"]
+# The Node options of src/cli.ts's first line (its shebang), as `npm start` has them too.
+ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/src/cli.js"]
 CMD ["start", "--config", "/config/gateway.yaml"]

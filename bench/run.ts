@@ -30,6 +30,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import twilio from "twilio";
 import { stringify } from "yaml";
+import { shippedNodeFlags } from "../test/harness/node-flags.js";
 import { freePort, waitForPort } from "../test/harness/ports.js";
 import { startRedis, type TestRedis } from "../test/harness/redis.js";
 import { waitFor } from "../test/harness/wait.js";
@@ -243,7 +244,11 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
   };
   const file = join(dir, "gateway.yaml");
   writeFileSync(file, stringify(config));
+  // As the installed command runs it (its shebang's Node options), unless BENCH_SHIPPED_FLAGS=off.
   const profile = [
+    ...(process.env.BENCH_SHIPPED_FLAGS === "off"
+      ? []
+      : shippedNodeFlags(join(GATEWAY_ROOT, "dist/src/cli.js"))),
     ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== ""),
     ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : []),
     ...(process.env.BENCH_HEAP_PROF ? ["--heap-prof", "--heap-prof-dir", process.env.BENCH_HEAP_PROF] : []),
@@ -670,6 +675,11 @@ async function main() {
     SPLIT_WORKER
       ? "gateway: two processes, --role component webhooks and --role worker (BENCH_SPLIT_WORKER=1)"
       : "gateway: one process, all roles (the default)",
+  );
+  const shipped =
+    process.env.BENCH_SHIPPED_FLAGS === "off" ? [] : shippedNodeFlags(join(GATEWAY_ROOT, "dist/src/cli.js"));
+  log(
+    `gateway Node options: ${[...shipped, ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ")].filter((f) => f !== "").join(" ") || "none"}${process.env.BENCH_SHIPPED_FLAGS === "off" ? " (BENCH_SHIPPED_FLAGS=off)" : ""}`,
   );
   log(
     `Prosody network_settings.nagle = ${process.env.XGW_PROSODY_NAGLE === "on" ? "true (Prosody's default; XGW_PROSODY_NAGLE=on)" : "false (as config/prosody.cfg.lua recommends; XGW_PROSODY_NAGLE=on for the default)"}`,

@@ -15,6 +15,7 @@ import { stringify } from "yaml";
 import { batchDataSchema } from "../../src/queue/batch-job.js";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "../../src/queue/names.js";
 import { startTestGateway, type TestGateway } from "./gateway.js";
+import { shippedNodeFlags } from "./node-flags.js";
 import { freePort } from "./ports.js";
 import { type ManagedProcess, makeTempDir, spawnManaged } from "./process.js";
 import { type RedisOptions, redisUrl, startRedis, type TestRedis, uniquePrefix } from "./redis.js";
@@ -207,13 +208,18 @@ export interface GatewayProcess {
   kill(): Promise<void>;
 }
 
-/** `node --import tsx src/cli.ts start --config FILE [args]`, as an operator runs it (args: e.g. `--role worker`). */
+/**
+ * `node --import tsx src/cli.ts start --config FILE [args]` with the Node options the gateway ships
+ * with, as an operator runs it (args: e.g. `--role worker`).
+ */
+const SHIPPED_FLAGS = shippedNodeFlags(join(ROOT, "src/cli.ts"));
+
 export function spawnGateway(configFile: string, args: readonly string[] = []): GatewayProcess {
   const lines: string[] = [];
   const proc = spawnManaged(
     "gateway",
     process.execPath,
-    ["--import", "tsx", join(ROOT, "src/cli.ts"), "start", "--config", configFile, ...args],
+    [...SHIPPED_FLAGS, "--import", "tsx", join(ROOT, "src/cli.ts"), "start", "--config", configFile, ...args],
     { cwd: ROOT, onLine: (line) => lines.push(line) },
   );
   const matches = (line: string, text: string | RegExp) =>
