@@ -14,7 +14,8 @@
  * name, bytes to and from Redis and the socket reads and writes Redis made, per message, on stderr), BENCH_CONCURRENCY (the gateway's queue.outboundConcurrency, 100),
  * BENCH_GATEWAY_ROOT (another checkout's build), BENCH_PACING=off (no pacer; default a pace per
  * sender number far above the run's), BENCH_SERVERS ("prosody,ejabberd"),
- * BENCH_NODE_FLAGS (Node options for the gateway's processes, space-separated),
+ * BENCH_NODE_FLAGS (more Node options for the gateway's processes, space-separated, after the
+ * ones of its dist/src/cli.js shebang; BENCH_SHIPPED_FLAGS=off leaves those out),
  * BENCH_CPU_PROF (a directory: profile the gateway with --cpu-prof), BENCH_HEAP_PROF (a directory:
  * --heap-prof), BENCH_ALLOC_PROF (a directory, with
  * BENCH_NODE_FLAGS="--import=./bench/lib/alloc-sampler.mjs": every allocation sampled, collected
@@ -666,7 +667,7 @@ async function main() {
   execFileSync("npm", ["run", "build", "--silent"], { cwd: GATEWAY_ROOT, stdio: "inherit" });
   log(`xmpp-gateway benchmark — ${new Date().toISOString()}`);
   log(
-    `gateway: ${GATEWAY_ROOT}dist (${execFileSync("git", ["-C", GATEWAY_ROOT, "log", "-1", "--format=%h %s"]).toString().trim().slice(0, 90)})`,
+    `gateway: ${join(GATEWAY_ROOT, "dist")} (${execFileSync("git", ["-C", GATEWAY_ROOT, "log", "-1", "--format=%h %s"]).toString().trim().slice(0, 90)})`,
   );
   log(
     `machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}`,
