@@ -62,6 +62,16 @@ const ROOT = new URL("..", import.meta.url).pathname;
  * before/after on the same machine).
  */
 const GATEWAY_ROOT = process.env.BENCH_GATEWAY_ROOT ?? ROOT;
+
+/**
+ * The gateway's Node options: those of its built shebang, as the installed command runs it
+ * (unless BENCH_SHIPPED_FLAGS=off), then BENCH_NODE_FLAGS. Read after the build.
+ */
+function gatewayNodeFlags(): string[] {
+  const shipped =
+    process.env.BENCH_SHIPPED_FLAGS === "off" ? [] : shippedNodeFlags(join(GATEWAY_ROOT, "dist/src/cli.js"));
+  return [...shipped, ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "")];
+}
 const SECRET = "bench-component-secret";
 // ejabberd hands every host of a service listener to each component connected to it: the echo
 // component gets its own listener there (separateComponentListeners) and its own secret.
@@ -245,12 +255,8 @@ async function startRig(kind: XmppServerKind): Promise<Rig> {
   };
   const file = join(dir, "gateway.yaml");
   writeFileSync(file, stringify(config));
-  // As the installed command runs it (its shebang's Node options), unless BENCH_SHIPPED_FLAGS=off.
   const profile = [
-    ...(process.env.BENCH_SHIPPED_FLAGS === "off"
-      ? []
-      : shippedNodeFlags(join(GATEWAY_ROOT, "dist/src/cli.js"))),
-    ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== ""),
+    ...gatewayNodeFlags(),
     ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : []),
     ...(process.env.BENCH_HEAP_PROF ? ["--heap-prof", "--heap-prof-dir", process.env.BENCH_HEAP_PROF] : []),
   ];
@@ -677,10 +683,8 @@ async function main() {
       ? "gateway: two processes, --role component webhooks and --role worker (BENCH_SPLIT_WORKER=1)"
       : "gateway: one process, all roles (the default)",
   );
-  const shipped =
-    process.env.BENCH_SHIPPED_FLAGS === "off" ? [] : shippedNodeFlags(join(GATEWAY_ROOT, "dist/src/cli.js"));
   log(
-    `gateway Node options: ${[...shipped, ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ")].filter((f) => f !== "").join(" ") || "none"}${process.env.BENCH_SHIPPED_FLAGS === "off" ? " (BENCH_SHIPPED_FLAGS=off)" : ""}`,
+    `gateway Node options: ${gatewayNodeFlags().join(" ") || "none"}${process.env.BENCH_SHIPPED_FLAGS === "off" ? " (BENCH_SHIPPED_FLAGS=off)" : ""}`,
   );
   log(
     `Prosody network_settings.nagle = ${process.env.XGW_PROSODY_NAGLE === "on" ? "true (Prosody's default; XGW_PROSODY_NAGLE=on)" : "false (as config/prosody.cfg.lua recommends; XGW_PROSODY_NAGLE=on for the default)"}`,

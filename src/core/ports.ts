@@ -74,10 +74,6 @@ export interface JobKey {
   readonly jobId: string;
 }
 
-/**
- * The send state of each part of an outbound job (part-state.ts), with what a send needs from
- * the other stores in the same round trip (the opt-out check, the message log).
- */
 /** Part 0's send slot of its sender number, asked for in the round trip that claims it. */
 export interface SlotRequest {
   readonly pace: Pace;
@@ -86,12 +82,16 @@ export interface SlotRequest {
   readonly now: number;
 }
 
+/**
+ * The send state of each part of an outbound job (part-state.ts), with what a send needs from
+ * the other stores in the same round trip (the opt-out check, the message log).
+ */
 export interface PartLedger {
   /**
    * The opt-out check of `from` -> `to` and the claim of part 0, in one round trip. With `slot`,
-   * a ledger that can also books it there when the claim is stored and the pair is not opted
-   * out: `slotWait` is then what SendPacer.take would have answered at `slot.now`; absent, the
-   * slot is not booked.
+   * a ledger able to book it does so in the same trip when the claim is stored and the pair is
+   * not opted out: `slotWait` is then what SendPacer.take would have answered at `slot.now`;
+   * absent, the slot is not booked.
    */
   open(
     job: JobKey & { readonly from: string; readonly to: string },

@@ -115,8 +115,10 @@ export class SentParts implements PartLedger {
     const keys = [this.optOuts.pairKey(job.gatewayId, job.from, job.to), this.key(job, 0)];
     const fields: (string | number)[] = [claim, this.ttlSeconds];
     const booking = slot && this.pacer?.booking(job.gatewayId, job.from, slot.pace, slot.slot, slot.now);
-    if (booking) keys.push(...booking.keys);
-    if (booking) fields.push(...booking.fields);
+    if (booking) {
+      keys.push(...booking.keys);
+      fields.push(...booking.fields);
+    }
     const [optOut, stored, wait] = await this.opens.run(keys, fields);
     const state = await this.settle(job, 0, claim, stored === 1);
     const optedOut = this.optOuts.readReply(optOut) !== undefined;
