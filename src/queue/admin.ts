@@ -7,6 +7,7 @@ import { type Job, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { notReplayable } from "../core/pipeline/dead-letter.js";
 import { JOB_STATES, type JobState } from "../core/ports.js";
+import { closeWhenReady } from "./close-when-ready.js";
 import { bullPrefix, outboundQueueName, toXmppQueueName } from "./names.js";
 
 export interface FailedJob {
@@ -132,7 +133,7 @@ export class QueueAdmin {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.queues.map((q) => q.queue.close()));
+    await Promise.all(this.queues.map((q) => closeWhenReady(q.queue)));
   }
 
   private select(gatewayId: string | undefined) {

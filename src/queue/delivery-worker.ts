@@ -23,6 +23,7 @@ import {
   type ItemVerdict,
   runBatch,
 } from "./batch-runner.js";
+import { closeWhenReady } from "./close-when-ready.js";
 import { bullPrefix, toXmppQueueName } from "./names.js";
 import { backoffStrategy } from "./retry.js";
 import { SendBound } from "./send-bound.js";
@@ -135,8 +136,8 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
     async stop() {
       link.off("online", onOnline);
       link.off("offline", onOffline);
-      await worker.close();
-      await queue.close();
+      await closeWhenReady(worker);
+      await closeWhenReady(queue);
     },
   };
 }

@@ -22,6 +22,7 @@ import {
   type ItemVerdict,
   runBatch,
 } from "./batch-runner.js";
+import { closeWhenReady } from "./close-when-ready.js";
 import { bullPrefix, outboundQueueName } from "./names.js";
 import { backoffStrategy } from "./retry.js";
 import { SendBound } from "./send-bound.js";
@@ -118,6 +119,6 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
   });
   bound.keep(worker); // takes another job only while the bound has room (send-bound.ts)
   worker.on("error", (err) => log.error({ err: { message: err.message } }, "outbound worker error"));
-  worker.on("closed", () => void queue.close());
+  worker.on("closed", () => void closeWhenReady(queue));
   return worker;
 }

@@ -35,6 +35,7 @@ import {
 import { type Enqueue, type EnqueueOutcome, EnqueueUncertainError } from "../core/ports.js";
 import { MAX_BATCH_ITEMS } from "./batch-job.js";
 import { BatchReaders } from "./batch-readers.js";
+import { closeWhenReady } from "./close-when-ready.js";
 import { HeldFlush } from "./held-flush.js";
 import { type Claimant, IdClaims } from "./id-claims.js";
 import { type AddDeadline, addBatch, confirm } from "./job-adds.js";
@@ -132,7 +133,7 @@ export class Producer implements Enqueue {
     this.claims.close();
     if (this.pending.length > 0) await this.flush();
     await Promise.all(this.marking);
-    await Promise.all(this.queues().map((q) => q.close()));
+    await Promise.all(this.queues().map((q) => closeWhenReady(q)));
   }
 
   private queue(map: Map<string, Queue>, name: string): Queue {

@@ -15,6 +15,7 @@ import type { PaceSetting } from "../core/ports.js";
 import { threadsOf } from "../core/threads.js";
 import { timedAdapter } from "../observability/timed-adapter.js";
 import type { QueueAdmin } from "../queue/admin.js";
+import { closeWhenReady } from "../queue/close-when-ready.js";
 import type { ComponentLock } from "../store/component-lock.js";
 import type { XmppTransport } from "../xmpp/transport.js";
 import type { Built } from "./built.js";
@@ -179,8 +180,8 @@ export function startWorkerFor(
     onOutcome: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
     onReport: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
   });
-  b.stoppers.workers.push(() => worker.close());
-  b.stoppers.undo.push(() => worker.close());
+  b.stoppers.workers.push(() => closeWhenReady(worker));
+  b.stoppers.undo.push(() => closeWhenReady(worker));
 }
 
 /** The gateway's pacing per sender number, when it (its config or adapter) or one of its users paces. */
