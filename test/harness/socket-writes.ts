@@ -1,14 +1,26 @@
 /** Socket writes as the kernel gets them, for the tests of write coalescing. */
 import type { Socket } from "node:net";
 
-/** Counts what reaches the kernel: net.Socket's _write (one buffer) and _writev (several). */
-export function countWrites(socket: Socket): { readonly n: number } {
-  const counter = { n: 0 };
+/** One write as the kernel gets it: a chunk of _write, or every chunk of one _writev. */
+function textOf(method: "_write" | "_writev", args: unknown[]): string {
+  const asText = (c: unknown) => (typeof c === "string" ? c : Buffer.isBuffer(c) ? c.toString() : "");
+  if (method === "_write") return asText(args[0]);
+  const chunks = Array.isArray(args[0]) ? (args[0] as { chunk?: unknown }[]) : [];
+  return chunks.map((c) => asText(c.chunk)).join("");
+}
+
+/**
+ * Counts what reaches the kernel: net.Socket's _write (one buffer) and _writev (several), and
+ * keeps the text of each write (`texts`), for tests that must tell their writes from others.
+ */
+export function countWrites(socket: Socket): { readonly n: number; readonly texts: readonly string[] } {
+  const counter = { n: 0, texts: [] as string[] };
   const s = socket as unknown as Record<"_write" | "_writev", (...a: unknown[]) => unknown>;
   for (const m of ["_write", "_writev"] as const) {
     const original = s[m].bind(socket);
     s[m] = (...a: unknown[]) => {
       counter.n++;
+      counter.texts.push(textOf(m, a));
       return original(...a);
     };
   }
