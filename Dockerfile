@@ -29,5 +29,5 @@ STOPSIGNAL SIGTERM
 # No HEALTHCHECK here: only the webhooks role serves /healthz, on the port http.listen names.
 # docker-compose.yml adds one for the all-in-one service.
 # The Node options of src/cli.ts's first line (its shebang), as `npm start` has them too.
-ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/src/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=32", "dist/src/cli.js"]
 CMD ["start", "--config", "/config/gateway.yaml"]

@@ -1,15 +1,16 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env -S node --max-semi-space-size=32
 /**
  * `xmpp-gateway start | check-config | queue failed|retry|purge | credentials re-encrypt | config-reference | demo`
  *
  * Only commander is loaded up front: each command imports what it needs when it runs, so
  * `--help` and `--version` answer without loading the gateway.
  *
- * The first line gives V8 a young generation of up to 64 MB a semi-space (the default is 16): a
- * busy gateway allocates some 90 KB per message, and with 1,000 messages in flight most of what a
- * scavenge found alive was their state, copied again every 40 ms; four times fewer scavenges cost
- * a sixth less CPU per outbound message (docs/BENCHMARKS.md, change 26) for some 40 MB more
- * memory. `npm start` and the Dockerfile pass the same options (test/unit/node-flags.test.ts).
+ * The first line gives V8 a young generation of up to 32 MB a semi-space (the default is 16): a
+ * busy gateway allocates some 80 KB per message, and twice the room means half the scavenges.
+ * 64 MB saved a little more CPU on outbound, but the process held some 45 MB more, and memory
+ * is what a SIGKILLed process's teardown spends its time on before its sockets close
+ * (docs/BENCHMARKS.md, changes 26 and 27). `npm start` and the Dockerfile pass the same options
+ * (test/unit/node-flags.test.ts).
  */
 import { Command, Option } from "commander";
 import { packageVersion } from "./version.js";

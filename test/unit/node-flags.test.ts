@@ -14,8 +14,8 @@ const ROOT = join(import.meta.dirname, "../..");
 const flags = shippedNodeFlags(join(ROOT, "src/cli.ts"));
 
 describe("the Node options the gateway ships with", () => {
-  it("are a young generation of 64 MB a semi-space, on the shebang", () => {
-    expect(flags).toEqual(["--max-semi-space-size=64"]);
+  it("are a young generation of 32 MB a semi-space, on the shebang", () => {
+    expect(flags).toEqual(["--max-semi-space-size=32"]);
   });
 
   it("are the ones npm start and the Dockerfile pass", () => {
