@@ -2,7 +2,7 @@
  * Phone numbers: turning what people type or what a JID localpart holds into E.164, with
  * libphonenumber-js. Shared by every SMS-like adapter and by XEP-0100 lookups.
  */
-import { type CountryCode, type PhoneNumber, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { type CountryCode, PhoneNumber, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { AddressError } from "../../src/core/errors.js";
 
 export type NumberCheck = "possible" | "valid";
@@ -62,10 +62,25 @@ function clip(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}...` : s;
 }
 
-/** A number as people write it ("+1 555 765 4321"); anything that is not E.164 stays as it is. */
+/**
+ * A number as people write it ("+1 555 765 4321"); anything that is not E.164 stays as it is.
+ *
+ * Formatted by the numbering plan of its calling code, as libphonenumber formats every number,
+ * without the region detection a parse does first: for +1 that tries the patterns of some 25
+ * countries, and it was 6% of the gateway's samples while 5,000 new numbers texted in (a
+ * contact's nickname is this, once per contact). Built this way it costs a seventh as much and
+ * reads the same for every canonical number; it differs only where a trunk "0" follows the
+ * calling code, which a parse drops (showing another number than the one written).
+ */
 export function formatForHumans(address: string): string {
   if (!isE164(address)) return address;
-  return parsePhoneNumberFromString(address)?.formatInternational() ?? address;
+  try {
+    const number = new PhoneNumber(address);
+    // A parse finds no number in fewer than 2 national digits ("+12"): left as written.
+    return number.nationalNumber.length >= 2 ? number.formatInternational() : address;
+  } catch {
+    return address; // no such calling code
+  }
 }
 
 /** Why a configured `number` is not one the gateway would accept with `check`, or undefined. */
