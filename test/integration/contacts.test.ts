@@ -8,8 +8,11 @@ describe("ContactBook", () => {
   let redis: Redis;
   const prefix = uniquePrefix("contacts");
 
-  beforeAll(() => {
+  beforeAll(async () => {
     redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
+    // A Redis that has not run the script yet answers NOSCRIPT and is asked again with EVAL: a
+    // second call the counts below are not about.
+    await new ContactBook(redis, prefix).firstTime("sms", "warm-up@localhost", "+15550000001");
   });
   afterAll(() => redis.disconnect());
 
@@ -23,6 +26,27 @@ describe("ContactBook", () => {
     expect(await book.firstTime("sms", "bob@localhost", "+15557654321")).toBe(true);
     expect(await book.firstTime("sms", "alice@localhost", "+15550000000")).toBe(true);
     asked.mockRestore();
+  });
+
+  it("asks for a turn's first sightings in one EVALSHA, any text as the address", async () => {
+    const book = new ContactBook(redis, prefix);
+    const sent = vi.spyOn(redis, "sendCommand");
+    const seen = await Promise.all(
+      ["+15551110001", "+15551110002", "mail,with comma@example.org", "+15551110001"].map((a) =>
+        book.firstTime("sms", "erin@localhost", a),
+      ),
+    );
+    // Not HSETNX, EXPIRE and HLEN for each (the pipeline of the turn, before).
+    expect(sent.mock.calls.map(([command]) => command.name)).toEqual(["evalsha"]);
+    sent.mockRestore();
+    // The same address twice in one turn: the second use finds the first's field.
+    expect(seen).toEqual([true, true, true, false]);
+    const key = `{${prefix}}:contacts:sms:erin@localhost`;
+    expect((await redis.hkeys(key)).sort()).toEqual([
+      "+15551110001",
+      "+15551110002",
+      "mail,with comma@example.org",
+    ]);
   });
 
   it("remembers across processes through Redis (a restarted gateway sends no second nickname)", async () => {
