@@ -9,7 +9,7 @@
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { closeWhenReady } from "../../src/queue/close-when-ready.js";
+import { type Closable, closeWhenReady } from "../../src/queue/close-when-ready.js";
 import { startRedis, type TestRedis } from "../harness/redis.js";
 
 const PAUSE_MS = 300;
@@ -54,30 +54,33 @@ async function afterThePause(redis: Redis): Promise<void> {
   await admin.ping(); // answered once the pause is over
 }
 
+/**
+ * Makes an object on a client while Redis is paused, closes it with closeWhenReady, disconnects
+ * the client and waits out the pause; returns the messages of what escaped meanwhile.
+ */
+type Starting = Closable & { on(event: "error", listener: (err: Error) => void): unknown };
+
+async function escapedAfterClosing(make: (redis: Redis) => Starting): Promise<string[]> {
+  escaped.length = 0;
+  const redis = await pausedClient();
+  const made = make(redis);
+  made.on("error", () => {});
+  await closeWhenReady(made);
+  redis.disconnect();
+  await afterThePause(redis);
+  return escaped.map((e) => e.message);
+}
+
 describe("closing a BullMQ object that is still starting", { timeout: 30_000 }, () => {
   it("a queue on a shared client, the client disconnected right after: nothing escapes", async () => {
-    escaped.length = 0;
-    const redis = await pausedClient();
-    const queue = new Queue("close-test-queue", { connection: redis });
-    queue.on("error", () => {});
-    await closeWhenReady(queue);
-    redis.disconnect();
-    await afterThePause(redis);
-    expect(escaped.map((e) => e.message)).toEqual([]);
+    const queue = (redis: Redis) => new Queue("close-test-queue", { connection: redis });
+    expect(await escapedAfterClosing(queue)).toEqual([]);
   });
 
   it("a worker (its own blocking connection as well): nothing escapes", async () => {
-    escaped.length = 0;
-    const redis = await pausedClient();
-    const worker = new Worker("close-test-worker", async () => undefined, {
-      connection: redis,
-      autorun: false,
-    });
-    worker.on("error", () => {});
-    await closeWhenReady(worker);
-    redis.disconnect();
-    await afterThePause(redis);
-    expect(escaped.map((e) => e.message)).toEqual([]);
+    const worker = (redis: Redis) =>
+      new Worker("close-test-worker", async () => undefined, { connection: redis, autorun: false });
+    expect(await escapedAfterClosing(worker)).toEqual([]);
   });
 
   it("closes anyway when Redis does not answer within the bound", async () => {
