@@ -9,6 +9,7 @@
  * repeating an identical value does not change the signature. Every field read here must
  * therefore be a single value (an array is refused as malformed), which closes that gap.
  */
+import { timingSafeEqual } from "node:crypto";
 import twilio from "twilio";
 import { z } from "zod";
 import {
@@ -185,13 +186,32 @@ export function verifySignature(
   if (present?.value === undefined) throw new WebhookAuthError(`missing ${shown} header`);
   let valid: boolean;
   try {
-    valid = twilio.validateRequest(authToken, present.value, req.publicUrl, req.form);
+    valid =
+      signedAsConfigured(authToken, present.value, req.publicUrl, req.form) ||
+      twilio.validateRequest(authToken, present.value, req.publicUrl, req.form);
   } catch {
     valid = false;
   }
   if (!valid) {
     throw new WebhookAuthError(`${headerName(present.name)} does not match the request to ${req.publicUrl}`);
   }
+}
+
+/**
+ * Whether `signature` is the provider's for the URL exactly as configured (http.publicUrl), the
+ * URL it was given to call: one HMAC. twilio.validateRequest tries the URL without its port
+ * first, then with it, then normalized forms, so with a port in the URL every genuine request
+ * cost two; it stays the fallback for requests signed in those other forms.
+ */
+function signedAsConfigured(
+  token: string,
+  signature: string,
+  url: string,
+  form: FormRequest["form"],
+): boolean {
+  const expected = Buffer.from(twilio.getExpectedTwilioSignature(token, url, form));
+  const given = Buffer.from(signature);
+  return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
 /** x-signalwire-signature -> X-SignalWire-Signature, as providers write it. */

@@ -1,5 +1,6 @@
+import crypto from "node:crypto";
 import twilio from "twilio";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   WebhookAuthError,
   WebhookInputError,
@@ -164,6 +165,22 @@ describe("Twilio webhook signatures", () => {
   it("signs fields Twilio adds without notice (verified over every field received)", async () => {
     const withNew = { ...sms, SomeNewField: "x" };
     expect((await route("message").handle(signed(MESSAGE_URL, withNew))).events).toHaveLength(1);
+  });
+
+  it("costs one HMAC for a genuine request to a URL with a port, and still takes the other forms", async () => {
+    const withPort = "https://gw.example.org:8443/webhooks/sms/message";
+    const genuine = signed(withPort, sms);
+    const hmacs = vi.spyOn(crypto, "createHmac");
+    try {
+      expect((await route("message").handle(genuine)).events).toHaveLength(1);
+      // twilio.validateRequest alone tried the URL without its port first: two.
+      expect(hmacs).toHaveBeenCalledTimes(1);
+    } finally {
+      hmacs.mockRestore();
+    }
+    // Signed without the port (a form validateRequest accepts): taken by the fallback.
+    const bare = request(withPort, sms, sign("https://gw.example.org/webhooks/sms/message", sms));
+    expect((await route("message").handle(bare)).events).toHaveLength(1);
   });
 
   it("checks the status route too, before parsing", async () => {
