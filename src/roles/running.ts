@@ -82,18 +82,63 @@ export function runningGateway(
       return changes;
     },
     stop() {
-      stopped ??= (async () => {
-        for (const stop of b.stoppers.all()) {
-          await stop().catch((err: Error) => logger.warn({ reason: err.message }, "error while stopping"));
-        }
-        await b.producer.close();
-        await started.admin.close();
-        b.redis.disconnect();
-        b.workerRedis.disconnect();
-        b.storeRedis.disconnect();
-        logger.info("stopped");
-      })();
+      stopped ??= stopWithin(b, started.admin);
       return stopped;
     },
   };
+}
+
+/**
+ * How long a stop waits for its steps (provider requests in flight finish, jobs are recorded)
+ * while Redis answers, and while it does not: then BullMQ's closes wait for Redis forever (their
+ * QUIT sits in the offline queue) and nothing can be recorded anyway. Both under Docker's 10 s
+ * grace and start.ts's 15 s.
+ */
+const STOP_WAIT_MS = 8_000;
+const STOP_WAIT_REDIS_AWAY_MS = 2_000;
+
+function redisAnswers(b: Built): boolean {
+  return [b.redis, b.workerRedis, b.storeRedis].every((r) => r.status === "ready");
+}
+
+/** The stop's steps in order; a step that fails is logged and the next one runs. */
+async function stopSteps(b: Built, admin: QueueAdmin): Promise<void> {
+  for (const stop of b.stoppers.all()) {
+    await stop().catch((err: Error) => b.logger.warn({ reason: err.message }, "error while stopping"));
+  }
+  await b.producer.close();
+  await admin.close();
+}
+
+/**
+ * Runs the stop's steps, bounded: past the bound the Redis connections are closed without
+ * waiting, with one warning. Nothing is lost by it: a job whose worker stopped this way is taken
+ * up again by another worker after its lock expires (the stall check), and delivered once, by id.
+ */
+async function stopWithin(b: Built, admin: QueueAdmin): Promise<void> {
+  const answering = redisAnswers(b);
+  const waitMs = answering ? STOP_WAIT_MS : STOP_WAIT_REDIS_AWAY_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), waitMs);
+  });
+  const steps = stopSteps(b, admin).then(
+    () => true,
+    (err: Error) => {
+      b.logger.warn({ reason: err.message }, "error while stopping");
+      return true;
+    },
+  );
+  const finished = await Promise.race([steps, bound]);
+  clearTimeout(timer);
+  if (!finished) {
+    b.logger.warn(
+      { waitedMs: waitMs, redis: answering ? "answering at the start" : "not answering" },
+      "stopping did not finish in time: closing the Redis connections without waiting; jobs in flight are taken up again after their lock expires",
+    );
+  }
+  b.redis.disconnect();
+  b.workerRedis.disconnect();
+  b.storeRedis.disconnect();
+  b.logger.info("stopped");
 }
