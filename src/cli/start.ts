@@ -9,6 +9,9 @@ import type { Role, RunningGateway } from "../main.js";
 import { loadOrExit } from "./config-file.js";
 import { dieOf } from "./output.js";
 
+/** The last resort of a stop; running.ts bounds its own steps well under it. */
+const FORCE_EXIT_MS = 15_000;
+
 export interface StartOptions {
   readonly config: string;
   readonly role?: readonly string[];
@@ -34,7 +37,13 @@ export async function start(opts: StartOptions): Promise<void> {
       return;
     }
     gateway.logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(code || 1), 15_000);
+    const force = setTimeout(() => {
+      gateway?.logger.error(
+        { waitedMs: FORCE_EXIT_MS },
+        "did not stop in time; exiting without a clean stop",
+      );
+      process.exit(code || 1);
+    }, FORCE_EXIT_MS);
     force.unref();
     await gateway.stop();
     process.exit(code);
