@@ -12,7 +12,8 @@
  * So shutdown waits, bounded, for the object to be ready before closing it. Redis answers within
  * milliseconds when it is up; when it does not answer within the bound the object is closed
  * anyway, as before: a connection that then fails its start-up may still end the process with
- * that error. A shutdown while Redis is away is not covered (and not tried here).
+ * that error. A shutdown while Redis is away is bounded one level up, in `roles/running.ts`
+ * (`test/integration/chaos/redis-away-stop.test.ts`).
  */
 
 /** What shutdown waits for Redis before closing an object that is still starting. */
