@@ -89,12 +89,13 @@ export function runningGateway(
 }
 
 /**
- * How long a stop waits for its steps (provider requests in flight finish, jobs are recorded)
- * while Redis answers, and while it does not: then BullMQ's closes wait for Redis forever (their
- * QUIT sits in the offline queue) and nothing can be recorded anyway. Both under Docker's 10 s
- * grace and start.ts's 15 s.
+ * How long a stop waits for its steps while Redis does not answer: BullMQ's closes then wait for
+ * Redis forever (their QUIT sits in ioredis's offline queue) and nothing can be recorded anyway.
+ * Well under start.ts's 15 s force exit. While Redis answers the steps are not bounded here:
+ * closing the connections under a worker whose job then finishes makes BullMQ retry recording
+ * it at once, without end (Worker.retryIfFailed skips its delay while closing), which blocks
+ * the event loop of an in-process gateway; start.ts's force exit stays the last resort.
  */
-const STOP_WAIT_MS = 8_000;
 const STOP_WAIT_REDIS_AWAY_MS = 2_000;
 
 function redisAnswers(b: Built): boolean {
@@ -111,17 +112,12 @@ async function stopSteps(b: Built, admin: QueueAdmin): Promise<void> {
 }
 
 /**
- * Runs the stop's steps, bounded: past the bound the Redis connections are closed without
- * waiting, with one warning. Nothing is lost by it: a job whose worker stopped this way is taken
- * up again by another worker after its lock expires (the stall check), and delivered once, by id.
+ * Runs the stop's steps; while Redis is away, bounded: past the bound the Redis connections are
+ * closed without waiting, with one warning. Nothing is lost by it: a job whose worker stopped this
+ * way is taken up again by another worker after its lock expires (the stall check), and the part
+ * ledger keeps a part whose request was in flight from being sent again.
  */
 async function stopWithin(b: Built, admin: QueueAdmin): Promise<void> {
-  const answering = redisAnswers(b);
-  const waitMs = answering ? STOP_WAIT_MS : STOP_WAIT_REDIS_AWAY_MS;
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), waitMs);
-  });
   const steps = stopSteps(b, admin).then(
     () => true,
     (err: Error) => {
@@ -129,11 +125,10 @@ async function stopWithin(b: Built, admin: QueueAdmin): Promise<void> {
       return true;
     },
   );
-  const finished = await Promise.race([steps, bound]);
-  clearTimeout(timer);
+  const finished = redisAnswers(b) ? await steps : await within(steps, STOP_WAIT_REDIS_AWAY_MS);
   if (!finished) {
     b.logger.warn(
-      { waitedMs: waitMs, redis: answering ? "answering at the start" : "not answering" },
+      { waitedMs: STOP_WAIT_REDIS_AWAY_MS, redis: "not answering" },
       "stopping did not finish in time: closing the Redis connections without waiting; jobs in flight are taken up again after their lock expires",
     );
   }
@@ -141,4 +136,15 @@ async function stopWithin(b: Built, admin: QueueAdmin): Promise<void> {
   b.workerRedis.disconnect();
   b.storeRedis.disconnect();
   b.logger.info("stopped");
+}
+
+/** `done`'s value, or false once `ms` passed first. */
+async function within(done: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const finished = await Promise.race([done, bound]);
+  clearTimeout(timer);
+  return finished;
 }
