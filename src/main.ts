@@ -27,6 +27,7 @@ import { configSchema } from "./config/schema.js";
 import type { AdapterDeps, NetworkAdapter } from "./core/adapter.js";
 import { registerAddressCheck } from "./core/address-checks.js";
 import { syncConfigUsers } from "./core/config-users.js";
+import { IntakeLag } from "./core/intake-lag.js";
 import type { PaceSetting } from "./core/ports.js";
 import type { HttpServerOptions } from "./http/server.js";
 import { createLogger, type GatewayLogger, resolveLogFormat } from "./observability/logger.js";
@@ -289,6 +290,7 @@ async function build(
     contacts: new ContactBook(workerRedis, prefix),
     threads: new RedisThreadStore(storeRedis, prefix),
     stoppers,
+    intakeLag: new IntakeLag(),
   };
 }
 

@@ -9,6 +9,7 @@
  */
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import type { IntakeLagSignal } from "../core/intake-lag.js";
 import type { Logger } from "../core/logger.js";
 import type { OutboundResult } from "../core/pipeline/send.js";
 import { type JobHandle, NotYet, PermanentFailure } from "../core/ports.js";
@@ -42,6 +43,8 @@ export interface OutboundWorkerOptions {
   /** BullMQ lock duration and stalled-job check interval (how soon a crashed worker's job is retried). */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
+  /** This process's outbound intake: while it is behind, fewer sends at once (send-bound.ts). */
+  readonly intakeLag?: IntakeLagSignal;
 }
 
 /** A BullMQ job as the pipeline sees it (attempts made inside a batch counted in). */
@@ -118,7 +121,12 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     settings: { backoffStrategy: backoff },
   });
   bound.keep(worker); // takes another job only while the bound has room (send-bound.ts)
+  const unfollow = o.intakeLag?.onChange((behind) => bound.throttle(behind));
+  if (o.intakeLag?.behind) bound.throttle(true);
   worker.on("error", (err) => log.error({ err: { message: err.message } }, "outbound worker error"));
-  worker.on("closed", () => void closeWhenReady(queue));
+  worker.on("closed", () => {
+    unfollow?.();
+    void closeWhenReady(queue);
+  });
   return worker;
 }

@@ -4,6 +4,7 @@
  */
 import type { Redis } from "ioredis";
 import type { LoadedConfig } from "../config/load.js";
+import type { IntakeLag } from "../core/intake-lag.js";
 import type { Contacts, MessageLog, OptOuts, PartLedger, SendPacer } from "../core/ports.js";
 import type { RateLimiter } from "../core/rate-limits.js";
 import type { RegistrationStore } from "../core/registrations.js";
@@ -48,4 +49,6 @@ export interface Built {
   /** Reply threading state handed to adapters (AdapterDeps.threads). */
   readonly threads: ThreadLog;
   readonly stoppers: Stoppers;
+  /** This process's outbound intake lag: the worker here sends fewer at once while it is behind. */
+  readonly intakeLag: IntakeLag;
 }

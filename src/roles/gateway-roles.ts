@@ -95,6 +95,7 @@ export async function startComponentFor(
     workerRedis: b.workerRedis,
     prefix: config.redis.prefix,
     logger,
+    lag: b.intakeLag,
     onOutbound: (outcome, seconds) => {
       metrics.outbound.inc({ gateway: g.id, outcome });
       if (outcome === "enqueued" && seconds !== undefined)
@@ -177,6 +178,7 @@ export function startWorkerFor(
       ? `${config.http.publicUrl}/webhooks/${g.id}/${reportRoute.path}`
       : undefined,
     ...pacingOf(b, g, defaultPacing),
+    intakeLag: b.intakeLag,
     onOutcome: (outcome) => metrics.outbound.inc({ gateway: g.id, outcome }),
     onReport: (outcome) => metrics.deliveryReports.inc({ gateway: g.id, outcome }),
   });

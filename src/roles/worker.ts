@@ -4,6 +4,7 @@
  */
 import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import type { IntakeLagSignal } from "../core/intake-lag.js";
 import { outboundSender, type SendOptions } from "../core/pipeline/send.js";
 import { startOutboundWorker } from "../queue/outbound-worker.js";
 
@@ -16,6 +17,8 @@ export interface WorkerPieces extends SendOptions {
   readonly maxBackoffMs: number;
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
+  /** This process's outbound intake, when the component role runs here too. */
+  readonly intakeLag?: IntakeLagSignal;
 }
 
 export function startWorker(p: WorkerPieces): Worker {
@@ -30,5 +33,6 @@ export function startWorker(p: WorkerPieces): Worker {
     maxBackoffMs: p.maxBackoffMs,
     ...(p.lockDurationMs === undefined ? {} : { lockDurationMs: p.lockDurationMs }),
     ...(p.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: p.stalledIntervalMs }),
+    ...(p.intakeLag === undefined ? {} : { intakeLag: p.intakeLag }),
   });
 }

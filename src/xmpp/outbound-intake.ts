@@ -4,6 +4,7 @@
  */
 import type { Element } from "@xmpp/component";
 import { Refusal, type RefusalCondition } from "../core/errors.js";
+import type { IntakeLag } from "../core/intake-lag.js";
 import { bareJid } from "../core/jid.js";
 import type { Logger } from "../core/logger.js";
 import { LimitRefusal } from "../core/message-cost.js";
@@ -27,6 +28,8 @@ export interface IntakeOptions extends Omit<AcceptOptions, "parseJid"> {
    * 5,000); it reads again once half of them are through. Bounds memory when Redis is slow.
    */
   readonly maxInFlight?: number;
+  /** Told how long each stanza took (the worker here sends fewer while the intake is behind). */
+  readonly lag?: IntakeLag;
 }
 
 /** Returns the handler for message stanzas. */
@@ -46,9 +49,11 @@ export function outboundIntake(o: IntakeOptions): (el: Element) => Promise<void>
 
   return async (el: Element) => {
     if (++inFlight >= maxInFlight && !held) hold(true);
+    const readAt = performance.now();
     try {
-      await handle(withParser, el, performance.now());
+      await handle(withParser, el, readAt);
     } finally {
+      o.lag?.took(performance.now() - readAt);
       if (--inFlight <= maxInFlight / 2 && held) hold(false);
     }
   };

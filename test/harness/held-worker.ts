@@ -5,6 +5,7 @@
  */
 import { Queue, type Worker } from "bullmq";
 import { Redis } from "ioredis";
+import type { IntakeLagSignal } from "../../src/core/intake-lag.js";
 import { outboundJobId } from "../../src/core/pipeline/jobs.js";
 import type { OutboundResult } from "../../src/core/pipeline/send.js";
 import type { JobHandle } from "../../src/core/ports.js";
@@ -39,6 +40,8 @@ export async function heldWorkerRig(o: {
   concurrency: number;
   /** The worker's lock duration and stalled check (short ones make a stalled job quick to see). */
   lock?: { lockDurationMs: number; stalledIntervalMs: number };
+  /** An outbound intake's lag for the worker to follow. */
+  intakeLag?: IntakeLagSignal;
 }): Promise<HeldWorkerRig> {
   const prefix = uniquePrefix(o.name);
   const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 3 });
@@ -74,6 +77,7 @@ export async function heldWorkerRig(o: {
       backoffMs: 10,
       maxBackoffMs: 20,
       ...o.lock,
+      ...(o.intakeLag === undefined ? {} : { intakeLag: o.intakeLag }),
     });
     return worker;
   };

@@ -2,9 +2,12 @@
  * The outbound worker takes jobs only while its send bound has room (send-bound.ts), on real
  * Redis and BullMQ: a backlog of batch jobs is taken a few ahead, not up to the worker's
  * concurrency with all their messages waiting in hand; single jobs still run up to the bound at
- * once; and every message is sent once.
+ * once; while the intake is behind, it sends BEHIND_SENDS at once and takes no job more; and every
+ * message is sent once.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { IntakeLag } from "../../src/core/intake-lag.js";
+import { BEHIND_SENDS } from "../../src/queue/send-bound.js";
 import { heldWorkerRig } from "../harness/held-worker.js";
 import { waitFor } from "../harness/wait.js";
 
@@ -38,6 +41,40 @@ describe("the outbound worker's send bound", () => {
     await waitFor(async () => (await r.queue.getCompletedCount()) === BATCHES || undefined, {
       timeoutMs: 20_000,
       description: "every batch completed",
+    });
+    expect([...r.sends.keys()].sort()).toEqual([...ids].sort());
+    expect([...r.sends.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it("sends fewer at once while the intake is behind, all the bound again once it caught up", async () => {
+    const lag = new IntakeLag({ lagMs: 20, holdMs: 60_000 });
+    lag.took(100); // behind before the worker starts
+    const r = await heldWorkerRig({
+      name: "bound-lag",
+      batches: "always",
+      concurrency: BOUND,
+      intakeLag: lag,
+    });
+    cleanup = r.close;
+    const ids = [...(await r.turn("l0", 50)), ...(await r.turn("l1", 50))];
+    r.start();
+    await waitFor(() => r.sends.size >= BEHIND_SENDS || undefined, {
+      description: "the throttled bound full",
+    });
+    // A Redis round trip later: had the bound been the whole BOUND, more would have started by now
+    // (the sends of a taken batch start at once), and the second batch would have been taken.
+    expect(await r.queue.getActiveCount()).toBe(1);
+    expect(r.sends.size).toBe(BEHIND_SENDS);
+
+    lag.took(1); // caught up
+    await waitFor(() => r.sends.size >= BOUND || undefined, { description: "the whole bound in use" });
+    await r.queue.getActiveCount(); // a round trip: no more than the bound start meanwhile
+    expect(r.sends.size).toBe(BOUND);
+
+    r.release();
+    await waitFor(async () => (await r.queue.getCompletedCount()) === 2 || undefined, {
+      timeoutMs: 20_000,
+      description: "both batches completed",
     });
     expect([...r.sends.keys()].sort()).toEqual([...ids].sort());
     expect([...r.sends.values()].every((n) => n === 1)).toBe(true);
