@@ -11,31 +11,12 @@ import { outboundIntake } from "../../../src/xmpp/outbound-intake.js";
 import { errorCondition, FakeTransport } from "../../harness/fake-transport.js";
 import { MemoryRegistrationStore } from "../../harness/memory-registrations.js";
 import { silentLogger } from "../../harness/silent-logger.js";
+import { aliceMessage, intakeRig } from "./intake-rig.js";
 import { DEFAULT_RULES, DOMAIN, fakeAdapter } from "./setup.js";
 
 async function answerTo(failure: Error): Promise<Element | undefined> {
-  const transport = new FakeTransport(DOMAIN);
-  transport.goOnline();
-  const registrations = new MemoryRegistrationStore();
-  await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
-  const producer = { enqueueOutbound: () => Promise.reject(failure) };
-  const onMessage = outboundIntake({
-    gatewayId: "sms",
-    transport,
-    adapter: fakeAdapter(),
-    registrations,
-    allowedDomains: new Set(["example.org"]),
-    logger: silentLogger,
-    producer: producer as unknown as Producer,
-    rules: DEFAULT_RULES,
-  });
-  await onMessage(
-    xml(
-      "message",
-      { from: "alice@example.org/phone", to: `+15557654321@${DOMAIN}`, id: "m1", type: "chat" },
-      xml("body", {}, "hello"),
-    ),
-  );
+  const { transport, onMessage } = await intakeRig({ enqueueOutbound: () => Promise.reject(failure) });
+  await onMessage(aliceMessage("m1"));
   expect(transport.sent).toHaveLength(1);
   return transport.sent[0];
 }

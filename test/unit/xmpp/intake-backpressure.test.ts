@@ -1,14 +1,7 @@
-/** The intake stops reading from the server while too many messages are being enqueued, and loses none. */
-import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
 import type { OutboundJob } from "../../../src/core/pipeline/jobs.js";
 import type { EnqueueOutcome } from "../../../src/core/ports.js";
-import type { Producer } from "../../../src/queue/producer.js";
-import { outboundIntake } from "../../../src/xmpp/outbound-intake.js";
-import { FakeTransport } from "../../harness/fake-transport.js";
-import { MemoryRegistrationStore } from "../../harness/memory-registrations.js";
-import { silentLogger } from "../../harness/silent-logger.js";
-import { DEFAULT_RULES, DOMAIN, fakeAdapter } from "./setup.js";
+import { aliceMessage, intakeRig } from "./intake-rig.js";
 
 /** Holds every enqueue until released, like a Redis that has stopped answering. */
 class SlowProducer {
@@ -29,29 +22,9 @@ class SlowProducer {
 
 describe("intake backpressure", () => {
   it("holds incoming stanzas at maxInFlight, reads again at half, and enqueues every message", async () => {
-    const transport = new FakeTransport(DOMAIN);
-    transport.goOnline();
-    const registrations = new MemoryRegistrationStore();
-    await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
     const producer = new SlowProducer();
-    const onMessage = outboundIntake({
-      gatewayId: "sms",
-      transport,
-      adapter: fakeAdapter(),
-      registrations,
-      allowedDomains: new Set(["example.org"]),
-      logger: silentLogger,
-      producer: producer as unknown as Producer,
-      rules: DEFAULT_RULES,
-      maxInFlight: 10,
-    });
-    const message = (i: number) =>
-      xml(
-        "message",
-        { from: "alice@example.org/phone", to: `+15557654321@${DOMAIN}`, id: `m${i}`, type: "chat" },
-        xml("body", {}, `hello ${i}`),
-      );
-    const handled = Array.from({ length: 12 }, (_, i) => onMessage(message(i)));
+    const { transport, onMessage } = await intakeRig(producer, { maxInFlight: 10 });
+    const handled = Array.from({ length: 12 }, (_, i) => onMessage(aliceMessage(`m${i}`, `hello ${i}`)));
     // Let the handlers reach the (stalled) producer.
     await new Promise((r) => setImmediate(r));
     expect(transport.holds).toEqual([true]);

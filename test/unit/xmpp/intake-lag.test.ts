@@ -1,15 +1,8 @@
-/** The intake tells its lag how long each stanza took from its read to the enqueue's answer. */
-import { xml } from "@xmpp/component";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { IntakeLag } from "../../../src/core/intake-lag.js";
 import type { OutboundJob } from "../../../src/core/pipeline/jobs.js";
 import type { EnqueueOutcome } from "../../../src/core/ports.js";
-import type { Producer } from "../../../src/queue/producer.js";
-import { outboundIntake } from "../../../src/xmpp/outbound-intake.js";
-import { FakeTransport } from "../../harness/fake-transport.js";
-import { MemoryRegistrationStore } from "../../harness/memory-registrations.js";
-import { silentLogger } from "../../harness/silent-logger.js";
-import { DEFAULT_RULES, DOMAIN, fakeAdapter } from "./setup.js";
+import { aliceMessage, intakeRig } from "./intake-rig.js";
 
 /** Answers each enqueue when the test says, like a Redis that answers late. */
 class HeldProducer {
@@ -37,43 +30,23 @@ describe("the intake's lag", () => {
   it("is behind after an enqueue answered late and caught up after one answered at once", async () => {
     let clock = 0;
     vi.spyOn(performance, "now").mockImplementation(() => clock);
-    const transport = new FakeTransport(DOMAIN);
-    transport.goOnline();
-    const registrations = new MemoryRegistrationStore();
-    await registrations.put("sms", { jid: "alice@example.org", address: "+15550001111", source: "config" });
     const producer = new HeldProducer();
     const lag = new IntakeLag({ lagMs: 20 });
-    const onMessage = outboundIntake({
-      gatewayId: "sms",
-      transport,
-      adapter: fakeAdapter(),
-      registrations,
-      allowedDomains: new Set(["example.org"]),
-      logger: silentLogger,
-      producer: producer as unknown as Producer,
-      rules: DEFAULT_RULES,
-      lag,
-    });
-    const message = (i: number) =>
-      xml(
-        "message",
-        { from: "alice@example.org/phone", to: `+15557654321@${DOMAIN}`, id: `m${i}`, type: "chat" },
-        xml("body", {}, `hello ${i}`),
-      );
+    const { onMessage } = await intakeRig(producer, { lag });
     const until = async (n: number) => {
       for (let turns = 0; producer.jobs.length + producer.waiting.length < n && turns < 100; turns++) {
         await new Promise((r) => setImmediate(r));
       }
     };
 
-    const slow = onMessage(message(1));
+    const slow = onMessage(aliceMessage("m1"));
     await until(1); // the stanza waits for Redis's answer
     clock = 30;
     producer.answer();
     await slow;
     expect(lag.behind).toBe(true);
 
-    const fast = onMessage(message(2));
+    const fast = onMessage(aliceMessage("m2"));
     await until(2);
     clock = 31;
     producer.answer();
