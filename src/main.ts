@@ -290,7 +290,7 @@ async function build(
     contacts: new ContactBook(workerRedis, prefix),
     threads: new RedisThreadStore(storeRedis, prefix),
     stoppers,
-    intakeLag: new IntakeLag(),
+    intakeLag: metrics.intakeBehind.follow(new IntakeLag()),
   };
 }
 

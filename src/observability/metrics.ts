@@ -5,6 +5,7 @@
  * expect), the gateway's own under xgw_, durations in seconds, counters ending in _total.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { IntakeLagSignal } from "../core/intake-lag.js";
 
 /** Jobs per queue and state, as BullMQ counts them. */
 export type QueueCounts = Record<string, Record<string, number>>;
@@ -92,6 +93,7 @@ export function createMetrics(o: MetricsOptions = { version: "0.0.0" }) {
       buckets: INTAKE_BUCKETS,
       registers: [registry],
     }),
+    intakeBehind: behindCounter(registry),
     reportDelay: new Histogram({
       name: "xgw_delivery_report_delay_seconds",
       help: "Time from a part's send to its delivery report, by gateway and status (delivered, failed)",
@@ -99,6 +101,36 @@ export function createMetrics(o: MetricsOptions = { version: "0.0.0" }) {
       buckets: REPORT_BUCKETS,
       registers: [registry],
     }),
+  };
+}
+
+/**
+ * xgw_outbound_intake_behind_seconds_total: the time this process's outbound intake was behind
+ * (core/intake-lag.ts), a spell under way counted in on scrape. `follow` attaches the lag.
+ */
+function behindCounter(registry: Registry) {
+  let done = 0;
+  let since: number | undefined;
+  new Counter({
+    name: "xgw_outbound_intake_behind_seconds_total",
+    help: "Seconds this process's outbound intake was behind (a stanza waited over 20 ms for its enqueue); the worker in the process meanwhile sends at most 10 at once",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(done + (since === undefined ? 0 : (Date.now() - since) / 1000));
+    },
+  });
+  return {
+    follow<T extends IntakeLagSignal>(lag: T): T {
+      lag.onChange((behind) => {
+        if (behind) since = Date.now();
+        else if (since !== undefined) {
+          done += (Date.now() - since) / 1000;
+          since = undefined;
+        }
+      });
+      return lag;
+    },
   };
 }
 
