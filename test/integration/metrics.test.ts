@@ -72,6 +72,8 @@ describe("metrics on the internal listener", () => {
     expect(text).not.toMatch(/^xgw_process_|^xgw_nodejs_/m);
     expect(sample(text, `xgw_build_info{version="${packageVersion()}",node="${process.version}"}`)).toBe(1);
     expect(sample(text, 'xgw_xmpp_online{gateway="sms"}')).toBe(1);
+    // Exported from the start, before the intake was ever behind.
+    expect(sample(text, "xgw_outbound_intake_behind_seconds_total")).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'xgw_queue_jobs{queue="outbound-sms",state="waiting"}')).toBe(0);
     expect(sample(text, 'xgw_queue_jobs{queue="to-xmpp-sms",state="failed"}')).toBe(0);
   });
