@@ -1,28 +1,10 @@
+/** The intake stops reading from the server while too many messages are being enqueued, and loses none. */
 import { describe, expect, it } from "vitest";
-import type { OutboundJob } from "../../../src/core/pipeline/jobs.js";
-import type { EnqueueOutcome } from "../../../src/core/ports.js";
-import { aliceMessage, intakeRig } from "./intake-rig.js";
-
-/** Holds every enqueue until released, like a Redis that has stopped answering. */
-class SlowProducer {
-  readonly jobs: OutboundJob[] = [];
-  private readonly waiting: (() => void)[] = [];
-  enqueueOutbound(job: OutboundJob): Promise<EnqueueOutcome> {
-    return new Promise((resolve) =>
-      this.waiting.push(() => {
-        this.jobs.push(job);
-        resolve("enqueued");
-      }),
-    );
-  }
-  release(n: number): void {
-    for (const go of this.waiting.splice(0, n)) go();
-  }
-}
+import { aliceMessage, HeldProducer, intakeRig } from "./intake-rig.js";
 
 describe("intake backpressure", () => {
   it("holds incoming stanzas at maxInFlight, reads again at half, and enqueues every message", async () => {
-    const producer = new SlowProducer();
+    const producer = new HeldProducer();
     const { transport, onMessage } = await intakeRig(producer, { maxInFlight: 10 });
     const handled = Array.from({ length: 12 }, (_, i) => onMessage(aliceMessage(`m${i}`, `hello ${i}`)));
     // Let the handlers reach the (stalled) producer.

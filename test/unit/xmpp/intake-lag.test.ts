@@ -1,26 +1,7 @@
+/** The intake tells its lag how long each stanza took from its read to the enqueue's answer. */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { IntakeLag } from "../../../src/core/intake-lag.js";
-import type { OutboundJob } from "../../../src/core/pipeline/jobs.js";
-import type { EnqueueOutcome } from "../../../src/core/ports.js";
-import { aliceMessage, intakeRig } from "./intake-rig.js";
-
-/** Answers each enqueue when the test says, like a Redis that answers late. */
-class HeldProducer {
-  readonly jobs: OutboundJob[] = [];
-  /** Enqueues not answered yet. */
-  readonly waiting: (() => void)[] = [];
-  enqueueOutbound(job: OutboundJob): Promise<EnqueueOutcome> {
-    return new Promise((resolve) =>
-      this.waiting.push(() => {
-        this.jobs.push(job);
-        resolve("enqueued");
-      }),
-    );
-  }
-  answer(): void {
-    this.waiting.shift()?.();
-  }
-}
+import { aliceMessage, HeldProducer, intakeRig } from "./intake-rig.js";
 
 describe("the intake's lag", () => {
   afterEach(() => {
@@ -42,14 +23,14 @@ describe("the intake's lag", () => {
     const slow = onMessage(aliceMessage("m1"));
     await until(1); // the stanza waits for Redis's answer
     clock = 30;
-    producer.answer();
+    producer.release();
     await slow;
     expect(lag.behind).toBe(true);
 
     const fast = onMessage(aliceMessage("m2"));
     await until(2);
     clock = 31;
-    producer.answer();
+    producer.release();
     await fast;
     expect(lag.behind).toBe(false);
     expect(producer.jobs.map((j) => j.stanzaId)).toEqual(["m1", "m2"]);
