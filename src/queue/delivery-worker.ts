@@ -105,7 +105,8 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): { stop(): Promise
     ...(o.stalledIntervalMs === undefined ? {} : { stalledInterval: o.stalledIntervalMs }),
     settings: { backoffStrategy: backoff },
   });
-  bound.keep(worker); // takes another job only while the bound has room (send-bound.ts)
+  // Takes another job only while the bound has room; no outcome once its connection ended (send-bound.ts).
+  bound.keep(worker, () => o.workerRedis.status === "end");
   worker.on("error", (err) => log.error({ err: { message: err.message } }, "delivery worker error"));
   worker.on("paused", () => log.debug("delivery worker paused"));
   worker.on("resumed", () => log.debug("delivery worker resumed"));

@@ -120,7 +120,8 @@ export function startOutboundWorker(o: OutboundWorkerOptions): Worker {
     ...(o.stalledIntervalMs === undefined ? {} : { stalledInterval: o.stalledIntervalMs }),
     settings: { backoffStrategy: backoff },
   });
-  bound.keep(worker); // takes another job only while the bound has room (send-bound.ts)
+  // Takes another job only while the bound has room; no outcome once its connection ended (send-bound.ts).
+  bound.keep(worker, () => o.redis.status === "end");
   const unfollow = o.intakeLag?.onChange((behind) => bound.throttle(behind));
   if (o.intakeLag?.behind) bound.throttle(true);
   worker.on("error", (err) => log.error({ err: { message: err.message } }, "outbound worker error"));

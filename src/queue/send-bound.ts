@@ -33,11 +33,15 @@ const FETCH_AHEAD = 8;
  */
 export const BEHIND_SENDS = 10;
 
+/** What a processor returns when its outcome cannot be recorded: it never settles. */
+const unsettled: Promise<never> = new Promise<never>(() => {});
+
 export class SendBound {
   private readonly limit;
   /** Jobs whose processor is running. */
   private running = 0;
   private worker: Pick<Worker, "concurrency"> | undefined;
+  private ended: (() => boolean) | undefined;
 
   constructor(private readonly size: number) {
     this.limit = pLimit(size);
@@ -50,17 +54,30 @@ export class SendBound {
     return sent.finally(() => this.adjust());
   }
 
-  /** The processor for `worker`, counting the jobs it runs. */
+  /**
+   * The processor for `worker`, counting the jobs it runs. A job that finishes after its worker's
+   * connection was ended for good (a stop that gave up on Redis, roles/running.ts) is left
+   * unsettled: BullMQ would retry recording its outcome at once and without end (it skips its
+   * retry delay while closing, and an ended ioredis rejects at once), taking the event loop. Left
+   * active, the job is taken up again by another worker after its lock expires, like one of a
+   * crashed process, and the part ledger keeps a part already sent from being sent again.
+   */
   processor<R>(process: (job: Job, token?: string) => Promise<R>) {
     return async (job: Job, token?: string): Promise<R> => {
       this.running++;
       this.adjust();
+      let outcome: { ok: true; value: R } | { ok: false; error: unknown };
       try {
-        return await process(job, token);
+        outcome = { ok: true, value: await process(job, token) };
+      } catch (error) {
+        outcome = { ok: false, error };
       } finally {
         this.running--;
         this.adjust();
       }
+      if (this.ended?.()) return unsettled as Promise<R>;
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
     };
   }
 
@@ -71,9 +88,13 @@ export class SendBound {
     this.adjust();
   }
 
-  /** Starts keeping `worker`'s fetching to the bound (its concurrency option is only the start). */
-  keep(worker: Pick<Worker, "concurrency">): void {
+  /**
+   * Starts keeping `worker`'s fetching to the bound (its concurrency option is only the start);
+   * `ended` says when the worker's connection is closed for good (no outcome can be recorded).
+   */
+  keep(worker: Pick<Worker, "concurrency">, ended?: () => boolean): void {
     this.worker = worker;
+    this.ended = ended;
     this.adjust();
   }
 

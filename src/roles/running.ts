@@ -91,10 +91,11 @@ export function runningGateway(
 /**
  * How long a stop waits for its steps while Redis does not answer: BullMQ's closes then wait for
  * Redis forever (their QUIT sits in ioredis's offline queue) and nothing can be recorded anyway.
- * Well under start.ts's 15 s force exit. While Redis answers the steps are not bounded here:
- * closing the connections under a worker whose job then finishes makes BullMQ retry recording
- * it at once, without end (Worker.retryIfFailed skips its delay while closing), which blocks
- * the event loop of an in-process gateway; start.ts's force exit stays the last resort.
+ * Well under start.ts's 15 s force exit. While Redis answers the steps are not bounded here;
+ * start.ts's force exit stays the last resort. A job that finishes after the connections were
+ * closed this way is left unsettled by its worker's send bound (send-bound.ts): BullMQ would
+ * retry recording it at once and without end (Worker.retryIfFailed skips its delay while
+ * closing), taking the event loop of an in-process gateway.
  */
 const STOP_WAIT_REDIS_AWAY_MS = 2_000;
 

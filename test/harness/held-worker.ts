@@ -19,6 +19,8 @@ import { silentLogger } from "./silent-logger.js";
 export interface HeldWorkerRig {
   readonly prefix: string;
   readonly redis: Redis;
+  /** The worker's own connection. */
+  readonly workerRedis: Redis;
   readonly queue: Queue;
   /** Sends asked of the worker, by job id (a run again counts again). */
   readonly sends: Map<string, number>;
@@ -95,5 +97,16 @@ export async function heldWorkerRig(o: {
     workerRedis.disconnect();
   };
   const sendCount = () => [...sends.values()].reduce((a, n) => a + n, 0);
-  return { prefix, redis, queue, sends, sendCount, start, turn, release: () => release(), close };
+  return {
+    prefix,
+    redis,
+    workerRedis,
+    queue,
+    sends,
+    sendCount,
+    start,
+    turn,
+    release: () => release(),
+    close,
+  };
 }
