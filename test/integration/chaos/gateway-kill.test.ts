@@ -15,6 +15,7 @@
  * read from its /metrics over the second half of the run before the kill
  * (xgw_outbound_intake_seconds, as bucket bounds: "at most").
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { outboundJobId } from "../../../src/core/pipeline/jobs.js";
 import { outboundQueueName } from "../../../src/queue/names.js";
@@ -50,6 +51,16 @@ const KILLS = [
   { when: "just after it started", name: "gateway-kill", killAfterDelivered: 400 },
   { when: "once it is warm", name: "gateway-kill-warm", killAfterDelivered: 3_000 },
 ] as const;
+
+/** A process's resident memory in MB (VmRSS), or -1 when it cannot be read. */
+function residentMb(pid: number): number {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb === undefined ? -1 : Math.round(Number(kb) / 1024);
+  } catch {
+    return -1;
+  }
+}
 
 const errorText = (el: Element) =>
   el.getChild("error")?.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas") ?? "";
@@ -124,6 +135,7 @@ describe.each(KILLS)("chaos: gateway SIGKILLed mid-run (outbound), $when", ({ na
     await atProvider(killAfterDelivered);
     expect(sending).toBe(true);
     const intake = bucketsSince(intakeBefore, await intakeBuckets(internalListen));
+    const rssAtKillMb = residentMb(first.proc.pid);
     const sentAtKill = sent.length;
     const killTime = Date.now();
     killedAt = sentAtKill;
@@ -205,6 +217,9 @@ describe.each(KILLS)("chaos: gateway SIGKILLed mid-run (outbound), $when", ({ na
       // The gateway's own time from a stanza read to its job acknowledged, at most this.
       intakeMedianMs: 1000 * quantileBound(intake, 0.5),
       intakeP99Ms: 1000 * quantileBound(intake, 0.99),
+      // The kernel unmaps a killed process's memory before it closes its sockets; meanwhile the
+      // server still writes into them (about 0.1 ms per MB here).
+      rssAtKillMb,
       ms: Date.now() - started,
     });
     expect(lost, await describeFailed(redis, prefix, outboundQueueName(GATEWAY_ID))).toEqual([]);
